@@ -1,0 +1,137 @@
+"""The Bot: built by :func:`create_bot`, started by the CLI or bot/sim. ``setup_hook`` loads every cog,
+registers persistent items and syncs the command tree to the configured guild."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Iterable
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot import cogs
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import language_of
+from bot.i18n.translator import CatalogTranslator
+from bot.services.access import Access, access_of
+from bot.ui.errors import PartnerTree
+
+log = logging.getLogger(__name__)
+
+
+def cog_modules() -> list[str]:
+    """Every extension under bot/cogs (modules and packages not starting with ``_``)."""
+    return sorted(
+        f"{cogs.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(cogs.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+class PartnerBot(commands.Bot):
+    """The partnerships bot. Holds the settings, the database and the clock; features live in cogs."""
+
+    def __init__(self, settings: Settings, db: Database, *, clock: Clock = system_clock, **options: Any):
+        intents = discord.Intents.default()
+        intents.message_content = False
+        intents.members = False
+        intents.presences = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=PartnerTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        #: Locale of each user's last interaction, in memory only: DMs answer in that language.
+        self.user_locales: dict[int, str] = {}
+        self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
+
+    # -- start-up ---------------------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())
+        for module in cog_modules():
+            await self.load_extension(module)
+        await self.sync_commands()
+
+    def register_persistent(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Called by cogs from ``cog_load``: DynamicItems that must work after a restart."""
+        self.persistent_items.extend(items)
+        self.add_dynamic_items(*items)
+
+    async def sync_commands(self) -> list[discord.app_commands.AppCommand]:
+        """Copy the commands to the configured guild and sync there only (fast, and no global spill)."""
+        guild = discord.Object(id=self.settings.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        log.info("synced %d commands to guild %s", len(synced), self.settings.guild_id)
+        return synced
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.user_locales[interaction.user.id] = str(interaction.locale.value)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.db.close()
+
+    # -- roles and places -------------------------------------------------------------------------
+    def access(self, user: discord.abc.User | discord.Member) -> Access:
+        """What ``user`` may do, per DESIGN.md's role matrix."""
+        if isinstance(user, discord.Member) and user.guild.id == self.settings.guild_id:
+            return access_of((r.id for r in user.roles), self.settings)
+        return Access.NONE
+
+    async def fetch_access(self, user_id: int) -> Access:
+        """Access of a user seen outside the guild (in a DM): asks Discord for their membership."""
+        guild = self.get_guild(self.settings.guild_id)
+        try:
+            if guild is not None:
+                member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+            else:
+                raw = await self.http.get_member(self.settings.guild_id, user_id)
+                return access_of((int(r) for r in raw.get("roles", [])), self.settings)
+        except discord.NotFound:
+            return Access.NONE
+        return access_of((r.id for r in member.roles), self.settings)
+
+    def guild_locale(self) -> str:
+        """Language for posts to channels: the configured ``locale``, else the guild's, else English."""
+        if self.settings.locale:
+            return self.settings.locale
+        guild = self.get_guild(self.settings.guild_id)
+        if guild is not None and guild.preferred_locale:
+            return language_of(guild.preferred_locale)
+        return "en"
+
+    def user_locale(self, user_id: int) -> str:
+        """Language for a DM: the user's last interaction locale, else the server's."""
+        return self.user_locales.get(user_id) or self.guild_locale()
+
+    async def channel(self, name: str) -> discord.abc.Messageable:
+        """The configured channel ``name`` (``leads``, ``checklists``, ``announcements``, ``digest``)."""
+        channel_id: int = getattr(self.settings.channels, name)
+        channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        return channel  # type: ignore[return-value]
+
+    def dynamic_items(self) -> Iterable[type[discord.ui.DynamicItem[Any]]]:
+        return tuple(self.persistent_items)
+
+
+def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock) -> PartnerBot:
+    """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
+    return PartnerBot(settings, db, clock=clock)
+
+
+def load_module(name: str) -> Any:
+    return importlib.import_module(name)

@@ -1,0 +1,30 @@
+"""Time as a dependency: the bot asks its clock, so tests and the sandbox can move time without sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The real time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that only moves when told to; used by bot/sim, tests and the sandbox."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when

@@ -1,0 +1,1 @@
+"""Discord glue, one extension per feature. Every module here not starting with ``_`` is loaded."""

@@ -1,0 +1,1 @@
+"""Plain services: SQL and rules for each feature. Nothing here imports discord."""

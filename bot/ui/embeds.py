@@ -1,0 +1,131 @@
+"""Embed colours and builders, and the one place that knows Discord's size limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+
+MESSAGE_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+TITLE_LIMIT = 256
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+FOOTER_LIMIT = 2048
+
+
+class Colour:
+    INFO = discord.Colour(0x3366CC)
+    SUCCESS = discord.Colour(0x14866D)
+    WARNING = discord.Colour(0xFC3)
+    DANGER = discord.Colour(0xD33)
+    NEUTRAL = discord.Colour(0x72777D)
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+def make_embed(
+    title: str | None = None,
+    description: str | None = None,
+    *,
+    colour: discord.Colour = Colour.INFO,
+    fields: Iterable[Field | tuple[str, str] | tuple[str, str, bool]] = (),
+    footer: str | None = None,
+    url: str | None = None,
+) -> discord.Embed:
+    """An embed whose every part is already within Discord's limits."""
+    embed = discord.Embed(
+        title=truncate(title, TITLE_LIMIT) if title else None,
+        description=truncate(description, DESCRIPTION_LIMIT) if description else None,
+        colour=colour,
+        url=url,
+    )
+    for raw in list(fields)[:FIELDS_PER_EMBED]:
+        field = raw if isinstance(raw, Field) else Field(*raw)
+        embed.add_field(
+            name=truncate(field.name or "\u200b", FIELD_NAME_LIMIT),
+            value=truncate(field.value or "—", FIELD_VALUE_LIMIT),
+            inline=field.inline,
+        )
+    if footer:
+        embed.set_footer(text=truncate(footer, FOOTER_LIMIT))
+    return embed
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters, at line breaks where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces or [""]
+
+
+def pack_entries(
+    entries: Sequence[str], *, limit: int = DESCRIPTION_LIMIT, separator: str = "\n"
+) -> list[str]:
+    """Group whole entries into blocks of at most ``limit`` characters, never cutting an entry in half
+    (an entry longer than ``limit`` on its own is truncated)."""
+    blocks: list[str] = []
+    current = ""
+    for entry in entries:
+        entry = truncate(entry, limit)
+        candidate = f"{current}{separator}{entry}" if current else entry
+        if len(candidate) > limit:
+            blocks.append(current)
+            current = entry
+        else:
+            current = candidate
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def embed_size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def group_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages: at most 10 per message and 6,000 characters across them."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or size + length > EMBED_TOTAL_LIMIT):
+            messages.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        messages.append(current)
+    return messages

@@ -1,0 +1,68 @@
+"""The one error path: domain errors become a private, plain-language reply; anything else becomes a
+short apology with a reference code, and the traceback goes to the log under the same code."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.errors import PartnerBotError
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None or inner is error:
+            break
+        error = inner
+    return error
+
+
+def describe(error: BaseException, locale: object) -> tuple[str, bool]:
+    """(message for the user, whether it was expected)."""
+    error = _unwrap(error)
+    if isinstance(error, PartnerBotError):
+        return t(locale, error.key, **error.params), True
+    if isinstance(error, app_commands.CheckFailure):
+        inner = error.__cause__
+        if isinstance(inner, PartnerBotError):
+            return t(locale, inner.key, **inner.params), True
+        return t(locale, "error.not_allowed"), True
+    if isinstance(error, app_commands.TransformerError):
+        return t(locale, "error.invalid_input"), True
+    return "", False
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user what went wrong, privately; log what they should not see."""
+    message, expected = describe(error, interaction.locale)
+    if not expected:
+        code = secrets.token_hex(3).upper()
+        log.error("unexpected error %s in interaction", code, exc_info=_unwrap(error))
+        message = t(interaction.locale, "error.unexpected", code=code)
+    else:
+        log.debug("refused interaction: %s", message)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply to the user")
+
+
+class PartnerTree(app_commands.CommandTree):
+    """Routes every command error through :func:`report_error`."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_error(interaction, error)

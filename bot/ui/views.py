@@ -1,0 +1,85 @@
+"""Base views: short-lived views owned by their invoker, modals and persistent DynamicItems that all
+report errors through :func:`bot.ui.errors.report_error`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+import discord
+
+from bot.i18n import t
+from bot.ui.errors import report_error
+
+log = logging.getLogger(__name__)
+
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+
+#: Every custom_id the bot makes starts with this, and must fit Discord's 100-character limit.
+CUSTOM_ID_PREFIX = "pb:"
+CUSTOM_ID_LIMIT = 100
+
+
+class OwnedView(discord.ui.View):
+    """A short-lived view that only ``owner_id`` may press; it disables itself when it times out."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 600, locale: object = None) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.locale = locale
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                t(interaction.locale, "error.not_your_buttons"),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return False
+        return True
+
+    def disable_all(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+
+    async def on_timeout(self) -> None:
+        self.disable_all()
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                pass
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any, /) -> None:
+        await report_error(interaction, error)
+
+
+class BaseModal(discord.ui.Modal):
+    """A modal whose errors are answered like a command's."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await report_error(interaction, error)
+
+
+class GuardedDynamicItem(discord.ui.DynamicItem[ItemT]):
+    """A persistent component. Subclasses implement :meth:`run`; errors reach the user, not the void
+    (discord.py only logs exceptions raised from a DynamicItem callback)."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self.run(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+def custom_id(*parts: object) -> str:
+    """``pb:<part>:<part>...``, checked against Discord's 100-character limit."""
+    value = CUSTOM_ID_PREFIX + ":".join(str(p) for p in parts)
+    if len(value) > CUSTOM_ID_LIMIT:
+        raise ValueError(f"custom_id over {CUSTOM_ID_LIMIT} characters: {value!r}")
+    return value
