@@ -3,8 +3,8 @@
 Catalogs are gettext PO files read with Babel (``bot/locales/<lang>/LC_MESSAGES/<domain>.po``), one
 domain per feature so each feature's words live together. Message ids are stable keys such as
 ``lead.added``; the English catalog is the source text. Placeholders are named, ``{partner}``.
-The ``commands`` domain is different: its ids are the English command names and descriptions
-themselves, as discord.py's translator hands them over.
+Command domains (``commands.po``, ``commands_<feature>.po``) are different: their ids are the English
+command names, descriptions and choice names themselves, as discord.py's translator hands them over.
 """
 
 from __future__ import annotations
@@ -76,7 +76,20 @@ def catalogs() -> dict[str, dict[str, dict[str, str]]]:
 def _merged(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     for domain, entries in catalogs().get(lang, {}).items():
-        if domain != "commands":
+        if not _is_command_domain(domain):
+            merged.update(entries)
+    return merged
+
+
+def _is_command_domain(domain: str) -> bool:
+    return domain == "commands" or domain.startswith("commands_")
+
+
+@lru_cache(maxsize=8)
+def _command_texts(lang: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for domain, entries in catalogs().get(lang, {}).items():
+        if _is_command_domain(domain):
             merged.update(entries)
     return merged
 
@@ -116,7 +129,7 @@ def translate_command_text(text: str, locale: object) -> str | None:
     lang = language_of(locale)
     if lang == SOURCE:
         return None
-    return catalogs().get(lang, {}).get("commands", {}).get(text)
+    return _command_texts(lang).get(text)
 
 
 def placeholders(text: str) -> set[str]:
@@ -138,7 +151,7 @@ def check_catalogs(data: Mapping[str, Mapping[str, Mapping[str, str]]] | None = 
             for key, english in entries.items():
                 if key not in theirs:
                     problems.append(f"{where}: missing {key!r}")
-                elif domain != "commands" and placeholders(theirs[key]) != placeholders(english):
+                elif not _is_command_domain(domain) and placeholders(theirs[key]) != placeholders(english):
                     problems.append(
                         f"{where}: {key!r} has placeholders {sorted(placeholders(theirs[key]))}, "
                         f"English has {sorted(placeholders(english))}"

@@ -1,0 +1,1 @@
+-- leads: schema to come (placeholder so migrations stay numbered without gaps).

@@ -1,0 +1,1 @@
+-- checklists: schema to come (placeholder so migrations stay numbered without gaps).

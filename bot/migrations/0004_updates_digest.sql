@@ -1,0 +1,1 @@
+-- updates_digest: schema to come (placeholder so migrations stay numbered without gaps).

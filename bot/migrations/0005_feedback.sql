@@ -1,0 +1,1 @@
+-- feedback: schema to come (placeholder so migrations stay numbered without gaps).
