@@ -1,0 +1,192 @@
+"""Working-group updates: stored first, posted to the announcements channel after, retried until posted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from bot.db import Database, Row
+from bot.errors import InvalidInput, NotFound
+
+TITLE_LIMIT = 200
+BODY_LIMIT = 4000
+LINK_LIMIT = 1000
+LIST_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class Update:
+    id: int
+    guild_id: int
+    area: str | None
+    title: str
+    body: str
+    link: str | None
+    author_id: int
+    created_at: datetime
+    channel_id: int | None
+    message_id: int | None
+    posted_at: datetime | None
+    thread_id: int | None
+
+    @property
+    def posted(self) -> bool:
+        return self.message_id is not None
+
+
+def _ts(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _unix(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError("expected an aware datetime")
+    return int(when.timestamp())
+
+
+def _update(row: Row) -> Update:
+    return Update(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        area=row["area"],
+        title=row["title"],
+        body=row["body"],
+        link=row["link"],
+        author_id=row["author_id"],
+        created_at=datetime.fromtimestamp(row["created_at"], UTC),
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        posted_at=_ts(row["posted_at"]),
+        thread_id=row["thread_id"],
+    )
+
+
+def check_link(link: str | None) -> str | None:
+    """A cleaned http(s) link, None for an empty one; :class:`InvalidInput` for anything else."""
+    link = (link or "").strip()
+    if not link:
+        return None
+    if len(link) > LINK_LIMIT:
+        raise InvalidInput("update.link_too_long", limit=LINK_LIMIT)
+    parts = urlsplit(link)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in link):
+        raise InvalidInput("update.bad_link")
+    return link
+
+
+def check_area(area: str | None, areas: Sequence[str]) -> str | None:
+    """The configured spelling of ``area`` (matched case-insensitively), None for none."""
+    area = (area or "").strip()
+    if not area:
+        return None
+    for known in areas:
+        if known.casefold() == area.casefold():
+            return known
+    raise InvalidInput("update.unknown_area", areas=", ".join(areas))
+
+
+def check_text(title: str, body: str) -> tuple[str, str]:
+    title, body = title.strip(), body.strip()
+    if not title:
+        raise InvalidInput("update.title_empty")
+    if len(title) > TITLE_LIMIT:
+        raise InvalidInput("update.title_too_long", limit=TITLE_LIMIT, length=len(title))
+    if not body:
+        raise InvalidInput("update.body_empty")
+    if len(body) > BODY_LIMIT:
+        raise InvalidInput("update.body_too_long", limit=BODY_LIMIT, length=len(body))
+    return title, body
+
+
+async def create_update(
+    db: Database,
+    guild_id: int,
+    *,
+    title: str,
+    body: str,
+    link: str | None,
+    area: str | None,
+    areas: Sequence[str],
+    author_id: int,
+    now: datetime,
+) -> Update:
+    """Validate and store an update (not yet posted). Nothing is written when any field is refused."""
+    title, body = check_text(title, body)
+    clean_link = check_link(link)
+    clean_area = check_area(area, areas)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO updates (guild_id, area, title, body, link, author_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, clean_area, title, body, clean_link, author_id, _unix(now)),
+        )
+        update_id = cursor.lastrowid
+    return await get_update(db, guild_id, int(update_id or 0))
+
+
+async def get_update(db: Database, guild_id: int, update_id: int) -> Update:
+    row = await db.fetchone("SELECT * FROM updates WHERE guild_id = ? AND id = ?", (guild_id, update_id))
+    if row is None:
+        raise NotFound("update.unknown")
+    return _update(row)
+
+
+async def mark_posted(
+    db: Database, guild_id: int, update_id: int, *, channel_id: int, message_id: int, now: datetime
+) -> None:
+    """Record the message that carries the update (once; a second call keeps the first message)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE updates SET channel_id = ?, message_id = ?, posted_at = ? "
+            "WHERE guild_id = ? AND id = ? AND message_id IS NULL",
+            (channel_id, message_id, _unix(now), guild_id, update_id),
+        )
+
+
+async def mark_thread(db: Database, guild_id: int, update_id: int, *, thread_id: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE updates SET thread_id = ? WHERE guild_id = ? AND id = ? AND thread_id IS NULL",
+            (thread_id, guild_id, update_id),
+        )
+
+
+async def unposted(db: Database, guild_id: int) -> list[Update]:
+    """Updates whose post has not been accepted by Discord yet, oldest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM updates WHERE guild_id = ? AND message_id IS NULL ORDER BY id", (guild_id,)
+    )
+    return [_update(r) for r in rows]
+
+
+async def missing_threads(db: Database, guild_id: int, *, since: datetime) -> list[Update]:
+    """Posted updates (from ``since`` on) whose discussion thread was not opened yet."""
+    rows = await db.fetchall(
+        "SELECT * FROM updates WHERE guild_id = ? AND message_id IS NOT NULL AND thread_id IS NULL "
+        "AND posted_at >= ? ORDER BY id",
+        (guild_id, _unix(since)),
+    )
+    return [_update(r) for r in rows]
+
+
+async def list_updates(db: Database, guild_id: int, *, limit: int = 10) -> list[Update]:
+    """The latest updates, newest first."""
+    if not 1 <= limit <= LIST_LIMIT:
+        raise InvalidInput("update.bad_limit", limit=LIST_LIMIT)
+    rows = await db.fetchall(
+        "SELECT * FROM updates WHERE guild_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        (guild_id, limit),
+    )
+    return [_update(r) for r in rows]
+
+
+async def posted_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[Update]:
+    """Updates Discord accepted in ``[start, end)``, oldest first (the digest's feed)."""
+    rows = await db.fetchall(
+        "SELECT * FROM updates WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? "
+        "ORDER BY posted_at, id",
+        (guild_id, _unix(start), _unix(end)),
+    )
+    return [_update(r) for r in rows]
