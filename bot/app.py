@@ -36,7 +36,15 @@ def cog_modules() -> list[str]:
 class PartnerBot(commands.Bot):
     """The partnerships bot. Holds the settings, the database and the clock; features live in cogs."""
 
-    def __init__(self, settings: Settings, db: Database, *, clock: Clock = system_clock, **options: Any):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        clock: Clock = system_clock,
+        background: bool = True,
+        **options: Any,
+    ):
         intents = discord.Intents.default()
         intents.message_content = False
         intents.members = False
@@ -52,6 +60,8 @@ class PartnerBot(commands.Bot):
         self.settings = settings
         self.db = db
         self.clock = clock
+        #: Whether cogs run their background loops. bot/sim turns them off and calls ``tick()`` itself.
+        self.background = background
         #: Locale of each user's last interaction, in memory only: DMs answer in that language.
         self.user_locales: dict[int, str] = {}
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
@@ -69,11 +79,19 @@ class PartnerBot(commands.Bot):
         self.add_dynamic_items(*items)
 
     async def sync_commands(self) -> list[discord.app_commands.AppCommand]:
-        """Copy the commands to the configured guild and sync there only (fast, and no global spill)."""
+        """Sync the commands to the configured guild. Only commands that must also work in DMs
+        (``allowed_contexts`` with ``dm_channel``, e.g. ``/feedback``) stay global: Discord offers
+        guild commands only inside that guild."""
         guild = discord.Object(id=self.settings.guild_id)
-        self.tree.copy_global_to(guild=guild)
+        for command in self.tree.get_commands():
+            contexts = command.allowed_contexts
+            if contexts is not None and contexts.dm_channel:
+                continue
+            self.tree.remove_command(command.name)
+            self.tree.add_command(command, guild=guild)
         synced = await self.tree.sync(guild=guild)
-        log.info("synced %d commands to guild %s", len(synced), self.settings.guild_id)
+        synced += await self.tree.sync()
+        log.info("synced %d commands to guild %s (DM-capable ones globally)", len(synced), guild.id)
         return synced
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -128,9 +146,11 @@ class PartnerBot(commands.Bot):
         return tuple(self.persistent_items)
 
 
-def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock) -> PartnerBot:
+def create_bot(
+    settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True
+) -> PartnerBot:
     """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
-    return PartnerBot(settings, db, clock=clock)
+    return PartnerBot(settings, db, clock=clock, background=background)
 
 
 def load_module(name: str) -> Any:

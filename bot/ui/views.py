@@ -63,9 +63,10 @@ class BaseModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
-class GuardedDynamicItem(discord.ui.DynamicItem[ItemT]):
-    """A persistent component. Subclasses implement :meth:`run`; errors reach the user, not the void
-    (discord.py only logs exceptions raised from a DynamicItem callback)."""
+class GuardedDynamicItem(discord.ui.DynamicItem[ItemT], template=r"pb:abstract-base-never-registered"):
+    """A persistent component. Subclasses give their own ``template`` and implement :meth:`run`;
+    errors reach the user, not the void (discord.py only logs exceptions from a DynamicItem callback).
+    """
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:

@@ -1,0 +1,7 @@
+"""`/about`: what the bot is, its version, and the commands the caller may use."""
+
+from bot.cogs.about._cog import AboutCog
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(AboutCog(bot))

@@ -1,0 +1,59 @@
+"""The `/about` command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.i18n import t
+from bot.services.access import Access
+from bot.ui import respond
+from bot.ui.embeds import Colour, make_embed
+
+if TYPE_CHECKING:
+    from bot.app import PartnerBot
+
+
+def visible_commands(tree: app_commands.CommandTree, access: Access) -> list[str]:
+    """Every command path (``/lead add``) a caller with ``access`` may run, from the commands' own
+    ``extras["access"]`` (defaults to member)."""
+    paths: list[str] = []
+
+    def walk(command: app_commands.Command | app_commands.Group, prefix: str, inherited: Access) -> None:
+        needed = Access(command.extras.get("access", inherited))
+        if isinstance(command, app_commands.Group):
+            for child in command.commands:
+                walk(child, f"{prefix}{command.name} ", needed)
+        elif access >= needed:
+            paths.append(f"/{prefix}{command.name}")
+
+    for command in tree.get_commands():
+        if isinstance(command, app_commands.Command | app_commands.Group):
+            walk(command, "", Access.MEMBER)
+    return sorted(set(paths))
+
+
+class AboutCog(commands.Cog):
+    def __init__(self, bot: PartnerBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="What this bot is for and what you can do with it")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def about(self, interaction: discord.Interaction) -> None:
+        access = self.bot.access(interaction.user)
+        if access is Access.NONE and interaction.guild is None:
+            access = await self.bot.fetch_access(interaction.user.id)
+        loc = interaction.locale
+        commands_list = visible_commands(self.bot.tree, access) or ["/about", "/feedback privacy"]
+        embed = make_embed(
+            t(loc, "about.title", version=__version__),
+            t(loc, "about.body"),
+            colour=Colour.INFO,
+            fields=[(t(loc, "about.commands"), "\n".join(commands_list))],
+            footer=t(loc, "about.privacy"),
+        )
+        await respond(interaction, embed=embed)

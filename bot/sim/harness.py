@@ -1,0 +1,610 @@
+"""``Sim``: a configured bot running against the simulated server, driven like a member would drive it.
+
+    sim = await Sim.start(tmp_path)
+    r = await sim.slash("lead add", user="dave", partner="Europeana", level="global", direction="external")
+    await sim.click(r.reply, "Log anyway", user="dave")
+
+Every action builds the payload Discord would send (INTERACTION_CREATE, MESSAGE_CREATE), hands it to
+discord.py's own ``ConnectionState`` parser, waits until the bot has finished with it, and returns what
+the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+import yaml
+from discord.ext.test import factories
+from discord.webhook.async_ import async_context
+
+from bot.app import PartnerBot, create_bot
+from bot.clock import ManualClock
+from bot.config import Settings, parse_settings
+from bot.db import open_database
+from bot.sim.http import SimHttp, SimWebhookAdapter
+from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
+from bot.sim.server import InteractionRecord, SimServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_QUESTIONNAIRES = REPO_ROOT / "data" / "questionnaires"
+
+#: The ready-made server: who is in it and what they may do.
+DEFAULT_MEMBERS: dict[str, tuple[str, ...]] = {
+    "alice": ("working_group",),
+    "bob": ("working_group",),
+    "carol": ("reviewers",),
+    "erin": ("reviewers",),
+    "dave": (),
+}
+DEFAULT_CHANNELS = ("general", "leads", "checklists", "announcements", "digest")
+
+OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
+
+
+def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+class SimError(AssertionError):
+    """A test or sandbox asked for something that is not there (no such button, command, field)."""
+
+
+class Sim:
+    """A started bot on a simulated guild. Create with :meth:`start`; close with :meth:`close`."""
+
+    def __init__(self, server: SimServer, settings: Settings, clock: ManualClock) -> None:
+        self.server = server
+        self.settings = settings
+        self.clock = clock
+        self.bot: PartnerBot = None  # type: ignore[assignment]
+        self.adapter = SimWebhookAdapter(server)
+        self._task_timeout = 15.0
+        self.role_ids: dict[str, int] = {}
+        self.extensions: list[str] = []
+
+    # -- life cycle -------------------------------------------------------------------------------
+    @classmethod
+    async def start(
+        cls,
+        workdir: Path,
+        *,
+        config: Mapping[str, Any] | None = None,
+        members: Mapping[str, Sequence[str]] | None = None,
+        channels: Sequence[str] = DEFAULT_CHANNELS,
+        guild_locale: str = "en-US",
+        database: Path | None = None,
+        clock: ManualClock | None = None,
+        extensions: Sequence[str] = (),
+    ) -> Sim:
+        """A server with the default members and channels, a matching config, a bot started on it."""
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        server = SimServer(locale=guild_locale)
+        role_ids = {
+            "working_group": server.add_role("Partnerships working group"),
+            "reviewers": server.add_role("Partnership reviewers"),
+            "members": server.add_role("Movement members"),
+        }
+        for name in channels:
+            server.add_channel(name)
+        for name, roles in (members if members is not None else DEFAULT_MEMBERS).items():
+            server.add_user(name, role_ids=[role_ids[r] for r in roles])
+        raw = {
+            "guild_id": server.guild_id,
+            "roles": {"working_group": role_ids["working_group"], "reviewers": role_ids["reviewers"]},
+            "channels": {
+                name: server.channel_named(name).id
+                for name in ("leads", "checklists", "announcements", "digest")
+                if name in channels
+            },
+            "database": str(database or workdir / "partnerships.db"),
+            "questionnaires": str(SHIPPED_QUESTIONNAIRES),
+            "log_dir": str(workdir / "logs"),
+        }
+        raw = _merge(raw, config or {})
+        if raw["roles"].get("members") == "members":
+            raw["roles"]["members"] = role_ids["members"]
+        settings = parse_settings(yaml.safe_dump(raw), source="sim-config.yaml", base_dir=workdir)
+        sim = cls(server, settings, clock or ManualClock())
+        sim.role_ids = role_ids
+        sim.extensions = list(extensions)
+        await sim._boot()
+        return sim
+
+    async def _boot(self) -> None:
+        async_context.set(self.adapter)
+        db = await open_database(self.settings.database)
+        bot = create_bot(self.settings, db, clock=self.clock, background=False)
+        loop = asyncio.get_running_loop()
+        http = SimHttp(self.server, loop)
+        bot.http = http
+        state = bot._connection
+        state.http = http
+        bot.tree._http = http  # the command tree keeps its own reference for syncing
+        await bot._async_setup_hook()
+        state.user = discord.ClientUser(state=state, data=self.server.bot_user_payload())  # type: ignore[arg-type]
+        state.application_id = self.server.application_id
+        await bot.setup_hook()
+        if self.extensions:
+            # Extra extensions (test probes) load after the bot's own, then the tree is synced again.
+            for name in self.extensions:
+                await bot.load_extension(name)
+            await bot.sync_commands()
+        self.server.state = state
+        state._add_guild_from_data(self.server.guild_payload())  # type: ignore[arg-type]
+        bot._handle_ready()
+        bot.dispatch("ready")
+        self.bot = bot
+        await self.settle()
+
+    async def close(self) -> None:
+        """Shut the bot down (unloading cogs and closing its database)."""
+        if self.bot is not None and not self.bot.is_closed():
+            await self.settle()
+            await self.bot.close()
+        self.server.state = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database file and the same server."""
+        await self.close()
+        await self._boot()
+
+    async def crash(self) -> None:
+        """Drop the bot without a clean shutdown: no cog_unload, pending tasks cancelled."""
+        bot = self.bot
+        self.server.state = None
+        for task in asyncio.all_tasks():
+            if task is not asyncio.current_task() and not task.done():
+                name = task.get_name()
+                if name.startswith(("CommandTree", "discord", "pb-")):
+                    task.cancel()
+        await bot.db.close()
+        bot._closed = True
+
+    @property
+    def db(self):
+        return self.bot.db
+
+    @property
+    def guild_id(self) -> int:
+        return self.server.guild_id
+
+    # -- people and places ------------------------------------------------------------------------
+    def member(self, name: str) -> SimUser:
+        return self.server.user_named(name)
+
+    def add_member(self, name: str, roles: Sequence[str] = ()) -> SimUser:
+        user = self.server.add_user(name, role_ids=[self.role_ids[r] for r in roles])
+        if self.server.state is not None:
+            guild = self.bot.get_guild(self.guild_id)
+            if guild is not None:
+                guild._add_member(
+                    discord.Member(
+                        data=user.member_payload(self.server.created), guild=guild, state=self.server.state
+                    )
+                )  # type: ignore[arg-type]
+        return user
+
+    def add_user(self, name: str) -> SimUser:
+        """Someone the bot can meet in a DM who is not a member of the guild."""
+        return self.server.add_user(name, in_guild=False)
+
+    def channel(self, name: str) -> SimChannel:
+        return self.server.channel_named(name)
+
+    def thread(self, name: str) -> SimChannel:
+        """A thread by exact name, or the newest whose name contains ``name``."""
+        threads = [c for c in self.server.channels.values() if c.is_thread]
+        for thread in threads:
+            if thread.name == name:
+                return thread
+        for thread in reversed(threads):
+            if name in thread.name:
+                return thread
+        raise SimError(f"no thread named {name!r}; threads: {[t.name for t in threads]}")
+
+    def threads(self, parent: str | None = None) -> list[SimChannel]:
+        parent_id = self.channel(parent).id if parent else None
+        return [
+            c
+            for c in self.server.channels.values()
+            if c.is_thread and (parent_id is None or c.parent_id == parent_id)
+        ]
+
+    def dm_channel(self, name: str) -> SimChannel:
+        return self.server.dm_channel(self.member(name))
+
+    # -- faults and time --------------------------------------------------------------------------
+    def fail_next(
+        self, status: int, count: int = 1, *, route: str | None = None, channel: str | None = None
+    ) -> None:
+        """Make the next ``count`` matching calls fail with ``status`` (500, 429, 403, 404...)."""
+        channel_id = self._channel_id(channel) if channel else None
+        self.server.fail_next(status, count, route=route, channel_id=channel_id)
+
+    def _channel_id(self, channel: str) -> int:
+        if channel.startswith("dm:"):
+            return self.dm_channel(channel[3:]).id
+        return self.channel(channel).id
+
+    def close_dms(self, name: str) -> None:
+        self.member(name).dms_open = False
+
+    def open_dms(self, name: str) -> None:
+        self.member(name).dms_open = True
+
+    def forbid(self, channel: str) -> None:
+        self.channel(channel).forbidden = True
+
+    def allow(self, channel: str) -> None:
+        self.channel(channel).forbidden = False
+
+    async def archive(self, thread: SimChannel | str, *, archived: bool = True) -> None:
+        if isinstance(thread, str):
+            thread = self.thread(thread)
+        thread.archived = archived
+        self.server.dispatch("thread_update", self.server.channel_payload(thread))
+        await self.settle()
+
+    def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> None:
+        self.clock.advance(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
+
+    async def tick(self) -> None:
+        """Run every cog's background pass once, as its loop would."""
+        async_context.set(self.adapter)
+        for cog in list(self.bot.cogs.values()):
+            tick = getattr(cog, "tick", None)
+            if tick is not None:
+                await tick()
+        await self.settle()
+
+    # -- waiting for the bot ----------------------------------------------------------------------
+    async def settle(self, baseline: set[asyncio.Task[Any]] | None = None) -> None:
+        """Wait until every task the bot started for the last action has finished."""
+        current = asyncio.current_task()
+        deadline = asyncio.get_running_loop().time() + self._task_timeout
+        while True:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not current
+                and not t.done()
+                and (baseline is None or t not in baseline)
+                and not _is_background(t)
+            ]
+            if not pending:
+                return
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise SimError(f"the bot did not finish: {[t.get_name() for t in pending]}")
+            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+
+    # -- interactions -----------------------------------------------------------------------------
+    def _user(self, user: str | SimUser) -> SimUser:
+        return user if isinstance(user, SimUser) else self.member(user)
+
+    def _channel_for(self, user: SimUser, channel: str | SimChannel | None, dm: bool) -> SimChannel:
+        if dm:
+            return self.server.dm_channel(user)
+        if isinstance(channel, SimChannel):
+            return channel
+        if channel is None:
+            return self.channel("general")
+        try:
+            return self.channel(channel)
+        except KeyError:
+            return self.thread(channel)
+
+    def _base_payload(
+        self, kind: int, user: SimUser, channel: SimChannel, locale: str, data: dict[str, Any]
+    ) -> tuple[dict[str, Any], InteractionResult]:
+        token = "sim-" + secrets.token_urlsafe(24)
+        payload: dict[str, Any] = {
+            "id": str(factories.make_id()),
+            "application_id": str(self.server.application_id),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "locale": locale,
+            "app_permissions": str(discord.Permissions.all().value),
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "channel_id": str(channel.id),
+            "channel": self.server.channel_payload(channel),
+        }
+        if channel.type == 1:
+            payload["user"] = user.payload()
+            payload["context"] = 1
+            payload["authorizing_integration_owners"] = {"1": str(user.id)}
+        else:
+            if not user.in_guild:
+                raise SimError(f"{user.name} is not a member of the guild")
+            member = user.member_payload(self.server.created)
+            member["permissions"] = str(
+                discord.Permissions.general().value | discord.Permissions.text().value
+            )
+            payload["member"] = member
+            payload["guild_id"] = str(self.server.guild_id)
+            payload["guild_locale"] = self.server.preferred_locale
+            payload["guild"] = {
+                "id": str(self.server.guild_id),
+                "locale": self.server.preferred_locale,
+                "features": [],
+            }
+            payload["context"] = 0
+            payload["authorizing_integration_owners"] = {"0": str(self.server.guild_id)}
+        kinds = {2: "command", 3: "component", 4: "autocomplete", 5: "modal"}
+        result = InteractionResult(kind=kinds[kind])
+        self.server.interactions[token] = InteractionRecord(token, channel.id, user, result)
+        return payload, result
+
+    async def _deliver(self, payload: dict[str, Any], result: InteractionResult) -> InteractionResult:
+        async_context.set(self.adapter)
+        baseline = set(asyncio.all_tasks())
+        self.bot._connection.parse_interaction_create(payload)
+        await self.settle(baseline)
+        return result
+
+    def _find_command(self, path: str, dm: bool) -> tuple[dict[str, Any], list[str]]:
+        words = path.strip().lstrip("/").split()
+        if not words:
+            raise SimError("empty command")
+        pools = (
+            [self.server.global_commands] if dm else [self.server.guild_commands, self.server.global_commands]
+        )
+        for pool in pools:
+            for command in pool:
+                if command["name"] == words[0] and command.get("type", 1) == 1:
+                    return command, words[1:]
+        known = sorted({c["name"] for pool in pools for c in pool})
+        raise SimError(f"no command /{words[0]}{' in DMs' if dm else ''}; known: {known}")
+
+    def _command_data(
+        self, path: str, options: Mapping[str, Any], dm: bool, focused: str | None = None
+    ) -> dict[str, Any]:
+        command, rest = self._find_command(path, dm)
+        data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1}
+        if command.get("guild_id"):
+            data["guild_id"] = command["guild_id"]
+        container = data
+        spec_options = command.get("options") or []
+        for word in rest:
+            sub = next((o for o in spec_options if o["name"] == word and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise SimError(f"/{command['name']} has no subcommand {word!r}")
+            entry: dict[str, Any] = {"type": sub["type"], "name": word, "options": []}
+            container.setdefault("options", []).append(entry)
+            container = entry
+            spec_options = sub.get("options") or []
+        resolved: dict[str, dict[str, Any]] = {}
+        values = []
+        for name, value in options.items():
+            spec = next((o for o in spec_options if o["name"] == name), None)
+            if spec is None:
+                raise SimError(
+                    f"/{path} has no option {name!r}; options: {[o['name'] for o in spec_options]}"
+                )
+            values.append(self._option(spec, value, resolved, focused == name))
+        missing = [o["name"] for o in spec_options if o.get("required") and o["name"] not in options]
+        if missing and focused is None:
+            raise SimError(f"/{path} needs {missing}")
+        container.setdefault("options", []).extend(values)
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    def _option(
+        self, spec: dict[str, Any], value: Any, resolved: dict[str, Any], focused: bool
+    ) -> dict[str, Any]:
+        kind = spec["type"]
+        option: dict[str, Any] = {"type": kind, "name": spec["name"]}
+        if focused:
+            option["value"] = str(value)
+            option["focused"] = True
+            return option
+        if kind == 6:
+            user = self._user(value)
+            option["value"] = str(user.id)
+            resolved.setdefault("users", {})[str(user.id)] = user.payload()
+            if user.in_guild:
+                member = user.member_payload(self.server.created)
+                member.pop("user")
+                resolved.setdefault("members", {})[str(user.id)] = member
+        elif kind == 7:
+            channel = (
+                value
+                if isinstance(value, SimChannel)
+                else self._channel_for(self.member(next(iter(self.server.users.values())).name), value, False)
+            )
+            option["value"] = str(channel.id)
+            data = self.server.channel_payload(channel)
+            data["permissions"] = str(discord.Permissions.all().value)
+            resolved.setdefault("channels", {})[str(channel.id)] = data
+        elif kind == 8:
+            role_id = self.role_ids.get(value, value)
+            option["value"] = str(role_id)
+            role = next(r for r in self.server.role_payloads() if r["id"] == str(role_id))
+            resolved.setdefault("roles", {})[str(role_id)] = role
+        elif kind == 4:
+            option["value"] = int(value)
+        elif kind == 10:
+            option["value"] = float(value)
+        elif kind == 5:
+            option["value"] = bool(value)
+        else:
+            option["value"] = str(value)
+        return option
+
+    async def slash(
+        self,
+        command: str,
+        *,
+        user: str | SimUser = "alice",
+        channel: str | SimChannel | None = None,
+        dm: bool = False,
+        locale: str = "en-US",
+        options: Mapping[str, Any] | None = None,
+        **named: Any,
+    ) -> InteractionResult:
+        """Run ``/command`` as ``user`` with the given options (pass ``options={...}`` for options
+        whose names clash with this method's own, such as ``channel`` or ``user``)."""
+        who = self._user(user)
+        where = self._channel_for(who, channel, dm)
+        data = self._command_data(command, {**(options or {}), **named}, where.type == 1)
+        payload, result = self._base_payload(2, who, where, locale, data)
+        return await self._deliver(payload, result)
+
+    async def autocomplete(
+        self,
+        command: str,
+        option: str,
+        value: str,
+        *,
+        user: str | SimUser = "alice",
+        channel: str | SimChannel | None = None,
+        dm: bool = False,
+        locale: str = "en-US",
+        **others: Any,
+    ) -> list[dict[str, Any]]:
+        """The choices the bot offers while ``user`` types ``value`` into ``option``."""
+        who = self._user(user)
+        where = self._channel_for(who, channel, dm)
+        data = self._command_data(command, {**others, option: value}, where.type == 1, focused=option)
+        payload, result = self._base_payload(4, who, where, locale, data)
+        await self._deliver(payload, result)
+        return result.choices
+
+    def _component(self, message: SimMessage, key: str, types: tuple[int, ...]) -> dict[str, Any]:
+        for comp in message._walk():
+            if comp.get("type") not in types:
+                continue
+            if key in (comp.get("label"), comp.get("custom_id"), comp.get("placeholder")):
+                return comp
+        raise SimError(f"no component {key!r} on {message!r}")
+
+    def _message_payload(self, message: SimMessage) -> dict[str, Any]:
+        data = copy.deepcopy(message.data)
+        data.pop("_loading", None)
+        return data
+
+    async def click(
+        self, message: SimMessage, button: str, *, user: str | SimUser = "alice", locale: str = "en-US"
+    ) -> InteractionResult:
+        """Press the button labelled (or with custom_id) ``button`` on ``message``."""
+        comp = self._component(message, button, (2,))
+        if comp.get("disabled"):
+            raise SimError(f"button {button!r} is disabled")
+        who = self._user(user)
+        where = self.server.channels[message.channel_id]
+        data = {"custom_id": comp["custom_id"], "component_type": 2}
+        payload, result = self._base_payload(3, who, where, locale, data)
+        payload["message"] = self._message_payload(message)
+        self.server.interactions[payload["token"]].source = message
+        return await self._deliver(payload, result)
+
+    async def select(
+        self,
+        message: SimMessage,
+        values: Sequence[str],
+        *,
+        which: str | None = None,
+        user: str | SimUser = "alice",
+        locale: str = "en-US",
+    ) -> InteractionResult:
+        """Choose ``values`` in a select menu of ``message`` (``which``: placeholder or custom_id)."""
+        if which is None:
+            selects = message.selects
+            if not selects:
+                raise SimError(f"no select menu on {message!r}")
+            comp = selects[0]
+        else:
+            comp = self._component(message, which, (3, 5, 6, 7, 8))
+        allowed = {o["value"] for o in comp.get("options") or []}
+        for value in values:
+            if comp.get("type") == 3 and value not in allowed:
+                raise SimError(f"{value!r} is not an option of the select; options: {sorted(allowed)}")
+        who = self._user(user)
+        where = self.server.channels[message.channel_id]
+        data = {"custom_id": comp["custom_id"], "component_type": comp["type"], "values": list(values)}
+        payload, result = self._base_payload(3, who, where, locale, data)
+        payload["message"] = self._message_payload(message)
+        self.server.interactions[payload["token"]].source = message
+        return await self._deliver(payload, result)
+
+    async def submit(
+        self,
+        modal: SimModal | None,
+        values: Mapping[str, str],
+        *,
+        user: str | SimUser = "alice",
+        locale: str = "en-US",
+    ) -> InteractionResult:
+        """Submit ``modal`` with ``values`` keyed by field label or custom_id."""
+        if modal is None:
+            raise SimError("no modal is open")
+        filled = {f.custom_id: f.value or "" for f in modal.fields}
+        for key, value in values.items():
+            filled[modal.field(key).custom_id] = value
+        who = self._user(user)
+        where = self.server.channels[modal.channel_id or self.channel("general").id]
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": v}]}
+            for cid, v in filled.items()
+        ]
+        data = {"custom_id": modal.custom_id, "components": rows}
+        payload, result = self._base_payload(5, who, where, locale, data)
+        if modal.message is not None:
+            payload["message"] = self._message_payload(modal.message)
+            self.server.interactions[payload["token"]].source = modal.message
+        return await self._deliver(payload, result)
+
+    async def dm(
+        self, user: str | SimUser, content: str = "", *, attachments: Sequence[str] = ()
+    ) -> list[SimMessage]:
+        """``user`` writes to the bot in a DM; returns what the bot sent in that DM meanwhile."""
+        who = self._user(user)
+        channel = self.server.dm_channel(who)
+        before = len(channel.messages)
+        payload = {"content": content}
+        files = [(name, b"simulated attachment") for name in attachments]
+        message = self.server.make_message(channel.id, payload, files, author=who.payload(), flags=0)
+        self.server.store(message)
+        async_context.set(self.adapter)
+        baseline = set(asyncio.all_tasks())
+        self.bot._connection.parse_message_create(copy.deepcopy(message.data))
+        await self.settle(baseline)
+        return [m for m in channel.messages[before:] if m.author_id == self.server.bot_user_id]
+
+    # -- what the bot told Discord ----------------------------------------------------------------
+    @property
+    def synced_commands(self) -> list[dict[str, Any]]:
+        return self.server.guild_commands + self.server.global_commands
+
+    def all_messages(self) -> list[SimMessage]:
+        return list(self.server.messages.values())
+
+
+def _is_background(task: asyncio.Task[Any]) -> bool:
+    """Long-lived tasks that never finish on their own: view timeouts and background loops."""
+    name = task.get_name()
+    if name.startswith("discord-ui-view-timeout") or name.startswith("pb-loop"):
+        return True
+    coro = task.get_coro()
+    qualname = getattr(coro, "__qualname__", "")
+    return "timeout_task_impl" in qualname or "Loop._loop" in qualname

@@ -1,0 +1,743 @@
+"""The simulated Discord server: guild state, message store and the REST routes the bot calls.
+
+Requests arrive here from :class:`bot.sim.http.SimHttp` (the bot's REST client) and
+:class:`bot.sim.http.SimWebhookAdapter` (interaction responses and follow-ups), exactly as discord.py
+would send them to Discord. Changes the real Discord would announce over the gateway (a thread
+created, a member's message) are fed to the bot's own ``ConnectionState`` parsers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from discord.ext.test import factories
+
+from bot.sim.models import EPHEMERAL, InteractionResult, SimChannel, SimField, SimMessage, SimModal, SimUser
+
+JsonDict = dict[str, Any]
+
+ADMINISTRATOR = str(discord.Permissions.all().value)
+EVERYONE_PERMS = str(discord.Permissions.general().value | discord.Permissions.text().value)
+
+
+@dataclass
+class FakeResponse:
+    """Enough of aiohttp's response for discord.py's exception classes."""
+
+    status: int
+    reason: str
+
+
+@dataclass
+class Fault:
+    status: int
+    remaining: int
+    route: str | None = None
+    channel_id: int | None = None
+
+    def matches(self, method: str, path: str, channel_id: int | None) -> bool:
+        if self.route is not None and self.route not in f"{method} {path}":
+            return False
+        return not (self.channel_id is not None and self.channel_id != channel_id)
+
+
+def http_error(status: int, message: str = "", code: int = 0) -> discord.HTTPException:
+    """The exception discord.py raises for a failed request with this status."""
+    response = FakeResponse(status, message or "error")
+    body = {"code": code, "message": message or f"simulated {status}"}
+    if status == 403:
+        return discord.Forbidden(response, body)  # type: ignore[arg-type]
+    if status == 404:
+        return discord.NotFound(response, body)  # type: ignore[arg-type]
+    if status >= 500:
+        return discord.DiscordServerError(response, body)  # type: ignore[arg-type]
+    return discord.HTTPException(response, body)  # type: ignore[arg-type]
+
+
+@dataclass
+class InteractionRecord:
+    token: str
+    channel_id: int
+    user: SimUser
+    result: InteractionResult
+    source: SimMessage | None = None
+    original: SimMessage | None = None
+    responded: bool = False
+    deferred_ephemeral: bool = False
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class SimServer:
+    """One guild with its roles, channels, threads, members, DMs and every message sent."""
+
+    def __init__(self, *, guild_name: str = "Partnerships sandbox", locale: str = "en-US") -> None:
+        self.guild_id = factories.make_id()
+        self.application_id = factories.make_id()
+        self.bot_user_id = self.application_id
+        self.guild_name = guild_name
+        self.preferred_locale = locale
+        self.roles: dict[str, int] = {}
+        self.users: dict[int, SimUser] = {}
+        self.channels: dict[int, SimChannel] = {}
+        self.messages: dict[int, SimMessage] = {}
+        self.faults: list[Fault] = []
+        self.interactions: dict[str, InteractionRecord] = {}
+        self.guild_commands: list[JsonDict] = []
+        self.global_commands: list[JsonDict] = []
+        self.requests: list[str] = []
+        self.state: Any = None  # the bot's ConnectionState, set on each (re)start
+        self.created = _now_iso()
+        self.bot_role_id = self.add_role("Partnerships bot", permissions=ADMINISTRATOR)
+
+    # -- building the guild -----------------------------------------------------------------------
+    def add_role(self, name: str, *, permissions: str = EVERYONE_PERMS) -> int:
+        role_id = factories.make_id()
+        self.roles[name] = role_id
+        return role_id
+
+    def add_user(self, name: str, *, role_ids: list[int] | None = None, in_guild: bool = True) -> SimUser:
+        user = SimUser(id=factories.make_id(), name=name, role_ids=list(role_ids or []), in_guild=in_guild)
+        self.users[user.id] = user
+        return user
+
+    def add_channel(self, name: str, *, type: int = 0, parent_id: int | None = None) -> SimChannel:
+        channel = SimChannel(id=factories.make_id(), name=name, type=type, parent_id=parent_id)
+        channel.created_at = _now_iso()
+        self.channels[channel.id] = channel
+        return channel
+
+    def user_named(self, name: str) -> SimUser:
+        for user in self.users.values():
+            if user.name == name:
+                return user
+        raise KeyError(f"no user named {name!r}; known: {sorted(u.name for u in self.users.values())}")
+
+    def channel_named(self, name: str) -> SimChannel:
+        name = name.lstrip("#")
+        for channel in self.channels.values():
+            if channel.name == name and channel.type != 1:
+                return channel
+        raise KeyError(f"no channel or thread named {name!r}")
+
+    def role_payloads(self) -> list[JsonDict]:
+        everyone = {
+            "id": str(self.guild_id),
+            "name": "@everyone",
+            "permissions": EVERYONE_PERMS,
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        roles = [everyone]
+        for position, (name, role_id) in enumerate(self.roles.items(), start=1):
+            perms = ADMINISTRATOR if role_id == self.bot_role_id else EVERYONE_PERMS
+            roles.append(
+                {**everyone, "id": str(role_id), "name": name, "permissions": perms, "position": position}
+            )
+        return roles
+
+    def bot_user_payload(self) -> JsonDict:
+        return {
+            "id": str(self.bot_user_id),
+            "username": "Partnerships",
+            "global_name": "Partnerships",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+            "public_flags": 0,
+            "flags": 0,
+            "verified": True,
+            "mfa_enabled": False,
+        }
+
+    def channel_payload(self, channel: SimChannel) -> JsonDict:
+        if channel.type == 1:
+            user = self.users[channel.recipient_id or 0]
+            return {"id": str(channel.id), "type": 1, "recipients": [user.payload()], "last_message_id": None}
+        data: JsonDict = {
+            "id": str(channel.id),
+            "type": channel.type,
+            "name": channel.name,
+            "guild_id": str(self.guild_id),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "parent_id": str(channel.parent_id) if channel.parent_id else None,
+            "flags": 0,
+        }
+        if channel.is_thread:
+            data.update(
+                {
+                    "owner_id": str(channel.owner_id or self.bot_user_id),
+                    "message_count": len(channel.messages),
+                    "member_count": len(channel.member_ids),
+                    "total_message_sent": len(channel.messages),
+                    "thread_metadata": {
+                        "archived": channel.archived,
+                        "auto_archive_duration": 10080,
+                        "archive_timestamp": channel.created_at or _now_iso(),
+                        "locked": channel.locked,
+                        "invitable": True,
+                        "create_timestamp": channel.created_at or _now_iso(),
+                    },
+                }
+            )
+        return data
+
+    def guild_payload(self) -> JsonDict:
+        members = [u.member_payload(self.created) for u in self.users.values() if u.in_guild]
+        bot_member = {
+            "user": self.bot_user_payload(),
+            "roles": [str(self.bot_role_id)],
+            "joined_at": self.created,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+        return {
+            "id": str(self.guild_id),
+            "name": self.guild_name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": str(next(iter(self.users), self.bot_user_id)),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": self.role_payloads(),
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "preferred_locale": self.preferred_locale,
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "member_count": len(members) + 1,
+            "large": False,
+            "unavailable": False,
+            "members": [*members, bot_member],
+            "channels": [self.channel_payload(c) for c in self.channels.values() if c.type == 0],
+            "threads": [
+                self.channel_payload(c) for c in self.channels.values() if c.is_thread and not c.archived
+            ],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "joined_at": self.created,
+        }
+
+    # -- faults -----------------------------------------------------------------------------------
+    def fail_next(
+        self, status: int, count: int = 1, *, route: str | None = None, channel_id: int | None = None
+    ):
+        self.faults.append(Fault(status, count, route, channel_id))
+
+    def _check_faults(self, method: str, path: str, channel_id: int | None) -> None:
+        for fault in self.faults:
+            if fault.remaining > 0 and fault.matches(method, path, channel_id):
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self.faults.remove(fault)
+                raise http_error(fault.status, f"simulated {fault.status} on {method} {path}")
+
+    # -- messages ---------------------------------------------------------------------------------
+    def make_message(
+        self,
+        channel_id: int,
+        payload: JsonDict,
+        files: list[tuple[str, bytes]] | None = None,
+        *,
+        author: JsonDict | None = None,
+        flags: int | None = None,
+    ) -> SimMessage:
+        message_id = factories.make_id()
+        files = files or []
+        attachments = [
+            {
+                "id": str(factories.make_id()),
+                "filename": name,
+                "size": len(data),
+                "url": f"https://cdn.sim.invalid/{message_id}/{name}",
+                "proxy_url": f"https://media.sim.invalid/{message_id}/{name}",
+            }
+            for name, data in files
+        ]
+        channel = self.channels.get(channel_id)
+        data: JsonDict = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "author": author or self.bot_user_payload(),
+            "content": payload.get("content") or "",
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "tts": bool(payload.get("tts")),
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": attachments,
+            "embeds": copy.deepcopy(payload.get("embeds") or []),
+            "components": copy.deepcopy(payload.get("components") or []),
+            "pinned": False,
+            "type": 0,
+            "flags": int(payload.get("flags") or 0) if flags is None else flags,
+        }
+        if payload.get("nonce") is not None:
+            data["nonce"] = payload["nonce"]
+        if channel is not None and channel.type != 1:
+            data["guild_id"] = str(self.guild_id)
+        message = SimMessage(data, attachments=list(files))
+        self.messages[message_id] = message
+        return message
+
+    def store(self, message: SimMessage) -> None:
+        channel = self.channels.get(message.channel_id)
+        if channel is not None and not message.ephemeral:
+            channel.messages.append(message)
+
+    def edit_message(self, message: SimMessage, payload: JsonDict, files: list[tuple[str, bytes]]) -> None:
+        for key in ("content", "embeds", "components", "flags"):
+            if key in payload:
+                message.data[key] = copy.deepcopy(payload[key]) if payload[key] is not None else None
+        if files or "attachments" in payload:
+            kept = payload.get("attachments")
+            if kept is not None and not files:
+                ids = {str(a.get("id")) for a in kept}
+                message.data["attachments"] = [a for a in message.data["attachments"] if a["id"] in ids]
+            if files:
+                message.attachments = list(files)
+                message.data["attachments"] = [
+                    {
+                        "id": str(factories.make_id()),
+                        "filename": n,
+                        "size": len(d),
+                        "url": "",
+                        "proxy_url": "",
+                    }
+                    for n, d in files
+                ]
+        message.data["edited_timestamp"] = _now_iso()
+
+    # -- the bot's REST calls ---------------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict
+    ) -> Any:
+        self.requests.append(f"{method} {path}")
+        for pattern, verb, handler in self._routes:
+            if verb != method:
+                continue
+            match = pattern.fullmatch(path)
+            if match is not None:
+                params = match.groupdict()
+                channel_id = int(params["channel_id"]) if params.get("channel_id", "").isdigit() else None
+                self._check_faults(method, path, channel_id)
+                return handler(self, params, body, files, query)
+        raise NotImplementedError(f"bot/sim does not simulate {method} {path}")
+
+    def _channel(self, channel_id: str) -> SimChannel:
+        channel = self.channels.get(int(channel_id))
+        if channel is None:
+            raise http_error(404, "Unknown Channel", 10003)
+        return channel
+
+    def _message(self, channel_id: str, message_id: str) -> SimMessage:
+        message = self.messages.get(int(message_id))
+        if message is None or message.channel_id != int(channel_id):
+            raise http_error(404, "Unknown Message", 10008)
+        return message
+
+    def _post_message(
+        self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict
+    ) -> JsonDict:
+        channel = self._channel(p["channel_id"])
+        if channel.forbidden:
+            raise http_error(403, "Missing Permissions", 50013)
+        if channel.type == 1:
+            user = self.users[channel.recipient_id or 0]
+            if not user.dms_open:
+                raise http_error(403, "Cannot send messages to this user", 50007)
+        if channel.is_thread and (channel.archived or channel.locked):
+            raise http_error(400, "Thread is archived", 50083)
+        body = body or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            for earlier in channel.messages[-50:]:
+                if earlier.data.get("nonce") == nonce:
+                    return earlier.data
+        message = self.make_message(channel.id, body, files)
+        self.store(message)
+        return message.data
+
+    def _patch_message(
+        self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict
+    ) -> JsonDict:
+        channel = self._channel(p["channel_id"])
+        if channel.is_thread and channel.archived:
+            raise http_error(400, "Thread is archived", 50083)
+        message = self._message(p["channel_id"], p["message_id"])
+        self.edit_message(message, body or {}, files)
+        return message.data
+
+    def _delete_message(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> None:
+        message = self._message(p["channel_id"], p["message_id"])
+        channel = self.channels.get(message.channel_id)
+        if channel is not None and message in channel.messages:
+            channel.messages.remove(message)
+        self.messages.pop(message.id, None)
+
+    def _get_message(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        return self._message(p["channel_id"], p["message_id"]).data
+
+    def _history(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> list[JsonDict]:
+        channel = self._channel(p["channel_id"])
+        limit = int(query.get("limit", 50))
+        messages = list(reversed(channel.messages))
+        if "before" in query:
+            messages = [m for m in messages if m.id < int(query["before"])]
+        if "after" in query:
+            messages = [m for m in messages if m.id > int(query["after"])]
+        return [m.data for m in messages[:limit]]
+
+    def _get_channel(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        return self.channel_payload(self._channel(p["channel_id"]))
+
+    def _patch_channel(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        channel = self._channel(p["channel_id"])
+        body = body or {}
+        if "archived" in body:
+            channel.archived = bool(body["archived"])
+        if "locked" in body:
+            channel.locked = bool(body["locked"])
+        if "name" in body:
+            channel.name = body["name"]
+        data = self.channel_payload(channel)
+        if channel.is_thread:
+            self.dispatch("thread_update", data)
+        return data
+
+    def _new_thread(self, parent: SimChannel, name: str, type_: int, starter: int | None) -> JsonDict:
+        if parent.forbidden:
+            raise http_error(403, "Missing Permissions", 50013)
+        thread = SimChannel(
+            id=starter or factories.make_id(),
+            name=name[:100],
+            type=type_,
+            parent_id=parent.id,
+            owner_id=self.bot_user_id,
+            starter_message_id=starter,
+            created_at=_now_iso(),
+        )
+        thread.member_ids.add(self.bot_user_id)
+        self.channels[thread.id] = thread
+        data = self.channel_payload(thread)
+        self.dispatch("thread_create", {**data, "newly_created": True})
+        return data
+
+    def _thread_from_message(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        parent = self._channel(p["channel_id"])
+        message = self._message(p["channel_id"], p["message_id"])
+        if message.id in self.channels:
+            raise http_error(400, "A thread has already been created for this message", 160004)
+        return self._new_thread(parent, (body or {}).get("name", "thread"), 11, message.id)
+
+    def _standalone_thread(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        parent = self._channel(p["channel_id"])
+        body = body or {}
+        return self._new_thread(parent, body.get("name", "thread"), int(body.get("type") or 11), None)
+
+    def _add_thread_member(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> None:
+        thread = self._channel(p["channel_id"])
+        if thread.archived:
+            raise http_error(400, "Thread is archived", 50083)
+        user_id = self.bot_user_id if p["user_id"] == "@me" else int(p["user_id"])
+        thread.member_ids.add(user_id)
+
+    def _archived_threads(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        parent = int(p["channel_id"])
+        threads = [c for c in self.channels.values() if c.parent_id == parent and c.archived]
+        return {"threads": [self.channel_payload(t) for t in threads], "members": [], "has_more": False}
+
+    def _active_threads(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        threads = [c for c in self.channels.values() if c.is_thread and not c.archived]
+        return {"threads": [self.channel_payload(t) for t in threads], "members": []}
+
+    def _create_dm(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        user = self.users.get(int((body or {})["recipient_id"]))
+        if user is None:
+            raise http_error(404, "Unknown User", 10013)
+        return self.channel_payload(self.dm_channel(user))
+
+    def dm_channel(self, user: SimUser) -> SimChannel:
+        if user.dm_channel_id is None:
+            channel = self.add_channel(f"dm-{user.name}", type=1)
+            channel.recipient_id = user.id
+            user.dm_channel_id = channel.id
+        return self.channels[user.dm_channel_id]
+
+    def _get_member(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        user = self.users.get(int(p["user_id"]))
+        if user is None or not user.in_guild:
+            raise http_error(404, "Unknown Member", 10007)
+        return user.member_payload(self.created)
+
+    def _get_user(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        user = self.users.get(int(p["user_id"]))
+        if user is None:
+            raise http_error(404, "Unknown User", 10013)
+        return user.payload()
+
+    def _get_guild(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        return self.guild_payload()
+
+    def _put_commands(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> list[JsonDict]:
+        commands = []
+        for command in body or []:
+            stored = {
+                **copy.deepcopy(command),
+                "id": str(factories.make_id()),
+                "application_id": str(self.application_id),
+                "version": "1",
+            }
+            if p.get("guild_id"):
+                stored["guild_id"] = p["guild_id"]
+            commands.append(stored)
+        if p.get("guild_id"):
+            self.guild_commands = commands
+        else:
+            self.global_commands = commands
+        return copy.deepcopy(commands)
+
+    def _typing(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> None:
+        return None
+
+    # -- interaction callbacks and webhooks (interaction responses) --------------------------------
+    def handle_webhook(
+        self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict
+    ):
+        self.requests.append(f"{method} {path}")
+        match = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
+        if match:
+            record = self._record(match.group(2))
+            self._check_faults(method, path, record.channel_id)
+            return self._callback(record, body or {}, files)
+        match = re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", path)
+        if match is None:
+            raise NotImplementedError(f"bot/sim does not simulate webhook {method} {path}")
+        record = self._record(match.group(2))
+        self._check_faults(method, path, record.channel_id)
+        target = match.group(3)
+        if target is None and method == "POST":
+            return self._followup(record, body or {}, files)
+        message = self._webhook_target(record, target)
+        if method == "GET":
+            return message.data
+        if method == "PATCH":
+            if message is record.original and record.original.data.get("_loading"):
+                message.data.pop("_loading", None)
+                message.data["content"] = ""
+                self.edit_message(message, body or {}, files)
+                self.store(message)
+                record.result.messages.append(message)
+                return message.data
+            self.edit_message(message, body or {}, files)
+            if record.source is not None and message is record.source:
+                record.result.updated = message
+            return message.data
+        if method == "DELETE":
+            channel = self.channels.get(message.channel_id)
+            if channel is not None and message in channel.messages:
+                channel.messages.remove(message)
+            return None
+        raise NotImplementedError(f"bot/sim does not simulate webhook {method} {path}")
+
+    def _record(self, token: str) -> InteractionRecord:
+        record = self.interactions.get(token)
+        if record is None:
+            raise http_error(404, "Unknown interaction", 10062)
+        return record
+
+    def _webhook_target(self, record: InteractionRecord, target: str | None) -> SimMessage:
+        if target == "@original":
+            message = record.original
+            if message is None:
+                raise http_error(404, "Unknown Message", 10008)
+            return message
+        message = self.messages.get(int(target or 0))
+        if message is None:
+            raise http_error(404, "Unknown Message", 10008)
+        return message
+
+    def _callback(
+        self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]
+    ) -> JsonDict:
+        if record.responded:
+            raise http_error(400, "Interaction has already been acknowledged.", 40060)
+        record.responded = True
+        kind = int(body.get("type", 0))
+        data = body.get("data") or {}
+        result = record.result
+        result.response_type = kind
+        resource: JsonDict = {"type": kind}
+        if kind == 4:
+            message = self.make_message(record.channel_id, data, files)
+            message.interaction_token = record.token
+            record.original = message
+            self.store(message)
+            result.messages.append(message)
+            resource["message"] = message.data
+        elif kind == 5:
+            result.deferred = True
+            flags = int(data.get("flags") or 0)
+            record.deferred_ephemeral = bool(flags & EPHEMERAL)
+            placeholder = self.make_message(record.channel_id, {"flags": flags})
+            placeholder.data["_loading"] = True
+            record.original = placeholder
+        elif kind == 6:
+            result.deferred = True
+            record.original = record.source
+        elif kind == 7:
+            if record.source is None:
+                raise http_error(400, "Interaction has no message to update", 50035)
+            self.edit_message(record.source, data, files)
+            record.original = record.source
+            result.updated = record.source
+            resource["message"] = record.source.data
+        elif kind == 8:
+            result.choices = list(data.get("choices") or [])
+        elif kind == 9:
+            result.modal = self._modal(data, record)
+        else:
+            raise NotImplementedError(f"bot/sim does not simulate interaction response type {kind}")
+        interaction = {
+            "id": str(factories.make_id()),
+            "type": 2,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
+        }
+        if record.original is not None:
+            interaction["response_message_id"] = str(record.original.id)
+        return {"interaction": interaction, "resource": resource}
+
+    def _modal(self, data: JsonDict, record: InteractionRecord) -> SimModal:
+        fields: list[SimField] = []
+        for top in data.get("components") or []:
+            inputs: list[tuple[JsonDict, str | None]] = []
+            if top.get("type") == 1:
+                inputs = [(c, None) for c in top.get("components") or []]
+            elif top.get("type") == 18:
+                inputs = [(top.get("component") or {}, top.get("label"))]
+            for comp, label in inputs:
+                if comp.get("type") != 4:
+                    continue
+                fields.append(
+                    SimField(
+                        custom_id=comp["custom_id"],
+                        label=label or comp.get("label") or comp["custom_id"],
+                        value=comp.get("value"),
+                        required=comp.get("required", True),
+                        max_length=comp.get("max_length"),
+                        min_length=comp.get("min_length"),
+                        style=comp.get("style", 1),
+                    )
+                )
+        return SimModal(
+            custom_id=data["custom_id"],
+            title=data.get("title", ""),
+            fields=fields,
+            channel_id=record.channel_id,
+            message=record.source,
+        )
+
+    def _followup(
+        self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]
+    ) -> JsonDict:
+        if not record.responded:
+            raise http_error(404, "Unknown Webhook", 10015)
+        flags = int(body.get("flags") or 0)
+        placeholder = record.original
+        if placeholder is not None and placeholder.data.get("_loading"):
+            # The first follow-up after a deferral replaces the "thinking" message.
+            if record.deferred_ephemeral:
+                flags |= EPHEMERAL
+            placeholder.data.pop("_loading", None)
+            self.edit_message(placeholder, {**body, "flags": flags}, files)
+            self.store(placeholder)
+            record.result.messages.append(placeholder)
+            return placeholder.data
+        message = self.make_message(record.channel_id, {**body, "flags": flags}, files)
+        message.interaction_token = record.token
+        self.store(message)
+        record.result.messages.append(message)
+        return message.data
+
+    # -- gateway events to the bot ----------------------------------------------------------------
+    def dispatch(self, event: str, data: JsonDict) -> None:
+        if self.state is None:
+            return
+        parser: Callable[[JsonDict], None] | None = getattr(self.state, f"parse_{event}", None)
+        if parser is not None:
+            parser(data)
+
+    _routes: list[tuple[re.Pattern[str], str, Callable[..., Any]]] = []
+
+
+def _route(method: str, template: str, handler: Callable[..., Any]) -> None:
+    pattern = re.compile(re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template))
+    SimServer._routes.append((pattern, method, handler))
+
+
+for _method, _template, _handler in (
+    ("POST", "/channels/{channel_id}/messages", SimServer._post_message),
+    ("GET", "/channels/{channel_id}/messages", SimServer._history),
+    ("GET", "/channels/{channel_id}/messages/{message_id}", SimServer._get_message),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}", SimServer._patch_message),
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}", SimServer._delete_message),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads", SimServer._thread_from_message),
+    ("POST", "/channels/{channel_id}/threads", SimServer._standalone_thread),
+    ("PUT", "/channels/{channel_id}/thread-members/{user_id}", SimServer._add_thread_member),
+    ("GET", "/channels/{channel_id}/threads/archived/public", SimServer._archived_threads),
+    ("GET", "/guilds/{guild_id}/threads/active", SimServer._active_threads),
+    ("GET", "/channels/{channel_id}", SimServer._get_channel),
+    ("PATCH", "/channels/{channel_id}", SimServer._patch_channel),
+    ("POST", "/channels/{channel_id}/typing", SimServer._typing),
+    ("POST", "/users/@me/channels", SimServer._create_dm),
+    ("GET", "/guilds/{guild_id}/members/{user_id}", SimServer._get_member),
+    ("GET", "/users/{user_id}", SimServer._get_user),
+    ("GET", "/guilds/{guild_id}", SimServer._get_guild),
+    ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", SimServer._put_commands),
+    ("PUT", "/applications/{application_id}/commands", SimServer._put_commands),
+):
+    _route(_method, _template, _handler)
+
+
+def parse_payload(body: Any) -> Any:
+    if isinstance(body, bytes | str):
+        return json.loads(body)
+    return body
