@@ -1,0 +1,416 @@
+"""Anonymous feedback: storage, release in batches, retraction, retention, and drafts held in memory.
+
+What is kept per item is guild, topic, text, the UTC day it arrived, a salted hash of its retraction
+code and, once released, its batch and its place in the batch. Nothing here ever receives an author:
+callers pass only the text and the topic, and the only identity-derived value in this module is the
+opaque keyed hash a draft is bound to, which lives in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import sqlite3
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.services.feedback_text import CleanText, clean
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("general", "process", "partnership", "other")
+DRAFT_TTL = timedelta(minutes=15)
+#: Crockford's base32: no I, L, O or U, so a code read aloud or retyped is hard to get wrong.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16  # 16 x 5 bits = 80 bits
+CODE_GROUP = 4
+_CODE_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SALT_BYTES = 16
+_MAX_ID = 2**63 - 1
+
+
+# -- values ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission. ``code`` is shown once to the author and kept nowhere."""
+
+    item_id: int
+    code: str
+    text: CleanText
+    released_batch: int | None
+    waiting: int
+
+
+@dataclass(frozen=True)
+class Retracted:
+    was_released: bool
+
+
+@dataclass(frozen=True)
+class ReleasedItem:
+    topic: str
+    week: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReleasedBatch:
+    number: int
+    week: str
+    items: tuple[ReleasedItem, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackDigest:
+    released: list[ReleasedItem]
+    waiting: int
+
+
+# -- small rules -----------------------------------------------------------------------------------
+def check_topic(topic: str) -> str:
+    if topic not in TOPICS:
+        raise InvalidInput("feedback.bad_topic", topics=", ".join(TOPICS))
+    return topic
+
+
+def iso_week(day: date) -> str:
+    """``2026-W03``: the ISO year and week, the finest date the working group ever sees."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def new_code() -> str:
+    """A fresh retraction code, 80 random bits as ``XXXX-XXXX-XXXX-XXXX``."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return format_code(raw)
+
+
+def format_code(raw: str) -> str:
+    return "-".join(raw[i : i + CODE_GROUP] for i in range(0, len(raw), CODE_GROUP))
+
+
+def normalise_code(value: str) -> str:
+    """The canonical 16 characters of a code as typed (any case, spaces or dashes, O for 0...).
+
+    Raises :class:`InvalidInput` ``feedback.code_malformed`` when it cannot be a code."""
+    compact = "".join(ch for ch in value.upper() if ch not in " -_\t\n").translate(_CODE_FIXES)
+    if len(compact) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in compact):
+        raise InvalidInput("feedback.code_malformed", example=format_code("7K3MQ9TX2BHDW4RE"))
+    return compact
+
+
+def looks_like_code(value: str) -> bool:
+    try:
+        normalise_code(value)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _code_hash(salt: bytes, code: str) -> bytes:
+    return hashlib.sha256(salt + normalise_code(code).encode("ascii")).digest()
+
+
+def _day(value: date | datetime) -> date:
+    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+# -- writes ----------------------------------------------------------------------------------------
+async def submit(
+    db: Database,
+    guild_id: int,
+    topic: str,
+    text: str,
+    *,
+    now: datetime,
+    max_length: int,
+    min_batch: int,
+) -> Submitted:
+    """Store one item and, when at least ``min_batch`` are then waiting, release them all together.
+
+    ``text`` is cleaned again here (cleaning is idempotent), so nothing unmasked can be stored even
+    by a caller that forgot. One transaction.
+    """
+    check_topic(topic)
+    cleaned = clean(text, max_length=max_length)
+    code = new_code()
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _code_hash(salt, code)
+    day = _day(now).isoformat()
+    async with db.transaction() as conn:
+        item_id = await _insert_item(conn, (guild_id, topic, cleaned.text, day, salt, digest))
+        released = await _release_if_due(conn, guild_id, day=day, min_batch=min_batch)
+        waiting = await _waiting(conn, guild_id)
+    if released is not None:
+        log.info("released feedback batch %d", released)
+    return Submitted(item_id=item_id, code=code, text=cleaned, released_batch=released, waiting=waiting)
+
+
+async def _insert_item(conn: Any, values: tuple[Any, ...]) -> int:
+    for _ in range(8):
+        # 63 random bits: rowid order is unrelated to arrival order or to any other table.
+        item_id = secrets.randbelow(_MAX_ID) + 1
+        try:
+            await conn.execute(
+                "INSERT INTO feedback_items (id, guild_id, topic, text, day, code_salt, code_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item_id, *values),
+            )
+        except sqlite3.IntegrityError:
+            continue
+        return item_id
+    raise RuntimeError("could not draw an unused feedback id")
+
+
+async def _waiting(conn: Any, guild_id: int) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+async def _release_if_due(conn: Any, guild_id: int, *, day: str, min_batch: int) -> int | None:
+    async with conn.execute("SELECT id FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,)) as cur:
+        ids = [int(row[0]) for row in await cur.fetchall()]
+    if not ids or len(ids) < min_batch:
+        return None
+    secrets.SystemRandom().shuffle(ids)
+    async with conn.execute(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM feedback_batches WHERE guild_id = ?", (guild_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    number = int(row[0])
+    await conn.execute(
+        "INSERT INTO feedback_batches (guild_id, number, released_on) VALUES (?, ?, ?)",
+        (guild_id, number, day),
+    )
+    await conn.executemany(
+        "UPDATE feedback_items SET batch = ?, position = ? WHERE id = ?",
+        [(number, position, item_id) for position, item_id in enumerate(ids)],
+    )
+    return number
+
+
+async def release_due(db: Database, guild_id: int, *, now: datetime, min_batch: int) -> int | None:
+    """Release the waiting items if there are enough (after a restart with a lower ``min_batch``)."""
+    async with db.transaction() as conn:
+        number = await _release_if_due(conn, guild_id, day=_day(now).isoformat(), min_batch=min_batch)
+    if number is not None:
+        log.info("released feedback batch %d", number)
+    return number
+
+
+async def retract(db: Database, guild_id: int, code: str, *, now: datetime, retention_days: int) -> Retracted:
+    """Delete the item whose retraction code is ``code``.
+
+    Raises :class:`InvalidInput` for a malformed code, :class:`Conflict` ``feedback.already_retracted``
+    or ``feedback.already_expired`` for a code whose item is gone, :class:`NotFound`
+    ``feedback.code_unknown`` otherwise. Afterwards the WAL is checkpointed and truncated so the
+    deleted text survives in neither the database file nor its WAL.
+    """
+    normalise_code(code)
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT id, code_salt, code_hash, day, batch FROM feedback_items WHERE guild_id = ?", (guild_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        match = next((r for r in rows if hmac.compare_digest(_code_hash(r[1], code), r[2])), None)
+        if match is None:
+            async with conn.execute(
+                "SELECT code_salt, code_hash, reason FROM feedback_tombstones WHERE guild_id = ?", (guild_id,)
+            ) as cur:
+                stones = await cur.fetchall()
+            gone = next((s for s in stones if hmac.compare_digest(_code_hash(s[0], code), s[1])), None)
+            if gone is not None:
+                raise Conflict(f"feedback.already_{gone[2]}")
+            raise NotFound("feedback.code_unknown")
+        await conn.execute("DELETE FROM feedback_items WHERE id = ?", (match[0],))
+        expires = date.fromisoformat(match[3]) + timedelta(days=retention_days)
+        await conn.execute(
+            "INSERT INTO feedback_tombstones (guild_id, code_salt, code_hash, reason, expires_on)"
+            " VALUES (?, ?, ?, 'retracted', ?)",
+            (guild_id, match[1], match[2], max(expires, _day(now)).isoformat()),
+        )
+    log.info("a feedback item was retracted")
+    if not await checkpoint(db):
+        log.warning("WAL checkpoint after a retraction was busy; it will be retried")
+    return Retracted(was_released=match[4] is not None)
+
+
+async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention_days: int) -> int:
+    """Delete items that arrived more than ``retention_days`` ago (and stale tombstones).
+
+    Returns how many items were deleted. Each leaves a tombstone so its code reads "expired"."""
+    today = _day(now)
+    cutoff = (today - timedelta(days=retention_days)).isoformat()
+    keep_until = (today + timedelta(days=retention_days)).isoformat()
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO feedback_tombstones (guild_id, code_salt, code_hash, reason, expires_on)"
+            " SELECT guild_id, code_salt, code_hash, 'expired', ? FROM feedback_items"
+            " WHERE guild_id = ? AND day < ?",
+            (keep_until, guild_id, cutoff),
+        )
+        cur = await conn.execute("DELETE FROM feedback_items WHERE guild_id = ? AND day < ?", (guild_id, cutoff))
+        deleted = cur.rowcount
+        await cur.close()
+        stones = await conn.execute(
+            "DELETE FROM feedback_tombstones WHERE guild_id = ? AND expires_on < ?",
+            (guild_id, today.isoformat()),
+        )
+        dropped = stones.rowcount
+        await stones.close()
+    if deleted:
+        log.info("deleted %d feedback items past retention", deleted)
+    if (deleted or dropped) and not await checkpoint(db):
+        log.warning("WAL checkpoint after a retention purge was busy; it will be retried")
+    return int(deleted)
+
+
+async def checkpoint(db: Database) -> bool:
+    """Copy the WAL into the database file and truncate it to zero bytes.
+
+    With ``secure_delete`` on, a deleted row is zeroed in the new page version, but older versions of
+    that page stay in the WAL (and in the main file until checkpointed). TRUNCATE leaves only the
+    zeroed version. Returns False when SQLite could not finish (a reader was active); retry later.
+    """
+    lock: AbstractAsyncContextManager[Any] = getattr(db, "_write_lock", None) or nullcontext()
+    try:
+        async with lock:
+            row = await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError:
+        return False
+    return row is not None and int(row[0]) == 0
+
+
+# -- reads -----------------------------------------------------------------------------------------
+async def waiting_count(db: Database, guild_id: int) -> int:
+    return int(
+        await db.fetchval("SELECT COUNT(*) FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,))
+    )
+
+
+async def released_batches(db: Database, guild_id: int) -> list[ReleasedBatch]:
+    """Every released batch that still has items, newest first, items in their random order."""
+    rows = await db.fetchall(
+        "SELECT b.number, b.released_on, i.topic, i.day, i.text"
+        " FROM feedback_batches b JOIN feedback_items i ON i.guild_id = b.guild_id AND i.batch = b.number"
+        " WHERE b.guild_id = ? ORDER BY b.number DESC, i.position",
+        (guild_id,),
+    )
+    return _group(rows)
+
+
+def _group(rows: list[sqlite3.Row]) -> list[ReleasedBatch]:
+    batches: list[ReleasedBatch] = []
+    for row in rows:
+        item = ReleasedItem(topic=row["topic"], week=iso_week(date.fromisoformat(row["day"])), text=row["text"])
+        if batches and batches[-1].number == row["number"]:
+            batches[-1] = replace(batches[-1], items=(*batches[-1].items, item))
+        else:
+            week = iso_week(date.fromisoformat(row["released_on"]))
+            batches.append(ReleasedBatch(number=row["number"], week=week, items=(item,)))
+    return batches
+
+
+def _first_midnight_from(moment: datetime) -> date:
+    """The day whose 00:00 UTC is the first midnight at or after ``moment``."""
+    moment = moment.astimezone(UTC)
+    day = moment.date()
+    return day if moment == _midnight(day) else day + timedelta(days=1)
+
+
+async def digest_info(db: Database, guild_id: int, start: datetime, end: datetime) -> FeedbackDigest:
+    """Items released in [start, end) and how many are waiting now.
+
+    Only the release *day* is stored (an exact release time would be the arrival time of the item
+    that completed the batch), so a batch counts as released at the midnight (UTC) that ends its
+    release day. Consecutive digest periods therefore report every batch exactly once, at most a
+    day late.
+    """
+    first = _first_midnight_from(start) - timedelta(days=1)
+    last = _first_midnight_from(end) - timedelta(days=1)
+    rows = await db.fetchall(
+        "SELECT b.number, b.released_on, i.topic, i.day, i.text"
+        " FROM feedback_batches b JOIN feedback_items i ON i.guild_id = b.guild_id AND i.batch = b.number"
+        " WHERE b.guild_id = ? AND b.released_on >= ? AND b.released_on < ?"
+        " ORDER BY b.number, i.position",
+        (guild_id, first.isoformat(), last.isoformat()),
+    )
+    released = [item for batch in _group(rows) for item in batch.items]
+    return FeedbackDigest(released=released, waiting=await waiting_count(db, guild_id))
+
+
+# -- drafts (memory only) --------------------------------------------------------------------------
+@dataclass
+class Draft:
+    """A DM preview waiting for *Send anonymously*. ``owner`` is a keyed hash, never a member id."""
+
+    text: CleanText
+    owner: bytes
+    created: datetime
+    topic: str = "general"
+    attachments_dropped: bool = False
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.created >= DRAFT_TTL
+
+
+@dataclass
+class Drafts:
+    """Drafts by random token. Nothing here is ever written to disk; a restart forgets them all."""
+
+    per_owner: int = 5
+    _drafts: dict[str, Draft] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self._drafts)
+
+    def create(self, draft: Draft) -> str:
+        mine = [t for t, d in self._drafts.items() if hmac.compare_digest(d.owner, draft.owner)]
+        for token in mine[: max(0, len(mine) - self.per_owner + 1)]:
+            del self._drafts[token]  # oldest first: dicts keep insertion order
+        token = secrets.token_urlsafe(12)
+        self._drafts[token] = draft
+        return token
+
+    def get(self, token: str, owner: bytes, *, now: datetime) -> Draft:
+        """The live draft ``token`` of ``owner``; NotFound ``feedback.draft_expired`` otherwise."""
+        draft = self._drafts.get(token)
+        if draft is None or not hmac.compare_digest(draft.owner, owner):
+            raise NotFound("feedback.draft_expired")
+        if draft.expired(now):
+            del self._drafts[token]
+            raise NotFound("feedback.draft_expired")
+        return draft
+
+    def set_topic(self, token: str, owner: bytes, topic: str, *, now: datetime) -> Draft:
+        draft = self.get(token, owner, now=now)
+        draft.topic = check_topic(topic)
+        return draft
+
+    def pop(self, token: str, owner: bytes, *, now: datetime) -> Draft:
+        draft = self.get(token, owner, now=now)
+        del self._drafts[token]
+        return draft
+
+    def restore(self, token: str, draft: Draft) -> None:
+        """Put back a draft whose submission failed before anything was stored."""
+        self._drafts[token] = draft
+
+    def prune(self, now: datetime) -> int:
+        stale = [t for t, d in self._drafts.items() if d.expired(now)]
+        for token in stale:
+            del self._drafts[token]
+        return len(stale)

@@ -1,0 +1,297 @@
+"""Anonymous feedback storage: what is kept, release in batches, retraction, retention, drafts."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, open_database
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.services import feedback
+from bot.services.feedback import (
+    CODE_ALPHABET,
+    Draft,
+    Drafts,
+    check_topic,
+    digest_info,
+    iso_week,
+    normalise_code,
+    purge_expired,
+    release_due,
+    released_batches,
+    retract,
+    submit,
+    waiting_count,
+)
+from bot.services.feedback_text import clean
+
+GUILD = 111
+OTHER_GUILD = 222
+NOW = datetime(2026, 1, 14, 15, 37, 12, tzinfo=UTC)  # a Wednesday
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "t.db")
+    yield database
+    await database.close()
+
+
+async def add(
+    db: Database, text: str, *, topic: str = "general", now: datetime = NOW, min_batch: int = 3, guild: int = GUILD
+) -> feedback.Submitted:
+    return await submit(db, guild, topic, text, now=now, max_length=2000, min_batch=min_batch)
+
+
+def wal_size(db: Database) -> int:
+    return Path(f"{db.path}-wal").stat().st_size
+
+
+def raw_bytes(db: Database) -> bytes:
+    data = db.path.read_bytes()
+    wal = Path(f"{db.path}-wal")
+    return data + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_schema_has_no_column_that_could_carry_an_author(db: Database) -> None:
+    columns = {row["name"] for row in await db.fetchall("PRAGMA table_info(feedback_items)")}
+    assert columns == {"id", "guild_id", "topic", "text", "day", "code_salt", "code_hash", "batch", "position"}
+    batch_columns = {row["name"] for row in await db.fetchall("PRAGMA table_info(feedback_batches)")}
+    assert batch_columns == {"guild_id", "number", "released_on"}
+
+
+async def test_submit_stores_masked_text_topic_and_day_only(db: Database) -> None:
+    result = await add(db, "Mail me at x@y.org, @everyone", topic="partnership")
+    row = await db.fetchone("SELECT * FROM feedback_items WHERE id = ?", (result.item_id,))
+    assert row is not None
+    assert row["guild_id"] == GUILD
+    assert row["topic"] == "partnership"
+    assert row["text"] == clean("Mail me at x@y.org, @everyone", max_length=2000).text
+    assert row["text"] == result.text.text
+    assert "x@y.org" not in row["text"]
+    assert row["day"] == "2026-01-14"
+    assert row["batch"] is None and row["position"] is None
+    assert result.text.emails == 1 and result.text.mentions == 1
+    assert result.waiting == 1 and result.released_batch is None
+
+
+async def test_retraction_code_is_random_long_and_kept_only_hashed(db: Database) -> None:
+    result = await add(db, "a thought")
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", result.code)
+    assert len(normalise_code(result.code)) * 5 >= 64
+    row = await db.fetchone("SELECT code_salt, code_hash FROM feedback_items")
+    assert row is not None and len(row["code_salt"]) == 16 and len(row["code_hash"]) == 32
+    data = raw_bytes(db)
+    assert result.code.encode() not in data
+    assert normalise_code(result.code).encode() not in data
+    codes = {(await add(db, f"n{i}")).code for i in range(30)}
+    assert len(codes) == 30
+
+
+async def test_ids_are_random_not_in_arrival_order(db: Database) -> None:
+    ids = [(await add(db, f"item {i}", min_batch=1000)).item_id for i in range(40)]
+    assert ids != sorted(ids)
+    assert min(ids) > 2**40  # drawn from 63 bits, not a counter
+
+
+async def test_bad_input_changes_nothing(db: Database) -> None:
+    for topic, text, key in [
+        ("general", "   ", "feedback.empty"),
+        ("general", "x" * 2001, "feedback.too_long"),
+        ("gossip", "hello", "feedback.bad_topic"),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            await add(db, text, topic=topic)
+        assert err.value.key == key
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_two_items_stay_hidden_and_the_third_releases_all_three(db: Database) -> None:
+    first = await add(db, "one", now=NOW - timedelta(days=7))
+    second = await add(db, "two", topic="process")
+    assert first.released_batch is None and second.released_batch is None
+    assert await released_batches(db, GUILD) == []
+    assert await waiting_count(db, GUILD) == 2
+    third = await add(db, "three", topic="other")
+    assert third.released_batch == 1 and third.waiting == 0
+    [batch] = await released_batches(db, GUILD)
+    assert batch.number == 1
+    assert batch.week == "2026-W03"
+    assert sorted(item.text for item in batch.items) == ["one", "three", "two"]
+    assert {item.week for item in batch.items} == {"2026-W02", "2026-W03"}
+    positions = [r[0] for r in await db.fetchall("SELECT position FROM feedback_items ORDER BY position")]
+    assert positions == [0, 1, 2]
+
+
+async def test_release_order_is_shuffled(db: Database) -> None:
+    orders = set()
+    for i in range(25):
+        for j in range(3):
+            await add(db, f"b{i}-{j}")
+    for batch in await released_batches(db, GUILD):
+        orders.add(tuple(item.text[-1] for item in batch.items))
+    assert len(orders) > 1  # 25 batches all in arrival order: (1/6)**24
+    numbers = [b.number for b in await released_batches(db, GUILD)]
+    assert numbers == sorted(numbers, reverse=True)  # newest batch first
+
+
+async def test_guilds_are_kept_apart(db: Database) -> None:
+    await add(db, "here", guild=OTHER_GUILD)
+    await add(db, "a")
+    await add(db, "b")
+    assert await released_batches(db, GUILD) == []
+    result = await add(db, "c")
+    assert result.released_batch == 1
+    assert await waiting_count(db, OTHER_GUILD) == 1
+    assert [i.text for b in await released_batches(db, GUILD) for i in b.items if i.text == "here"] == []
+
+
+async def test_release_due_after_min_batch_lowered(db: Database) -> None:
+    await add(db, "a", min_batch=5)
+    await add(db, "b", min_batch=5)
+    assert await release_due(db, GUILD, now=NOW, min_batch=5) is None
+    assert await release_due(db, GUILD, now=NOW, min_batch=2) == 1
+    assert await waiting_count(db, GUILD) == 0
+
+
+async def test_retract_removes_the_item_and_says_so_twice(db: Database) -> None:
+    result = await add(db, "please forget me")
+    retracted = await retract(db, GUILD, result.code.lower().replace("-", " "), now=NOW, retention_days=365)
+    assert retracted.was_released is False
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    with pytest.raises(Conflict) as err:
+        await retract(db, GUILD, result.code, now=NOW, retention_days=365)
+    assert err.value.key == "feedback.already_retracted"
+
+
+async def test_wrong_or_malformed_code_changes_nothing(db: Database) -> None:
+    result = await add(db, "keep me")
+    wrong = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    with pytest.raises(NotFound) as err:
+        await retract(db, GUILD, wrong, now=NOW, retention_days=365)
+    assert err.value.key == "feedback.code_unknown"
+    with pytest.raises(NotFound):
+        await retract(db, OTHER_GUILD, result.code, now=NOW, retention_days=365)
+    for bad in ("", "ABC", "UUUU-UUUU-UUUU-UUUU", result.code + "X"):
+        with pytest.raises(InvalidInput) as bad_err:
+            await retract(db, GUILD, bad, now=NOW, retention_days=365)
+        assert bad_err.value.key == "feedback.code_malformed"
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
+
+
+def test_codes_tolerate_common_misreadings() -> None:
+    assert normalise_code("o1il-abcd-efgh-jkmn") == "0111ABCDEFGHJKMN"
+
+
+async def test_retracting_a_released_item_removes_it_from_review(db: Database) -> None:
+    codes = [(await add(db, f"item {i}")).code for i in range(3)]
+    result = await retract(db, GUILD, codes[1], now=NOW, retention_days=365)
+    assert result.was_released is True
+    [batch] = await released_batches(db, GUILD)
+    assert sorted(i.text for i in batch.items) == ["item 0", "item 2"]
+
+
+async def test_retracted_text_leaves_no_trace_in_the_file_or_wal(db: Database) -> None:
+    markers = [f"MARKER{i:04d}{secrets.token_hex(6)}" for i in range(300)]
+    codes = {}
+    for i, marker in enumerate(markers):
+        # Long texts, in several scripts, so rows spill into overflow pages and pages split.
+        body = f"{marker} " + ("é" * (i * 7 % 1500)) + " الشراكة " * (i % 40) + marker[::-1]
+        codes[marker] = (await add(db, body, min_batch=3)).code
+    victims = markers[::13]
+    for marker in victims:
+        await retract(db, GUILD, codes[marker], now=NOW, retention_days=365)
+    data = raw_bytes(db)
+    for marker in victims:
+        assert marker.encode() not in data
+        assert marker[::-1].encode() not in data
+    kept = [m for m in markers if m not in victims]
+    assert all(m.encode() in data for m in kept)  # the scan does find text that is still there
+    assert wal_size(db) == 0
+
+
+async def test_retention_deletes_old_items_and_their_codes_read_expired(db: Database) -> None:
+    old = await add(db, "old news", now=NOW - timedelta(days=366), min_batch=10)
+    edge = await add(db, "just in time", now=NOW - timedelta(days=365), min_batch=10)
+    assert await purge_expired(db, GUILD, now=NOW, retention_days=365) == 1
+    texts = [r[0] for r in await db.fetchall("SELECT text FROM feedback_items")]
+    assert texts == ["just in time"]
+    with pytest.raises(Conflict) as err:
+        await retract(db, GUILD, old.code, now=NOW, retention_days=365)
+    assert err.value.key == "feedback.already_expired"
+    assert b"old news" not in raw_bytes(db)
+    # Tombstones go too, eventually.
+    later = NOW + timedelta(days=2 * 365 + 1)
+    assert await purge_expired(db, GUILD, now=later, retention_days=365) == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 1  # only the newer one
+    with pytest.raises(Conflict):
+        await retract(db, GUILD, edge.code, now=later, retention_days=365)
+    much_later = later + timedelta(days=366)
+    assert await purge_expired(db, GUILD, now=much_later, retention_days=365) == 0
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
+    with pytest.raises(NotFound):
+        await retract(db, GUILD, edge.code, now=much_later, retention_days=365)
+
+
+async def test_digest_info_reports_each_batch_once_and_what_is_waiting(db: Database) -> None:
+    monday = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+    # Batch 1 released on Sunday, batch 2 on Monday 08:00 (before the digest), then one waiting.
+    for i in range(3):
+        await add(db, f"first {i}", now=monday - timedelta(days=1))
+    for i in range(3):
+        await add(db, f"second {i}", now=monday - timedelta(hours=1))
+    await add(db, "waiting", now=monday)
+    this_week = await digest_info(db, GUILD, monday - timedelta(days=7), monday)
+    assert sorted(i.text for i in this_week.released) == ["first 0", "first 1", "first 2"]
+    assert this_week.waiting == 1
+    assert {i.week for i in this_week.released} == {"2026-W02"}
+    next_week = await digest_info(db, GUILD, monday, monday + timedelta(days=7))
+    assert sorted(i.text for i in next_week.released) == ["second 0", "second 1", "second 2"]
+    assert {i.week for i in next_week.released} == {"2026-W03"}
+    assert all(not re.search(r"\d{4}-\d{2}-\d{2}", i.week) for i in next_week.released)
+    empty = await digest_info(db, OTHER_GUILD, monday - timedelta(days=7), monday + timedelta(days=7))
+    assert empty == feedback.FeedbackDigest(released=[], waiting=0)
+
+
+def test_iso_week_and_topics() -> None:
+    assert iso_week(date(2026, 1, 1)) == "2026-W01"
+    assert iso_week(date(2027, 1, 1)) == "2026-W53"
+    assert check_topic("process") == "process"
+    with pytest.raises(InvalidInput):
+        check_topic("")
+
+
+def test_drafts_live_fifteen_minutes_for_their_owner_only() -> None:
+    drafts = Drafts()
+    owner, stranger = b"a" * 32, b"b" * 32
+    token = drafts.create(Draft(text=clean("hi", max_length=10), owner=owner, created=NOW))
+    assert drafts.get(token, owner, now=NOW + timedelta(minutes=14, seconds=59)).topic == "general"
+    with pytest.raises(NotFound):
+        drafts.get(token, stranger, now=NOW)
+    drafts.set_topic(token, owner, "process", now=NOW)
+    with pytest.raises(InvalidInput):
+        drafts.set_topic(token, owner, "nope", now=NOW)
+    with pytest.raises(NotFound) as err:
+        drafts.get(token, owner, now=NOW + timedelta(minutes=15))
+    assert err.value.key == "feedback.draft_expired"
+    assert len(drafts) == 0
+
+
+def test_drafts_pop_prune_and_cap_per_owner() -> None:
+    drafts = Drafts(per_owner=2)
+    owner = b"a" * 32
+    tokens = [drafts.create(Draft(text=clean(f"d{i}", max_length=10), owner=owner, created=NOW)) for i in range(3)]
+    assert len(drafts) == 2
+    with pytest.raises(NotFound):
+        drafts.get(tokens[0], owner, now=NOW)
+    assert drafts.pop(tokens[2], owner, now=NOW).text.text == "d2"
+    with pytest.raises(NotFound):
+        drafts.pop(tokens[2], owner, now=NOW)
+    assert drafts.prune(NOW + timedelta(minutes=16)) == 1
+    assert len(drafts) == 0
