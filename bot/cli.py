@@ -1,0 +1,167 @@
+"""The ``partnerbot`` command line: run, check-config, sandbox, export, backup, invite-url."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+
+from bot.checks import check_all
+
+log = logging.getLogger(__name__)
+
+#: Exactly what the bot does in a server, and why (README lists the same).
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the configured channels
+    send_messages=True,  # cards, review cards, updates, digests
+    send_messages_in_threads=True,  # checklist questions and update discussions
+    create_public_threads=True,  # one thread per checklist run and per update
+    manage_threads=True,  # reopen an archived checklist thread, archive a cancelled one
+    embed_links=True,  # every card is an embed
+    attach_files=True,  # /lead export
+    read_message_history=True,  # edit its own earlier question messages and cards
+)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _settings_or_exit(config: Path):  # noqa: ANN202 - Settings | int
+    settings, problems = check_all(config)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return None
+    return settings
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings, problems = check_all(Path(args.config))
+    if problems:
+        for problem in problems:
+            print(problem)
+        return 2
+    print("ok")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.__main__ import run_bot
+
+    settings = _settings_or_exit(Path(args.config))
+    if settings is None:
+        return 2
+    token = settings.token()
+    if not token:
+        return _fail(
+            f"No bot token: set the {settings.token_env} environment variable "
+            f"(export {settings.token_env}=<token from the Discord developer portal>) and run again."
+        )
+    return run_bot(settings, token)
+
+
+def cmd_invite_url(args: argparse.Namespace) -> int:
+    url = discord.utils.oauth_url(
+        args.client_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+    print(url)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.db import open_database
+
+    settings = _settings_or_exit(Path(args.config))
+    if settings is None:
+        return 2
+
+    async def backup() -> None:
+        db = await open_database(settings.database)
+        try:
+            await db.backup(Path(args.path))
+        finally:
+            await db.close()
+
+    asyncio.run(backup())
+    print(f"backed up {settings.database} to {args.path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.db import open_database
+    from bot.services.leads import export_leads
+
+    settings = _settings_or_exit(Path(args.config))
+    if settings is None:
+        return 2
+
+    async def export() -> bytes:
+        db = await open_database(settings.database)
+        try:
+            return await export_leads(db, settings.guild_id, args.format, status=args.status)
+        finally:
+            await db.close()
+
+    data = asyncio.run(export())
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.out).write_bytes(data)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    return run_sandbox(script=args.script, database=args.database, locale=args.locale)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot", description="The partnerships working group's bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
+        return p
+
+    with_config(sub.add_parser("run", help="start the bot (token from DISCORD_TOKEN)")).set_defaults(func=cmd_run)
+    with_config(sub.add_parser("check-config", help="validate config, questionnaires and catalogs")).set_defaults(
+        func=cmd_check_config
+    )
+    invite = sub.add_parser("invite-url", help="print the URL that adds the bot to a server")
+    invite.add_argument("--client-id", required=True, type=int, help="the application's client id")
+    invite.set_defaults(func=cmd_invite_url)
+    backup = with_config(sub.add_parser("backup", help="write an online, consistent copy of the database"))
+    backup.add_argument("path", help="where to write the copy")
+    backup.set_defaults(func=cmd_backup)
+    export = with_config(sub.add_parser("export", help="export the leads register"))
+    export.add_argument("--format", choices=("csv", "json", "wikitext"), default="csv")
+    export.add_argument("--status", default=None, help="only leads with this status")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+    sandbox = sub.add_parser("sandbox", help="try the bot against a simulated server, no token needed")
+    sandbox.add_argument("--script", default=None, help="run the commands in FILE instead of a prompt")
+    sandbox.add_argument("--database", default=None, help="keep the database at PATH (default: temporary)")
+    sandbox.add_argument("--locale", default="en-US", help="the members' Discord language (en-US, es-ES, fr, ar)")
+    sandbox.set_defaults(func=cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
