@@ -1,0 +1,189 @@
+"""``/update post`` and ``/update list``; the tick posts updates (and opens threads) Discord refused."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import PartnerBot
+from bot.cogs.updates._views import UpdateModal, list_embed, thread_name, update_embed
+from bot.i18n import t
+from bot.services import updates
+from bot.services.access import Access, require
+from bot.ui.respond import NO_PINGS, respond
+
+log = logging.getLogger(__name__)
+
+#: How long the tick keeps trying to open a discussion thread under a posted update.
+THREAD_RETRY = timedelta(days=7)
+#: Discord's error code when a message already has a thread (one opened before a crash).
+THREAD_EXISTS = 160004
+SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
+
+
+class UpdatesCog(commands.GroupCog, group_name="update", group_description="Working-group updates"):
+    def __init__(self, bot: PartnerBot) -> None:
+        self.bot = bot
+        #: Updates whose failed post was already logged, so a failing channel is not logged every minute.
+        self._logged: set[int] = set()
+        #: One post at a time, so the tick and a modal never post the same update twice.
+        self._posting = asyncio.Lock()
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        if self.bot.background:
+            self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(minutes=1, name="pb-loop-updates")
+    async def loop(self) -> None:
+        await self.tick()
+
+    @loop.before_loop
+    async def _before(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def tick(self) -> None:
+        """Post every update still waiting for Discord; open any discussion thread still missing."""
+        guild_id = self.bot.settings.guild_id
+        for update in await updates.unposted(self.bot.db, guild_id):
+            if not await self.publish(update):
+                break  # the channel is failing; the rest wait for the next tick, in order
+        if self.bot.settings.updates.discussion_threads:
+            since = self.bot.clock() - THREAD_RETRY
+            for update in await updates.missing_threads(self.bot.db, guild_id, since=since):
+                await self.open_thread(update, None)
+
+    async def publish(self, update: updates.Update) -> bool:
+        """Post ``update`` to the announcements channel (and its thread). False when Discord refused."""
+        async with self._posting:
+            current = await updates.get_update(self.bot.db, update.guild_id, update.id)
+            if current.posted:
+                return True
+            return await self._publish(current)
+
+    async def _publish(self, update: updates.Update) -> bool:
+        try:
+            channel = await self.bot.channel("announcements")
+            # The nonce makes Discord drop a repeat of a post it accepted just before a crash.
+            message = await channel.send(
+                embed=update_embed(update, self.bot.guild_locale()),
+                nonce=f"pb-update-{update.id}",
+                allowed_mentions=NO_PINGS,
+            )
+        except SEND_ERRORS as exc:
+            self._log_failure(update.id, "post", exc)
+            return False
+        self._logged.discard(update.id)
+        await updates.mark_posted(
+            self.bot.db,
+            update.guild_id,
+            update.id,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            now=self.bot.clock(),
+        )
+        if self.bot.settings.updates.discussion_threads:
+            await self.open_thread(update, message)
+        return True
+
+    async def open_thread(self, update: updates.Update, message: discord.Message | None) -> bool:
+        """Open the discussion thread under the update's post, so people outside the group can answer."""
+        if message is None:
+            if update.channel_id is None or update.message_id is None:
+                return False
+            channel = self.bot.get_channel(update.channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                return False
+            target: discord.Message | discord.PartialMessage = channel.get_partial_message(update.message_id)
+        else:
+            target = message
+        try:
+            thread = await target.create_thread(name=thread_name(update), auto_archive_duration=10080)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:
+                # A thread started from a message shares the message's id.
+                await updates.mark_thread(self.bot.db, update.guild_id, update.id, thread_id=target.id)
+                return True
+            self._log_failure(update.id, "thread", exc)
+            return False
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self._log_failure(update.id, "thread", exc)
+            return False
+        await updates.mark_thread(self.bot.db, update.guild_id, update.id, thread_id=thread.id)
+        try:
+            await thread.send(t(self.bot.guild_locale(), "update.thread_intro"), allowed_mentions=NO_PINGS)
+        except SEND_ERRORS:
+            log.info("could not post the intro in the thread of update %s", update.id)
+        return True
+
+    def _log_failure(self, update_id: int, what: str, exc: BaseException) -> None:
+        key = update_id if what == "post" else -update_id
+        if key in self._logged:
+            log.debug("update %s: %s still failing: %s", update_id, what, exc)
+            return
+        self._logged.add(key)
+        log.warning("update %s: %s failed (%s); retrying every minute", update_id, what, exc)
+
+    # -- commands ---------------------------------------------------------------------------------
+    @app_commands.command(name="post", description="Post a working-group update to the announcements channel")
+    @app_commands.describe(area="The area the update is about")
+    @app_commands.guild_only()
+    async def post(self, interaction: discord.Interaction, area: str | None = None) -> None:
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        chosen = updates.check_area(area, self.bot.settings.updates.areas)
+
+        async def submit(modal_interaction: discord.Interaction, title: str, body: str, link: str) -> None:
+            await self.submit(modal_interaction, area=chosen, title=title, body=body, link=link)
+
+        await interaction.response.send_modal(UpdateModal(locale=interaction.locale, area=chosen, submit=submit))
+
+    @post.autocomplete("area")
+    async def _area(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        typed = current.casefold().strip()
+        return [
+            app_commands.Choice(name=area, value=area)
+            for area in self.bot.settings.updates.areas
+            if typed in area.casefold()
+        ][:25]
+
+    async def submit(
+        self, interaction: discord.Interaction, *, area: str | None, title: str, body: str, link: str
+    ) -> None:
+        """The modal was sent: store the update (refusing bad input), then post it."""
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        update = await updates.create_update(
+            self.bot.db,
+            self.bot.settings.guild_id,
+            title=title,
+            body=body,
+            link=link,
+            area=area,
+            areas=self.bot.settings.updates.areas,
+            author_id=interaction.user.id,
+            now=self.bot.clock(),
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = f"<#{self.bot.settings.channels.announcements}>"
+        if await self.publish(update):
+            update = await updates.get_update(self.bot.db, update.guild_id, update.id)
+            key = "update.posted_thread" if update.thread_id else "update.posted"
+            await respond(interaction, t(interaction.locale, key, id=update.id, channel=channel))
+        else:
+            await respond(interaction, t(interaction.locale, "update.post_pending", id=update.id, channel=channel))
+
+    @app_commands.command(name="list", description="Show the latest working-group updates")
+    @app_commands.describe(limit="How many updates to show (1-25)")
+    @app_commands.guild_only()
+    async def list_(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 25] = 10) -> None:
+        require(self.bot.access(interaction.user), Access.MEMBER)
+        found = await updates.list_updates(self.bot.db, self.bot.settings.guild_id, limit=limit)
+        await respond(interaction, embed=list_embed(found, interaction.locale, self.bot.settings.guild_id))
