@@ -192,9 +192,7 @@ class Sim:
             guild = self.bot.get_guild(self.guild_id)
             if guild is not None:
                 guild._add_member(
-                    discord.Member(
-                        data=user.member_payload(self.server.created), guild=guild, state=self.server.state
-                    )
+                    discord.Member(data=user.member_payload(self.server.created), guild=guild, state=self.server.state)
                 )  # type: ignore[arg-type]
         return user
 
@@ -219,18 +217,14 @@ class Sim:
     def threads(self, parent: str | None = None) -> list[SimChannel]:
         parent_id = self.channel(parent).id if parent else None
         return [
-            c
-            for c in self.server.channels.values()
-            if c.is_thread and (parent_id is None or c.parent_id == parent_id)
+            c for c in self.server.channels.values() if c.is_thread and (parent_id is None or c.parent_id == parent_id)
         ]
 
     def dm_channel(self, name: str) -> SimChannel:
         return self.server.dm_channel(self.member(name))
 
     # -- faults and time --------------------------------------------------------------------------
-    def fail_next(
-        self, status: int, count: int = 1, *, route: str | None = None, channel: str | None = None
-    ) -> None:
+    def fail_next(self, status: int, count: int = 1, *, route: str | None = None, channel: str | None = None) -> None:
         """Make the next ``count`` matching calls fail with ``status`` (500, 429, 403, 404...)."""
         channel_id = self._channel_id(channel) if channel else None
         self.server.fail_next(status, count, route=route, channel_id=channel_id)
@@ -336,9 +330,7 @@ class Sim:
             if not user.in_guild:
                 raise SimError(f"{user.name} is not a member of the guild")
             member = user.member_payload(self.server.created)
-            member["permissions"] = str(
-                discord.Permissions.general().value | discord.Permissions.text().value
-            )
+            member["permissions"] = str(discord.Permissions.general().value | discord.Permissions.text().value)
             payload["member"] = member
             payload["guild_id"] = str(self.server.guild_id)
             payload["guild_locale"] = self.server.preferred_locale
@@ -365,9 +357,7 @@ class Sim:
         words = path.strip().lstrip("/").split()
         if not words:
             raise SimError("empty command")
-        pools = (
-            [self.server.global_commands] if dm else [self.server.guild_commands, self.server.global_commands]
-        )
+        pools = [self.server.global_commands] if dm else [self.server.guild_commands, self.server.global_commands]
         for pool in pools:
             for command in pool:
                 if command["name"] == words[0] and command.get("type", 1) == 1:
@@ -397,9 +387,7 @@ class Sim:
         for name, value in options.items():
             spec = next((o for o in spec_options if o["name"] == name), None)
             if spec is None:
-                raise SimError(
-                    f"/{path} has no option {name!r}; options: {[o['name'] for o in spec_options]}"
-                )
+                raise SimError(f"/{path} has no option {name!r}; options: {[o['name'] for o in spec_options]}")
             values.append(self._option(spec, value, resolved, focused == name))
         missing = [o["name"] for o in spec_options if o.get("required") and o["name"] not in options]
         if missing and focused is None:
@@ -409,9 +397,7 @@ class Sim:
             data["resolved"] = resolved
         return data
 
-    def _option(
-        self, spec: dict[str, Any], value: Any, resolved: dict[str, Any], focused: bool
-    ) -> dict[str, Any]:
+    def _option(self, spec: dict[str, Any], value: Any, resolved: dict[str, Any], focused: bool) -> dict[str, Any]:
         kind = spec["type"]
         option: dict[str, Any] = {"type": kind, "name": spec["name"]}
         if focused:
@@ -446,7 +432,8 @@ class Sim:
         elif kind == 10:
             option["value"] = float(value)
         elif kind == 5:
-            option["value"] = bool(value)
+            truthy = ("true", "yes", "1", "on")
+            option["value"] = value.strip().lower() in truthy if isinstance(value, str) else bool(value)
         else:
             option["value"] = str(value)
         return option
@@ -563,10 +550,7 @@ class Sim:
             filled[modal.field(key).custom_id] = value
         who = self._user(user)
         where = self.server.channels[modal.channel_id or self.channel("general").id]
-        rows = [
-            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": v}]}
-            for cid, v in filled.items()
-        ]
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": cid, "value": v}]} for cid, v in filled.items()]
         data = {"custom_id": modal.custom_id, "components": rows}
         payload, result = self._base_payload(5, who, where, locale, data)
         if modal.message is not None:
@@ -574,9 +558,7 @@ class Sim:
             self.server.interactions[payload["token"]].source = modal.message
         return await self._deliver(payload, result)
 
-    async def dm(
-        self, user: str | SimUser, content: str = "", *, attachments: Sequence[str] = ()
-    ) -> list[SimMessage]:
+    async def dm(self, user: str | SimUser, content: str = "", *, attachments: Sequence[str] = ()) -> list[SimMessage]:
         """``user`` writes to the bot in a DM; returns what the bot sent in that DM meanwhile."""
         who = self._user(user)
         channel = self.server.dm_channel(who)
