@@ -75,9 +75,7 @@ async def watermark(db: Database, guild_id: int) -> datetime | None:
     return None if value is None else _dt(value)
 
 
-async def period_start(
-    db: Database, guild_id: int, *, expression: str, timezone: str, now: datetime
-) -> datetime:
+async def period_start(db: Database, guild_id: int, *, expression: str, timezone: str, now: datetime) -> datetime:
     """Where the next digest starts: the watermark, or before any run the previous fire time."""
     mark = await watermark(db, guild_id)
     if mark is not None:
@@ -218,9 +216,7 @@ async def get_run(db: Database, guild_id: int, run_id: int) -> DigestRun | None:
 
 async def pending_run(db: Database, guild_id: int) -> DigestRun | None:
     """The run still being delivered, if any (there is at most one)."""
-    run_id = await db.fetchval(
-        "SELECT id FROM digest_runs WHERE guild_id = ? AND status = 'pending'", (guild_id,)
-    )
+    run_id = await db.fetchval("SELECT id FROM digest_runs WHERE guild_id = ? AND status = 'pending'", (guild_id,))
     return None if run_id is None else await get_run(db, guild_id, int(run_id))
 
 
@@ -303,8 +299,7 @@ async def record_attempt(db: Database, guild_id: int, run_id: int, position: int
             (_unix(now), run_id, guild_id, position),
         )
         await conn.execute(
-            "UPDATE digest_runs SET attempts = attempts + 1, last_attempt_at = ? "
-            "WHERE id = ? AND guild_id = ?",
+            "UPDATE digest_runs SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
             (_unix(now), run_id, guild_id),
         )
 
@@ -321,9 +316,7 @@ async def record_part_sent(
             (message_id, _unix(now), run_id, guild_id, position),
         )
         row = await (
-            await conn.execute(
-                "SELECT COUNT(*) FROM digest_parts WHERE run_id = ? AND message_id IS NULL", (run_id,)
-            )
+            await conn.execute("SELECT COUNT(*) FROM digest_parts WHERE run_id = ? AND message_id IS NULL", (run_id,))
         ).fetchone()
         remaining = int(row[0]) if row is not None else 0
         if remaining:
@@ -383,8 +376,8 @@ class DigestContent:
 
 
 def is_move(event: leads.LeadEvent) -> bool:
-    """Status changes (notes and flags are events too, but not moves)."""
-    return bool(event.to_status) and event.from_status != event.to_status
+    """Status changes (creation, notes, flags and single approvals are events too, but not moves)."""
+    return event.kind == "status" and bool(event.to_status) and event.from_status != event.to_status
 
 
 async def collect(
@@ -472,7 +465,7 @@ def _lead_line(locale: str, lead: leads.Lead) -> str:
         partner=quote(lead.partner, 120),
         level=lead.level,
         direction=lead.direction,
-        sector=lead.sector,
+        sector=lead.sector or "—",
         when=stamp(lead.created_at, "R"),
     )
 
@@ -483,7 +476,7 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
         "partner": quote(event.partner, 120),
         "from_status": event.from_status or "—",
         "to_status": event.to_status,
-        "actor": f"<@{event.actor_id}>",
+        "actor": f"<@{event.actor_id}>" if event.actor_id else t(locale, "digest.actor_system"),
         "when": stamp(event.at, "f"),
     }
     if event.to_status == "vetoed":
@@ -516,8 +509,7 @@ def _checklist_line(locale: str, run: checklists.CompletedRun) -> str:
     if not run.flags:
         return t(locale, "digest.entry.checklist_clean", **params)
     flags = "; ".join(
-        t(locale, "digest.flag", severity=severity, message=quote(message, 160))
-        for severity, message in run.flags
+        t(locale, "digest.flag", severity=severity, message=quote(message, 160)) for severity, message in run.flags
     )
     return t(locale, "digest.entry.checklist_flags", flags=flags, **params)
 
@@ -567,14 +559,10 @@ def _section(locale: str, key: str, entries: list[str]) -> Section | None:
     )
 
 
-def render(
-    content: DigestContent, locale: str, *, kind: str = "scheduled", guild_id: int = 0
-) -> RenderedDigest:
+def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guild_id: int = 0) -> RenderedDigest:
     """The digest's text in ``locale``: plain entries grouped by section, never an entry split."""
     period = {"start": stamp(content.start), "end": stamp(content.end)}
-    header_key = {"catch_up": "digest.header_catch_up", "manual": "digest.header_manual"}.get(
-        kind, "digest.header"
-    )
+    header_key = {"catch_up": "digest.header_catch_up", "manual": "digest.header_manual"}.get(kind, "digest.header")
     header = t(locale, header_key, **period)
     if content.empty:
         return RenderedDigest(header=t(locale, "digest.quiet", **period), sections=(), quiet=True)

@@ -155,9 +155,7 @@ async def mark_thread(db: Database, guild_id: int, update_id: int, *, thread_id:
 
 async def unposted(db: Database, guild_id: int) -> list[Update]:
     """Updates whose post has not been accepted by Discord yet, oldest first."""
-    rows = await db.fetchall(
-        "SELECT * FROM updates WHERE guild_id = ? AND message_id IS NULL ORDER BY id", (guild_id,)
-    )
+    rows = await db.fetchall("SELECT * FROM updates WHERE guild_id = ? AND message_id IS NULL ORDER BY id", (guild_id,))
     return [_update(r) for r in rows]
 
 
@@ -185,8 +183,7 @@ async def list_updates(db: Database, guild_id: int, *, limit: int = 10) -> list[
 async def posted_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[Update]:
     """Updates Discord accepted in ``[start, end)``, oldest first (the digest's feed)."""
     rows = await db.fetchall(
-        "SELECT * FROM updates WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? "
-        "ORDER BY posted_at, id",
+        "SELECT * FROM updates WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? ORDER BY posted_at, id",
         (guild_id, _unix(start), _unix(end)),
     )
     return [_update(r) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_half_hourly_schedule_never_repeats_an_instant_across_dst() -> None:
     for start in (utc(2026, 3, 28, 22), utc(2026, 10, 24, 22)):
         fires = fires_between("*/30 * * * *", BERLIN, start, start + timedelta(hours=6))
         assert fires == sorted(set(fires))
-        gaps = {b - a for a, b in zip(fires, fires[1:], strict=False)}
+        gaps = {b - a for a, b in itertools.pairwise(fires)}
         # Each wall-clock time fires once: the skipped spring hour shifts onto existing instants, the
         # repeated autumn half-hours fire only the first time round.
         assert gaps <= {timedelta(minutes=30), timedelta(minutes=60), timedelta(minutes=90)}

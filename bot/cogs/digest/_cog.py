@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import aiohttp
 import discord
@@ -23,8 +23,10 @@ from bot.ui.respond import NO_PINGS, respond
 
 log = logging.getLogger(__name__)
 
+WG = {"access": int(Access.WORKING_GROUP)}
+
 #: How far back in the channel a resend looks for a part that may already have been accepted.
-HISTORY_LOOKBACK = 50
+HISTORY_LOOKBACK = 100
 #: Preview messages sent privately at most (a longer digest says how many more parts it has).
 PREVIEW_PARTS = 5
 SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
@@ -162,11 +164,9 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
         Covers a crash (or a timeout) after Discord accepted the message but before its id was
         recorded, beyond the few minutes in which Discord itself drops a repeated nonce.
         """
-        after = (
-            discord.Object(previous)
-            if previous
-            else discord.Object(discord.utils.time_snowflake(run.created_at - timedelta(minutes=1)))
-        )
+        # After the previous part when there is one; otherwise the channel's latest messages (message
+        # ids follow Discord's clock, so they are not compared with ours).
+        after = discord.Object(previous) if previous else None
         me = self.bot.user
         try:
             async for message in channel.history(limit=HISTORY_LOOKBACK, after=after):
@@ -193,7 +193,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             log.debug("digest run %s still failing (%s)", run.id, status)
 
     # -- commands ---------------------------------------------------------------------------------
-    @app_commands.command(name="preview", description="Show privately what the next digest would say")
+    @app_commands.command(name="preview", description="Show privately what the next digest would say", extras=WG)
     @app_commands.guild_only()
     async def preview(self, interaction: discord.Interaction) -> None:
         require(self.bot.access(interaction.user), Access.WORKING_GROUP)
@@ -219,7 +219,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             text = f"{intro}\n{kwargs['content'] or ''}".strip()
             await respond(interaction, text, embeds=kwargs["embeds"])
 
-    @app_commands.command(name="send", description="Post the digest now; the next one starts from here")
+    @app_commands.command(name="send", description="Post the digest now; the next one starts from here", extras=WG)
     @app_commands.guild_only()
     async def send(self, interaction: discord.Interaction) -> None:
         require(self.bot.access(interaction.user), Access.WORKING_GROUP)
@@ -247,7 +247,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             problem = problem_text(run.last_error, interaction.locale)
             await respond(interaction, t(interaction.locale, "digest.send_failed", channel=channel, problem=problem))
 
-    @app_commands.command(name="next", description="When the next digest is due")
+    @app_commands.command(name="next", description="When the next digest is due", extras=WG)
     @app_commands.guild_only()
     async def next_(self, interaction: discord.Interaction) -> None:
         require(self.bot.access(interaction.user), Access.WORKING_GROUP)

@@ -20,6 +20,8 @@ from bot.ui.respond import NO_PINGS, respond
 
 log = logging.getLogger(__name__)
 
+WG = {"access": int(Access.WORKING_GROUP)}
+
 #: How long the tick keeps trying to open a discussion thread under a posted update.
 THREAD_RETRY = timedelta(days=7)
 #: Discord's error code when a message already has a thread (one opened before a crash).
@@ -134,7 +136,9 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
         log.warning("update %s: %s failed (%s); retrying every minute", update_id, what, exc)
 
     # -- commands ---------------------------------------------------------------------------------
-    @app_commands.command(name="post", description="Post a working-group update to the announcements channel")
+    @app_commands.command(
+        name="post", description="Post a working-group update to the announcements channel", extras=WG
+    )
     @app_commands.describe(area="The area the update is about")
     @app_commands.guild_only()
     async def post(self, interaction: discord.Interaction, area: str | None = None) -> None:
