@@ -19,6 +19,9 @@ CREATE TABLE checklist_runs (
     -- Index of the question whose message is in the thread (NULL: none yet). When it differs from
     -- position, the current question still has to be posted.
     posted_position         INTEGER,
+    -- Bumped at every answer, skip or back: names each question post (its nonce), so a post repeated
+    -- after a crash is dropped by Discord while a question asked again after Back is not.
+    step                    INTEGER NOT NULL DEFAULT 0,
     thread_id               INTEGER,
     question_message_id     INTEGER,
     summary_message_id      INTEGER,
@@ -41,7 +44,8 @@ CREATE INDEX checklist_runs_lead ON checklist_runs (guild_id, lead_id, id);
 CREATE INDEX checklist_runs_thread ON checklist_runs (guild_id, thread_id);
 CREATE INDEX checklist_runs_completed ON checklist_runs (guild_id, completed_at) WHERE status = 'completed';
 -- What tick() has to look at: open runs, and finished runs with something left to post or sync.
-CREATE INDEX checklist_runs_pending ON checklist_runs (guild_id) WHERE status = 'open'
+CREATE INDEX checklist_runs_pending ON checklist_runs (guild_id)
+    WHERE (status = 'open' AND (thread_id IS NULL OR posted_position IS NULL OR posted_position != position))
     OR (status = 'completed' AND (summary_message_id IS NULL OR lead_sync < 3))
     OR (status = 'cancelled' AND closed_posted = 0);
 

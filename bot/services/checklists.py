@@ -68,6 +68,7 @@ class ChecklistRun:
     status: str
     position: int
     posted_position: int | None
+    step: int
     thread_id: int | None
     question_message_id: int | None
     summary_message_id: int | None
@@ -177,7 +178,7 @@ def parse_run_id(text: str) -> int:
 # -- reading ----------------------------------------------------------------------------------------
 
 _RUN_COLUMNS = (
-    "id, guild_id, lead_id, snapshot, status, position, posted_position, thread_id, question_message_id, "
+    "id, guild_id, lead_id, snapshot, status, position, posted_position, step, thread_id, question_message_id, "
     "summary_message_id, lead_sync, closed_posted, started_by, started_at, completed_by, completed_at, "
     "cancelled_by, cancelled_at"
 )
@@ -216,6 +217,7 @@ async def _runs(db: Database, where: str, params: tuple[Any, ...]) -> list[Check
             status=row["status"],
             position=row["position"],
             posted_position=row["posted_position"],
+            step=row["step"],
             thread_id=row["thread_id"],
             question_message_id=row["question_message_id"],
             summary_message_id=row["summary_message_id"],
@@ -261,21 +263,19 @@ async def pending_runs(db: Database, guild_id: int) -> list[ChecklistRun]:
     """Runs with something still to do on Discord or on the lead (for the cog's tick)."""
     return await _runs(
         db,
-        "guild_id = ? AND (status = 'open' "
+        "guild_id = ? AND ((status = 'open' AND (thread_id IS NULL OR posted_position IS NULL "
+        "OR posted_position != position)) "
         "OR (status = 'completed' AND (summary_message_id IS NULL OR lead_sync < 3)) "
         "OR (status = 'cancelled' AND closed_posted = 0)) ORDER BY id",
         (guild_id,),
     )
 
 
-async def completed_between(
-    db: Database, guild_id: int, start: datetime, end: datetime
-) -> list[CompletedRun]:
+async def completed_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[CompletedRun]:
     """Runs completed in [start, end), oldest first, with their flags (for the digest)."""
     runs = await _runs(
         db,
-        "guild_id = ? AND status = 'completed' AND completed_at >= ? AND completed_at < ? "
-        "ORDER BY completed_at, id",
+        "guild_id = ? AND status = 'completed' AND completed_at >= ? AND completed_at < ? ORDER BY completed_at, id",
         (guild_id, _ts(start), _ts(end)),
     )
     partners: dict[int, str] = {}
@@ -372,10 +372,12 @@ async def start_run(
     return StartOutcome(await get_run(db, guild_id, run_id), lead, created=True, event=event)
 
 
-async def set_thread(db: Database, guild_id: int, run_id: int, thread_id: int) -> None:
+async def set_thread(db: Database, guild_id: int, run_id: int, thread_id: int | None) -> None:
+    """Attach the run's thread; None forgets a thread that was deleted, so the next pass opens another."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE checklist_runs SET thread_id = ? WHERE id = ? AND guild_id = ?",
+            "UPDATE checklist_runs SET thread_id = ?, posted_position = NULL, question_message_id = NULL "
+            "WHERE id = ? AND guild_id = ?",
             (thread_id, run_id, guild_id),
         )
 
@@ -390,7 +392,7 @@ def _refuse_closed(run: ChecklistRun) -> None:
         raise Conflict("checklist.run_completed", run=f"#{run.id}")
 
 
-def _current(run: ChecklistRun, question_id: str) -> tuple[int, Question]:
+def current_question(run: ChecklistRun, question_id: str) -> tuple[int, Question]:
     """The question ``question_id`` if it is the one being asked; otherwise the refusal that fits."""
     _refuse_closed(run)
     try:
@@ -445,7 +447,7 @@ async def _advance(
     done = following >= run.total
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "UPDATE checklist_runs SET position = ?, updated_at = ?, "
+            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1, "
             "status = CASE WHEN ? THEN 'completed' ELSE status END, "
             "completed_by = CASE WHEN ? THEN ? ELSE completed_by END, "
             "completed_at = CASE WHEN ? THEN ? ELSE completed_at END "
@@ -479,18 +481,16 @@ async def answer(
     """Answer the question being asked. Conflict when the run moved on or closed, InvalidInput when
     the value does not fit the question (nothing is written in either case)."""
     run = await get_run(db, guild_id, run_id)
-    index, question = _current(run, question_id)
+    index, question = current_question(run, question_id)
     stored = validate_value(question, value)
     await _advance(db, run, index, stored, skipped=False, actor_id=actor_id, now=now)
     after = await get_run(db, guild_id, run_id)
     return Step(after, question, after.answers.get(question.id))
 
 
-async def skip(
-    db: Database, guild_id: int, run_id: int, question_id: str, *, actor_id: int, now: datetime
-) -> Step:
+async def skip(db: Database, guild_id: int, run_id: int, question_id: str, *, actor_id: int, now: datetime) -> Step:
     run = await get_run(db, guild_id, run_id)
-    index, question = _current(run, question_id)
+    index, question = current_question(run, question_id)
     if question.required:
         raise InvalidInput("checklist.required")
     await _advance(db, run, index, None, skipped=True, actor_id=actor_id, now=now)
@@ -501,12 +501,12 @@ async def skip(
 async def back(db: Database, guild_id: int, run_id: int, question_id: str, *, now: datetime) -> Step:
     """Ask the previous question again; its answer stays until someone gives a new one."""
     run = await get_run(db, guild_id, run_id)
-    index, question = _current(run, question_id)
+    index, question = current_question(run, question_id)
     if index == 0:
         raise InvalidInput("checklist.no_previous")
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "UPDATE checklist_runs SET position = ?, updated_at = ? "
+            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1 "
             "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
             (index - 1, _ts(now), run.id, guild_id, index),
         )
@@ -515,9 +515,7 @@ async def back(db: Database, guild_id: int, run_id: int, question_id: str, *, no
     return Step(await get_run(db, guild_id, run_id), question, None, went_back=True)
 
 
-async def mark_posted(
-    db: Database, guild_id: int, run_id: int, position: int, message_id: int | None
-) -> bool:
+async def mark_posted(db: Database, guild_id: int, run_id: int, position: int, message_id: int | None) -> bool:
     """Remember that the question at ``position`` is in the thread (unless the run moved on since)."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -582,16 +580,12 @@ async def sync_lead(
         return None
     actor = run.completed_by or run.started_by
     if run.lead_sync < SYNC_NOTE:
-        await leads.add_note(
-            db, run.guild_id, run.lead_id, summary_note(run, locale), actor_id=actor, now=now
-        )
+        await leads.add_note(db, run.guild_id, run.lead_id, summary_note(run, locale), actor_id=actor, now=now)
         await _set_sync(db, run, SYNC_NOTE)
     if run.lead_sync < SYNC_FLAGS:
         by_id = {q.id: q for q in run.questionnaire.questions}
         high = [
-            leads.Flag(
-                FLAG_SOURCE, "high", run.questionnaire.localized(locale).flag_message(by_id[f.question_id])
-            )
+            leads.Flag(FLAG_SOURCE, "high", run.questionnaire.localized(locale).flag_message(by_id[f.question_id]))
             for f in run.flags()
             if f.severity == "high"
         ]
@@ -617,9 +611,7 @@ async def sync_lead(
     return event
 
 
-async def cancel_run(
-    db: Database, guild_id: int, run_id: int, *, actor_id: int, now: datetime
-) -> ChecklistRun:
+async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int, now: datetime) -> ChecklistRun:
     """Close an open run for good; its thread is told and archived by the caller."""
     _refuse_closed(await get_run(db, guild_id, run_id))
     async with db.transaction() as conn:
