@@ -14,15 +14,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from bot.db import Database, Row
 from bot.errors import Conflict
 from bot.i18n import t
-from bot.services import schedule, updates
-
-if TYPE_CHECKING:
-    from bot.services import checklists, feedback, leads
+from bot.services import checklists, feedback, leads, schedule, updates
 
 #: A fire time later than this when first seen counts as missed (the bot was down), not merely late.
 LATE_GRACE = timedelta(minutes=30)
@@ -384,8 +381,6 @@ async def collect(
     db: Database, guild_id: int, start: datetime, end: datetime, *, now: datetime, stale_days: int
 ) -> DigestContent:
     """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``)."""
-    from bot.services import checklists, feedback, leads
-
     events = await leads.events_between(db, guild_id, start, end)
     flagged, stale = await leads.needs_attention(db, guild_id, now, stale_days)
     return DigestContent(
