@@ -50,6 +50,14 @@ class Submitted:
 @dataclass(frozen=True)
 class Retracted:
     was_released: bool
+    #: Whether the WAL was truncated at once; if not, call :func:`checkpoint` again later.
+    wiped: bool
+
+
+@dataclass(frozen=True)
+class Purged:
+    items: int
+    wiped: bool
 
 
 @dataclass(frozen=True)
@@ -243,15 +251,15 @@ async def retract(db: Database, guild_id: int, code: str, *, now: datetime, rete
             (guild_id, match[1], match[2], max(expires, _day(now)).isoformat()),
         )
     log.info("a feedback item was retracted")
-    if not await checkpoint(db):
+    wiped = await checkpoint(db)
+    if not wiped:
         log.warning("WAL checkpoint after a retraction was busy; it will be retried")
-    return Retracted(was_released=match[4] is not None)
+    return Retracted(was_released=match[4] is not None, wiped=wiped)
 
 
-async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention_days: int) -> int:
-    """Delete items that arrived more than ``retention_days`` ago (and stale tombstones).
-
-    Returns how many items were deleted. Each leaves a tombstone so its code reads "expired"."""
+async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention_days: int) -> Purged:
+    """Delete items that arrived more than ``retention_days`` ago (and stale tombstones), then wipe
+    them from the WAL like a retraction. Each item leaves a tombstone so its code reads "expired"."""
     today = _day(now)
     cutoff = (today - timedelta(days=retention_days)).isoformat()
     keep_until = (today + timedelta(days=retention_days)).isoformat()
@@ -273,9 +281,12 @@ async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention
         await stones.close()
     if deleted:
         log.info("deleted %d feedback items past retention", deleted)
-    if (deleted or dropped) and not await checkpoint(db):
-        log.warning("WAL checkpoint after a retention purge was busy; it will be retried")
-    return int(deleted)
+    wiped = True
+    if deleted or dropped:
+        wiped = await checkpoint(db)
+        if not wiped:
+            log.warning("WAL checkpoint after a retention purge was busy; it will be retried")
+    return Purged(items=int(deleted), wiped=wiped)
 
 
 async def checkpoint(db: Database) -> bool:

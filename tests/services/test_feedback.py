@@ -162,7 +162,7 @@ async def test_release_due_after_min_batch_lowered(db: Database) -> None:
 async def test_retract_removes_the_item_and_says_so_twice(db: Database) -> None:
     result = await add(db, "please forget me")
     retracted = await retract(db, GUILD, result.code.lower().replace("-", " "), now=NOW, retention_days=365)
-    assert retracted.was_released is False
+    assert retracted == feedback.Retracted(was_released=False, wiped=True)
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
     with pytest.raises(Conflict) as err:
         await retract(db, GUILD, result.code, now=NOW, retention_days=365)
@@ -219,7 +219,7 @@ async def test_retracted_text_leaves_no_trace_in_the_file_or_wal(db: Database) -
 async def test_retention_deletes_old_items_and_their_codes_read_expired(db: Database) -> None:
     old = await add(db, "old news", now=NOW - timedelta(days=366), min_batch=10)
     edge = await add(db, "just in time", now=NOW - timedelta(days=365), min_batch=10)
-    assert await purge_expired(db, GUILD, now=NOW, retention_days=365) == 1
+    assert await purge_expired(db, GUILD, now=NOW, retention_days=365) == feedback.Purged(items=1, wiped=True)
     texts = [r[0] for r in await db.fetchall("SELECT text FROM feedback_items")]
     assert texts == ["just in time"]
     with pytest.raises(Conflict) as err:
@@ -228,12 +228,12 @@ async def test_retention_deletes_old_items_and_their_codes_read_expired(db: Data
     assert b"old news" not in raw_bytes(db)
     # Tombstones go too, eventually.
     later = NOW + timedelta(days=2 * 365 + 1)
-    assert await purge_expired(db, GUILD, now=later, retention_days=365) == 1
+    assert (await purge_expired(db, GUILD, now=later, retention_days=365)).items == 1
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 1  # only the newer one
     with pytest.raises(Conflict):
         await retract(db, GUILD, edge.code, now=later, retention_days=365)
     much_later = later + timedelta(days=366)
-    assert await purge_expired(db, GUILD, now=much_later, retention_days=365) == 0
+    assert (await purge_expired(db, GUILD, now=much_later, retention_days=365)).items == 0
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
     with pytest.raises(NotFound):
         await retract(db, GUILD, edge.code, now=much_later, retention_days=365)

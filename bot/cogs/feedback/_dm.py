@@ -1,0 +1,83 @@
+"""The DM side of anonymous feedback: a member writes to the bot, the bot answers with a preview.
+
+Nothing is stored here: the text becomes a draft in memory under a random token, bound to a keyed hash
+of the member (never their id). Replies that Discord refuses because the member's DMs are closed are
+remembered, again by keyed hash only, so the next /feedback command in the server can say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.cogs.feedback._views import preview_embed, preview_view
+from bot.errors import InvalidInput, PartnerBotError
+from bot.i18n import t
+from bot.services.feedback import Draft, looks_like_code
+from bot.services.feedback_text import clean, is_blank
+
+if TYPE_CHECKING:
+    from bot.cogs.feedback._cog import FeedbackCog
+
+log = logging.getLogger(__name__)
+
+#: Discord's error code for "Cannot send messages to this user" (DMs closed, or the bot blocked).
+DMS_CLOSED = 50007
+# A DM that is only a retraction code, perhaps typed as the slash command it stands for.
+_RETRACT = re.compile(r"^(?:/?feedback\s+)?(?:retract\s+)?(?:code\s*:\s*)?(?P<code>[0-9A-Za-z][0-9A-Za-z \-]+)$")
+
+
+def retraction_code_in(text: str) -> str | None:
+    match = _RETRACT.match(text.strip())
+    if match is None or not looks_like_code(match["code"]):
+        return None
+    return match["code"]
+
+
+async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
+    """Answer one DM: a preview with topic and Send/Cancel, or a plain explanation of why not."""
+    bot = cog.bot
+    user_id = message.author.id
+    locale = bot.user_locale(user_id)
+    owner = cog.limit.key(user_id)
+    raw = message.content or ""
+    try:
+        code = retraction_code_in(raw)
+        if code is not None:
+            await send(cog, message.channel, owner, content=await cog.retract_reply(code, locale))
+            return
+        cog.require_member(await bot.fetch_access(user_id), locale)
+        if is_blank(raw.strip()):
+            raise InvalidInput("feedback.attachment_only" if message.attachments else "feedback.empty")
+        now = bot.clock()
+        text = clean(raw, max_length=bot.settings.feedback.max_length)
+        cog.limit.check(user_id, now=now)
+    except PartnerBotError as error:
+        await send(cog, message.channel, owner, content=t(locale, error.key, **error.params))
+        return
+    draft = Draft(text=text, owner=owner, created=now, attachments_dropped=bool(message.attachments))
+    token = cog.drafts.create(draft)
+    shown = await send(
+        cog,
+        message.channel,
+        owner,
+        embed=preview_embed(locale, draft),
+        view=preview_view(token, draft.topic, locale),
+    )
+    if not shown:
+        cog.drafts.pop(token, owner, now=now)
+
+
+async def send(cog: FeedbackCog, channel: discord.abc.Messageable, owner: bytes, **kwargs: Any) -> bool:
+    """Send to the member's DM; False (and remembered for the server) when Discord refuses."""
+    try:
+        await channel.send(allowed_mentions=discord.AllowedMentions.none(), **kwargs)
+    except discord.HTTPException as error:
+        if error.status == 403 or error.code == DMS_CLOSED:
+            cog.dm_failed.add(owner)
+        log.info("could not answer a feedback DM (HTTP %s, code %s)", error.status, error.code)
+        return False
+    return True
