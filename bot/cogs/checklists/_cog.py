@@ -1,0 +1,200 @@
+"""``/checklist start|status|results|cancel``, and the tick that finishes what Discord refused."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import PartnerBot
+from bot.cogs.checklists._embeds import runs_embed, status_embed, summary_embeds
+from bot.cogs.checklists._flow import ChecklistFlow
+from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
+from bot.errors import NotFound
+from bot.i18n import t
+from bot.services import checklists, leads
+from bot.services.access import Access, require
+from bot.services.questionnaires import Questionnaire, load_questionnaires
+from bot.ui.embeds import group_embeds, truncate
+from bot.ui.respond import respond
+
+log = logging.getLogger(__name__)
+
+WORKING_GROUP = {"access": int(Access.WORKING_GROUP)}
+
+
+class ChecklistsCog(
+    commands.GroupCog,
+    name="Checklists",
+    group_name="checklist",
+    group_description="Assessment checklists answered together in a thread",
+):
+    def __init__(self, bot: PartnerBot) -> None:
+        self.bot = bot
+        self.flow = ChecklistFlow(bot)
+        self.questionnaires: dict[str, Questionnaire] = {}
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        # A broken questionnaire stops the start with every problem named (ConfigError).
+        self.questionnaires = load_questionnaires(self.bot.settings.questionnaires)
+        self.bot.register_persistent(ChecklistButton, ChecklistSelect)
+        if self.bot.background:
+            self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(minutes=1, name="pb-loop-checklists")
+    async def loop(self) -> None:
+        await self.tick()
+
+    @loop.before_loop
+    async def _before(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def tick(self) -> None:
+        """Open missing threads, post questions and summaries not yet posted, finish leads' updates."""
+        for run in await checklists.pending_runs(self.bot.db, self.bot.settings.guild_id):
+            await self.flow.sync(run.id)
+
+    # -- commands ---------------------------------------------------------------------------------
+    @app_commands.command(
+        name="start", description="Start a checklist about a lead in a new thread", extras=WORKING_GROUP
+    )
+    @app_commands.describe(
+        lead="The lead to assess (L-42, 42 or a partner name)",
+        questionnaire="Which questionnaire (default: the partnership assessment)",
+    )
+    async def start(self, interaction: discord.Interaction, lead: str, questionnaire: str | None = None) -> None:
+        access = self.bot.access(interaction.user)
+        require(access, Access.WORKING_GROUP)
+        lead_id = leads.parse_lead_id(lead)
+        chosen = self._questionnaire(questionnaire or self.bot.settings.checklists.default)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await checklists.start_run(
+            self.bot.db,
+            self.bot.settings.guild_id,
+            lead_id,
+            chosen,
+            actor_id=interaction.user.id,
+            actor_access=access,
+            now=self.bot.clock(),
+            locale=self.bot.guild_locale(),
+        )
+        if outcome.event is not None:
+            self.bot.dispatch("lead_event", outcome.event)
+        if outcome.created:
+            await self.flow.sync(outcome.run.id)
+        run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, outcome.run.id)
+        title = chosen.localized(interaction.locale).title
+        ref = outcome.lead.ref
+        if run.thread_id is None:
+            text = t(interaction.locale, "checklist.thread_pending", run=f"#{run.id}", ref=ref)
+        elif outcome.created:
+            text = t(interaction.locale, "checklist.started", title=title, ref=ref, thread=f"<#{run.thread_id}>")
+        else:
+            text = t(interaction.locale, "checklist.already_open", title=title, ref=ref, thread=f"<#{run.thread_id}>")
+        await respond(interaction, text)
+
+    @app_commands.command(name="status", description="Progress of the checklist in this thread", extras=WORKING_GROUP)
+    async def status(self, interaction: discord.Interaction) -> None:
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        guild_id = self.bot.settings.guild_id
+        run = await checklists.run_for_thread(self.bot.db, guild_id, interaction.channel_id or 0)
+        lead = await leads.get_lead(self.bot.db, guild_id, run.lead_id)
+        await respond(interaction, embed=status_embed(run, lead, str(interaction.locale.value)))
+
+    @app_commands.command(
+        name="results", description="The latest checklist summary of a lead, and its earlier runs", extras=WORKING_GROUP
+    )
+    @app_commands.describe(lead="The lead (L-42, 42 or a partner name)")
+    async def results(self, interaction: discord.Interaction, lead: str) -> None:
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        guild_id = self.bot.settings.guild_id
+        found = await leads.get_lead(self.bot.db, guild_id, leads.parse_lead_id(lead))
+        runs = await checklists.runs_for_lead(self.bot.db, guild_id, found.id)
+        locale = str(interaction.locale.value)
+        if not runs:
+            await respond(interaction, t(locale, "checklist.results.none", ref=found.ref))
+            return
+        latest = next((r for r in runs if r.status == "completed"), None)
+        embeds = summary_embeds(latest, found, locale) if latest is not None else []
+        for group in group_embeds([*embeds, runs_embed(runs, found, locale)]):
+            await respond(interaction, embeds=group)
+
+    @app_commands.command(
+        name="cancel", description="Cancel an open checklist run; its thread is told and archived", extras=WORKING_GROUP
+    )
+    @app_commands.describe(run="The open run to cancel (#12)")
+    async def cancel(self, interaction: discord.Interaction, run: str) -> None:
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        cancelled = await checklists.cancel_run(
+            self.bot.db,
+            self.bot.settings.guild_id,
+            checklists.parse_run_id(run),
+            actor_id=interaction.user.id,
+            now=self.bot.clock(),
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.flow.sync(cancelled.id)
+        await respond(interaction, t(interaction.locale, "checklist.cancelled", run=f"#{cancelled.id}"))
+
+    # -- autocomplete -----------------------------------------------------------------------------
+    @start.autocomplete("lead")
+    @results.autocomplete("lead")
+    async def _leads(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = await leads.suggest_leads(
+            self.bot.db,
+            self.bot.settings.guild_id,
+            current,
+            viewer_id=interaction.user.id,
+            viewer_access=self.bot.access(interaction.user),
+        )
+        return [
+            app_commands.Choice(name=truncate(f"{s.ref} · {s.partner} ({s.status})", 100), value=s.ref)
+            for s in found[:25]
+        ]
+
+    @start.autocomplete("questionnaire")
+    async def _questionnaires(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        needle = current.casefold()
+        choices = []
+        for qid, questionnaire in sorted(self.questionnaires.items()):
+            title = questionnaire.localized(interaction.locale).title
+            if needle in qid.casefold() or needle in title.casefold():
+                name = truncate(f"{title} (v{questionnaire.version})", 100)
+                choices.append(app_commands.Choice(name=name, value=qid))
+        return choices[:25]
+
+    @cancel.autocomplete("run")
+    async def _runs(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if self.bot.access(interaction.user) < Access.WORKING_GROUP:
+            return []
+        guild_id = self.bot.settings.guild_id
+        choices = []
+        for run in await checklists.open_runs(self.bot.db, guild_id):
+            lead = await leads.get_lead(self.bot.db, guild_id, run.lead_id)
+            name = t(
+                interaction.locale,
+                "checklist.run_choice",
+                run=f"#{run.id}",
+                ref=lead.ref,
+                partner=lead.partner,
+                title=run.questionnaire.localized(interaction.locale).title,
+            )
+            if current.strip().lstrip("#").casefold() in name.casefold():
+                choices.append(app_commands.Choice(name=truncate(name, 100), value=str(run.id)))
+        return choices[:25]
+
+    def _questionnaire(self, name: str) -> Questionnaire:
+        found = self.questionnaires.get(name.strip())
+        if found is None:
+            raise NotFound(
+                "checklist.unknown_questionnaire",
+                name=name.strip()[:50],
+                available=", ".join(sorted(self.questionnaires)),
+            )
+        return found

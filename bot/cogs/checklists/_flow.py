@@ -1,0 +1,210 @@
+"""Moving a run forward on Discord. Answers are committed first; then :meth:`ChecklistFlow.sync` makes
+the thread match the database (thread, current question, summary, the lead's update, cancellation).
+The same pass runs after a press and from the cog's tick, so whatever Discord refused is done later."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.app import PartnerBot
+from bot.cogs.checklists._embeds import intro_embed, question_embed, recorded_embed, summary_embeds
+from bot.cogs.checklists._views import TextAnswerModal, question_view
+from bot.errors import PartnerBotError
+from bot.i18n import t
+from bot.services import checklists, leads
+from bot.services.access import Access, require
+from bot.services.checklists import ChecklistRun, Step
+from bot.ui.embeds import group_embeds, truncate
+from bot.ui.respond import NO_PINGS
+
+log = logging.getLogger(__name__)
+
+SEND_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
+#: Discord refuses posts to an archived thread with this code.
+THREAD_ARCHIVED = 50083
+WEEK_MINUTES = 10080
+
+
+class ChecklistFlow:
+    def __init__(self, bot: PartnerBot) -> None:
+        self.bot = bot
+        #: One pass per run at a time, so a press and the tick never post the same question twice.
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # -- presses ----------------------------------------------------------------------------------
+    async def press(
+        self, interaction: discord.Interaction, run_id: int, question_id: str, action: str, value: Any = None
+    ) -> None:
+        """Record an answer, skip or step back, show it on the pressed message, then move the run on."""
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        db, guild_id, now = self.bot.db, self.bot.settings.guild_id, self.bot.clock()
+        actor = interaction.user.id
+        step: Step
+        if action == "back":
+            step = await checklists.back(db, guild_id, run_id, question_id, now=now)
+        elif action == "skip":
+            step = await checklists.skip(db, guild_id, run_id, question_id, actor_id=actor, now=now)
+        else:
+            step = await checklists.answer(db, guild_id, run_id, question_id, value, actor_id=actor, now=now)
+        # Committed. What follows only shows it; a Discord failure here is repaired by sync/tick.
+        channel = interaction.channel
+        if isinstance(channel, discord.Thread) and channel.archived:
+            try:
+                await channel.edit(archived=False)
+            except SEND_ERRORS:
+                log.warning("could not reopen the thread of checklist run %s", run_id)
+        await self._show(interaction, step)
+        await self.sync(run_id)
+
+    async def open_text_answer(self, interaction: discord.Interaction, run_id: int, question_id: str) -> None:
+        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, run_id)
+        position, _ = checklists.current_question(run, question_id)
+        await interaction.response.send_modal(TextAnswerModal(self, run, position, interaction.locale))
+
+    async def _show(self, interaction: discord.Interaction, step: Step) -> None:
+        locale = self.bot.guild_locale()
+        position = step.run.questionnaire.index_of(step.question.id)
+        embed = recorded_embed(
+            step.run,
+            position,
+            locale,
+            actor_id=interaction.user.id,
+            answer=step.answer,
+            went_back=step.went_back,
+        )
+        try:
+            if interaction.message is not None:
+                await interaction.response.edit_message(embed=embed, view=None)
+            else:
+                await interaction.response.defer()
+        except SEND_ERRORS:
+            log.warning("could not show the answer to run %s on its message", step.run.id)
+
+    # -- making Discord match the database --------------------------------------------------------
+    async def sync(self, run_id: int) -> None:
+        async with self._locks[run_id]:
+            run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, run_id)
+            try:
+                if run.is_open:
+                    if run.thread_id is None:
+                        run = await self._open_thread(run)
+                    if run.needs_post:
+                        await self._post_question(run)
+                elif run.status == "completed":
+                    if run.summary_message_id is None:
+                        await self._post_summary(run)
+                    await self._sync_lead(run)
+                elif not run.closed_posted:
+                    await self._close(run)
+            except SEND_ERRORS as error:
+                log.warning("checklist run %s: Discord refused (%s); the next tick retries", run.id, error)
+
+    async def _thread(self, run: ChecklistRun) -> discord.Thread | None:
+        """The run's thread, unarchived. None (and the run detached) if the thread was deleted."""
+        assert run.thread_id is not None
+        try:
+            channel = self.bot.get_channel(run.thread_id) or await self.bot.fetch_channel(run.thread_id)
+        except discord.NotFound:
+            log.warning("thread of checklist run %s is gone; a new one will be opened", run.id)
+            await checklists.set_thread(self.bot.db, run.guild_id, run.id, None)
+            return None
+        assert isinstance(channel, discord.Thread)
+        if channel.archived:
+            channel = await channel.edit(archived=False)
+        return channel
+
+    async def _send(self, run: ChecklistRun, **kwargs: Any) -> discord.Message | None:
+        """Send into the run's thread; reopen it and try again if Discord archived it meanwhile."""
+        thread = await self._thread(run)
+        if thread is None:
+            return None
+        try:
+            return await thread.send(allowed_mentions=NO_PINGS, **kwargs)
+        except discord.HTTPException as error:
+            if error.code != THREAD_ARCHIVED:
+                raise
+            await thread.edit(archived=False)
+            return await thread.send(allowed_mentions=NO_PINGS, **kwargs)
+
+    async def _open_thread(self, run: ChecklistRun) -> ChecklistRun:
+        locale = self.bot.guild_locale()
+        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        channel = await self.bot.channel("checklists")
+        assert isinstance(channel, discord.TextChannel)
+        name = t(locale, "checklist.thread_name", ref=lead.ref, partner=lead.partner)
+        thread = await channel.create_thread(
+            name=truncate(name, 100),
+            type=discord.ChannelType.public_thread,
+            auto_archive_duration=WEEK_MINUTES,
+        )
+        await checklists.set_thread(self.bot.db, run.guild_id, run.id, thread.id)
+        try:
+            await thread.add_user(discord.Object(run.started_by))
+            await thread.send(embed=intro_embed(run, lead, locale), allowed_mentions=NO_PINGS)
+        except SEND_ERRORS:
+            log.warning("could not welcome the starter of checklist run %s", run.id)
+        return await checklists.get_run(self.bot.db, run.guild_id, run.id)
+
+    async def _post_question(self, run: ChecklistRun) -> None:
+        locale = self.bot.guild_locale()
+        message = await self._send(
+            run,
+            embed=question_embed(run, run.position, locale),
+            view=question_view(run, locale),
+            # Discord drops a repeat of this post (a crash between send and mark_posted).
+            nonce=f"pb-cl-{run.id}-{run.step}",
+        )
+        if message is not None:
+            await checklists.mark_posted(self.bot.db, run.guild_id, run.id, run.position, message.id)
+
+    async def _post_summary(self, run: ChecklistRun) -> None:
+        locale = self.bot.guild_locale()
+        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        first: discord.Message | None = None
+        for index, embeds in enumerate(group_embeds(summary_embeds(run, lead, locale))):
+            message = await self._send(run, embeds=embeds, nonce=f"pb-cls-{run.id}-{index}")
+            if message is None:
+                return
+            first = first or message
+        if first is not None:
+            await checklists.mark_summary_posted(self.bot.db, run.guild_id, run.id, first.id)
+
+    async def _sync_lead(self, run: ChecklistRun) -> None:
+        try:
+            event = await checklists.sync_lead(
+                self.bot.db,
+                run,
+                on_complete=self.bot.settings.checklists.on_complete,
+                locale=self.bot.guild_locale(),
+                now=self.bot.clock(),
+            )
+        except PartnerBotError as error:
+            log.warning("checklist run %s could not update lead %s: %s", run.id, run.lead_id, error)
+            return
+        if event is not None:
+            self.bot.dispatch("lead_event", event)
+
+    async def _close(self, run: ChecklistRun) -> None:
+        """Tell a cancelled run's thread, take the buttons off its question, archive it."""
+        locale = self.bot.guild_locale()
+        if run.thread_id is not None:
+            thread = await self._thread(run)
+            if thread is not None:
+                if run.question_message_id is not None:
+                    try:
+                        await thread.get_partial_message(run.question_message_id).edit(view=None)
+                    except SEND_ERRORS:
+                        log.info("question message of cancelled run %s could not be edited", run.id)
+                await thread.send(
+                    t(locale, "checklist.cancelled_notice", user=f"<@{run.cancelled_by}>"),
+                    allowed_mentions=NO_PINGS,
+                )
+                await thread.edit(archived=True)
+        await checklists.mark_closed_posted(self.bot.db, run.guild_id, run.id)
