@@ -26,15 +26,23 @@ log = logging.getLogger(__name__)
 
 #: Discord's error code for "Cannot send messages to this user" (DMs closed, or the bot blocked).
 DMS_CLOSED = 50007
-# A DM that is only a retraction code, perhaps typed as the slash command it stands for.
-_RETRACT = re.compile(r"^(?:/?feedback\s+)?(?:retract\s+)?(?:code\s*:\s*)?(?P<code>[0-9A-Za-z][0-9A-Za-z \-]+)$")
+# A DM that is only a retraction code as shown (four dash-joined groups of four), or the words of
+# the slash command followed by a code. Requiring the dashes keeps a message such as "this isnt
+# very good" or "internationalize" (all valid code characters) from being taken for a code.
+_GROUPED = r"[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4}){3}"
+_RETRACT = re.compile(
+    rf"^(?:(?:/?feedback\s+)?retract\s+(?:code\s*:\s*)?(?P<any>[0-9A-Za-z \-]+)|(?P<grouped>{_GROUPED}))$",
+    re.IGNORECASE,
+)
 
 
 def retraction_code_in(text: str) -> str | None:
     match = _RETRACT.match(text.strip())
-    if match is None or not looks_like_code(match["code"]):
+    if match is None:
         return None
-    return match["code"]
+    code = match["any"] or match["grouped"]
+    # "Retract the new policy" is feedback, not a malformed code: only a valid code counts.
+    return code if looks_like_code(code) else None
 
 
 async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:

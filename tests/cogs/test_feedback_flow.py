@@ -1,0 +1,228 @@
+"""The feedback flows end to end through bot/sim: DM preview, Send, Cancel, the modal, refusals."""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.feedback_text import EMAIL_MASK, PHONE_MASK, ZWSP
+from bot.sim import Sim
+from tests.cogs.test_feedback_support import code_in, count, preview, send_by_dm, send_by_modal, snapshot
+
+
+async def test_dm_preview_is_exactly_what_is_stored_and_nothing_before_send(sim: Sim) -> None:
+    raw = "The intake is slow. Mail me at dave@example.org or +33 6 12 34 56 78. cc @everyone <@12345678901234567>"
+    message = await preview(sim, "dave", raw)
+    assert await count(sim) == 0  # a preview stores nothing
+    shown = message.embeds[0]["description"]
+    assert EMAIL_MASK in shown and PHONE_MASK in shown and f"@{ZWSP}everyone" in shown
+    assert "dave@example.org" not in message.text and "12345678901234567" not in message.text
+    assert "email addresses (1)" in message.text and "phone numbers (1)" in message.text
+    assert "mentions (2)" in message.text
+    assert [o["value"] for o in message.selects[0]["options"]] == ["general", "process", "partnership", "other"]
+
+    chosen = await sim.select(message, ["process"], user="dave")
+    assert chosen.updated is not None
+    assert await count(sim) == 0
+    sent = await sim.click(chosen.updated, "Send anonymously", user="dave")
+    assert sent.updated is not None and sent.updated.buttons == [] and sent.updated.selects == []
+    code = code_in(sent.updated.content)
+    assert "Sent anonymously" in sent.updated.text
+    rows = await sim.db.fetchall("SELECT topic, text, day FROM feedback_items")
+    assert [(r["topic"], r["text"], r["day"]) for r in rows] == [("process", shown, "2026-01-05")]
+    assert code.encode() not in sim.settings.database.read_bytes()
+
+
+async def test_cancel_stores_nothing(sim: Sim) -> None:
+    message = await preview(sim, "dave", "never mind")
+    done = await sim.click(message, "Cancel", user="dave")
+    assert done.updated is not None and "Nothing was stored" in done.updated.text
+    assert done.updated.buttons == []
+    assert await count(sim) == 0
+
+
+async def test_draft_expires_after_fifteen_minutes(sim: Sim) -> None:
+    message = await preview(sim, "dave", "slow thought")
+    sim.advance(minutes=15)
+    late = await sim.click(message, "Send anonymously", user="dave")
+    assert late.updated is not None and "15 minutes" in late.updated.text
+    assert await count(sim) == 0
+
+
+async def test_tick_forgets_expired_drafts(sim: Sim) -> None:
+    await preview(sim, "dave", "a")
+    await preview(sim, "erin", "b")
+    cog = sim.bot.get_cog("feedback")
+    assert len(cog.drafts) == 2  # type: ignore[union-attr]
+    sim.advance(minutes=16)
+    await sim.tick()
+    assert len(cog.drafts) == 0  # type: ignore[union-attr]
+
+
+async def test_drafts_do_not_survive_a_restart(sim: Sim) -> None:
+    message = await preview(sim, "dave", "before the restart")
+    await sim.restart()
+    late = await sim.click(message, "Send anonymously", user="dave")
+    assert late.updated is not None and "Nothing was stored" in late.updated.text
+    assert await count(sim) == 0
+
+
+async def test_modal_path_answers_privately_with_a_code(sim: Sim) -> None:
+    opened = await sim.slash("feedback give", user="dave", topic="partnership")
+    assert opened.modal is not None and opened.modal.title == "Anonymous feedback"
+    assert opened.modal.fields[0].max_length == sim.settings.feedback.max_length
+    done = await sim.submit(opened.modal, {"text": "Call 555-123-4567 about it"}, user="dave")
+    assert done.ephemeral
+    code_in(done.reply.content if done.reply else "")
+    assert f"Call {PHONE_MASK} about it" in done.text and "phone numbers (1)" in done.text
+    rows = await sim.db.fetchall("SELECT topic, text FROM feedback_items")
+    assert [(r[0], r[1]) for r in rows] == [("partnership", f"Call {PHONE_MASK} about it")]
+    assert sim.channel("general").messages == []
+
+
+async def test_modal_works_from_a_dm_too(sim: Sim) -> None:
+    await send_by_modal(sim, "dave", "from my DMs", dm=True)
+    assert await count(sim) == 1
+
+
+async def test_non_member_is_told_why_and_nothing_is_stored(sim: Sim) -> None:
+    sim.add_user("zed")
+    [reply] = await sim.dm("zed", "I am not in the server")
+    assert "Only members of" in reply.text
+    refused = await sim.slash("feedback give", user="zed", dm=True, topic="general")
+    assert refused.modal is None and refused.ephemeral and "Only members of" in refused.text
+    assert await count(sim) == 0
+
+
+async def test_member_without_the_member_role_is_refused(sim_factory) -> None:
+    sim = await sim_factory(config={"roles": {"members": "members"}})
+    refused = await sim.slash("feedback give", user="dave", topic="general")
+    assert refused.modal is None and "Only members of" in refused.text
+    [reply] = await sim.dm("dave", "hello")
+    assert "Only members of" in reply.text
+    sim.add_member("mia", roles=["members"])
+    await send_by_dm(sim, "mia", "I may")
+    assert await count(sim) == 1
+
+
+async def test_empty_and_attachment_only_dms_get_clear_messages(sim: Sim) -> None:
+    [empty] = await sim.dm("dave", "   ")
+    assert "no text" in empty.text and empty.buttons == []
+    [only_file] = await sim.dm("dave", "", attachments=["photo.png"])
+    assert "only take feedback as text" in only_file.text and only_file.buttons == []
+    with_file = await preview(sim, "dave", "see the attached")
+    assert with_file.buttons == ["Send anonymously", "Cancel"]
+    [with_file] = await sim.dm("dave", "see the attached", attachments=["scan.pdf"])
+    assert "Attachments are not kept" in with_file.text
+    assert await count(sim) == 0
+
+
+async def test_text_over_the_limit_is_refused_with_the_limit_stated(sim_factory) -> None:
+    sim = await sim_factory(config={"feedback": {"max_length": 50}})
+    [reply] = await sim.dm("dave", "x" * 51)
+    assert "at most 50 characters; yours has 51" in reply.text and reply.buttons == []
+    opened = await sim.slash("feedback give", user="dave", topic="general")
+    assert opened.modal is not None
+    refused = await sim.submit(opened.modal, {"text": "y" * 60}, user="dave")
+    assert refused.ephemeral and "at most 50 characters; yours has 60" in refused.text
+    assert await count(sim) == 0
+    # Refusals do not use up the daily limit.
+    assert sim.bot.get_cog("feedback").limit.tracked == 0  # type: ignore[union-attr]
+
+
+async def test_retraction_by_command_in_server_and_dm_and_by_dm_code(sim: Sim) -> None:
+    codes = [await send_by_dm(sim, "dave", f"item {i}") for i in range(2)]
+    codes.append(await send_by_modal(sim, "erin", "item 2"))
+    assert await count(sim) == 3
+    first = await sim.slash("feedback retract", user="dave", code=codes[0].lower())
+    assert first.ephemeral and "Your feedback was deleted" in first.text
+    assert "already been released" in first.text  # the third item released the batch
+    second = await sim.slash("feedback retract", user="dave", dm=True, code=codes[1])
+    assert "Your feedback was deleted" in second.text
+    [by_dm] = await sim.dm("erin", "retract " + codes[2].replace("-", " "))
+    assert "Your feedback was deleted" in by_dm.text
+    assert await count(sim) == 0
+
+
+async def test_wrong_malformed_and_repeated_codes_change_nothing(sim: Sim) -> None:
+    code = await send_by_dm(sim, "dave", "keep me")
+    before = await snapshot(sim)
+    wrong = await sim.slash("feedback retract", user="dave", code="7K3M-Q9TX-2BHD-W4RE")
+    assert wrong.ephemeral and "No feedback matches that code" in wrong.text
+    malformed = await sim.slash("feedback retract", user="dave", code="banana")
+    assert "That is not a retraction code" in malformed.text
+    assert await snapshot(sim) == before
+    await sim.slash("feedback retract", user="dave", code=code)
+    after_first = await snapshot(sim)
+    again = await sim.slash("feedback retract", user="dave", code=code)
+    assert "already retracted" in again.text
+    [again_by_dm] = await sim.dm("dave", f"/feedback retract code:{code}")
+    assert "already retracted" in again_by_dm.text
+    assert await snapshot(sim) == after_first
+
+
+async def test_closed_dms_are_told_privately_in_the_server(sim: Sim) -> None:
+    sim.close_dms("dave")
+    assert await sim.dm("dave", "can you hear me?") == []
+    assert await count(sim) == 0
+    assert len(sim.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
+    told = await sim.slash("feedback privacy", user="dave")
+    assert told.ephemeral and "DMs are closed" in told.text
+    again = await sim.slash("feedback privacy", user="dave")
+    assert "DMs are closed" not in again.text  # told once
+    # Refusal replies that cannot be delivered do not crash either.
+    assert await sim.dm("dave", "") == []
+    opened = await sim.slash("feedback give", user="dave", topic="other")
+    assert opened.modal is not None
+    done = await sim.submit(opened.modal, {"text": "through the form instead"}, user="dave")
+    assert "DMs are closed" in done.text and code_in(done.text)
+    assert await count(sim) == 1
+
+
+async def test_dm_failure_on_other_errors_does_not_crash(sim: Sim) -> None:
+    sim.fail_next(500, channel="dm:dave")
+    assert await sim.dm("dave", "into the void") == []
+    assert len(sim.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
+    await send_by_dm(sim, "dave", "second try")
+    assert await count(sim) == 1
+
+
+async def test_privacy_states_what_is_and_is_not_kept(sim: Sim) -> None:
+    r = await sim.slash("feedback privacy", user="dave")
+    assert r.ephemeral
+    for words in (
+        "Kept",
+        "Never kept, never logged",
+        "Discord id",
+        "name or nickname",
+        "DM channel",
+        "message or interaction ids",
+        "time of day",
+        "batches of at least 3",
+        "365 days",
+        "5 a day",
+        "never written down",
+    ):
+        assert words in r.text
+    in_dm = await sim.slash("feedback privacy", user="dave", dm=True)
+    assert "Never kept" in in_dm.text
+
+
+async def test_replies_follow_the_members_language(sim: Sim) -> None:
+    r = await sim.slash("feedback privacy", user="dave", locale="es-ES")
+    assert "Nunca se guarda" in r.text
+    [reply] = await sim.dm("dave", "x" * 2001)
+    assert "como máximo 2000 caracteres" in reply.text  # the DM answers in dave's last locale
+    message = await preview(sim, "dave", "hola")
+    assert "Vista previa" in message.text
+    sent = await sim.click(message, "Send anonymously", user="dave", locale="fr")
+    assert sent.updated is not None and "Envoyé anonymement" in sent.updated.text
+
+
+async def test_nothing_the_bot_sends_can_ping(sim: Sim) -> None:
+    await send_by_dm(sim, "dave", "@everyone <@&12345678901234567> look")
+    for message in sim.all_messages():
+        if message.author_id == sim.server.bot_user_id:
+            mentions = message.data.get("mentions") or []
+            assert mentions == [] and not message.data.get("mention_everyone")
+    [row] = await sim.db.fetchall("SELECT text FROM feedback_items")
+    assert not re.search(r"<@&?\d+>|@everyone", row[0])

@@ -1,0 +1,54 @@
+"""Helpers shared by the feedback cog tests (no tests here): submit through each path, count rows."""
+
+from __future__ import annotations
+
+import re
+
+from bot.sim import Sim, SimMessage
+
+CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
+
+
+def code_in(text: str) -> str:
+    match = CODE.search(text)
+    assert match is not None, f"no retraction code in {text!r}"
+    return match.group(0)
+
+
+async def preview(sim: Sim, user: str, text: str) -> SimMessage:
+    messages = await sim.dm(user, text)
+    assert len(messages) == 1, [m.text for m in messages]
+    assert messages[0].buttons == ["Send anonymously", "Cancel"], messages[0].text
+    return messages[0]
+
+
+async def send_by_dm(sim: Sim, user: str, text: str, topic: str | None = None) -> str:
+    """DM ``text``, pick ``topic``, press Send anonymously; returns the retraction code."""
+    message = await preview(sim, user, text)
+    if topic is not None:
+        chosen = await sim.select(message, [topic], user=user)
+        assert chosen.updated is not None
+        message = chosen.updated
+    sent = await sim.click(message, "Send anonymously", user=user)
+    assert sent.updated is not None
+    assert sent.updated.buttons == []
+    return code_in(sent.updated.content)
+
+
+async def send_by_modal(sim: Sim, user: str, text: str, topic: str = "general", *, dm: bool = False) -> str:
+    opened = await sim.slash("feedback give", user=user, topic=topic, dm=dm)
+    assert opened.modal is not None, opened.text
+    done = await sim.submit(opened.modal, {"text": text}, user=user)
+    assert done.ephemeral, done.text
+    assert done.reply is not None
+    return code_in(done.reply.content)
+
+
+async def count(sim: Sim, table: str = "feedback_items") -> int:
+    return int(await sim.db.fetchval(f"SELECT COUNT(*) FROM {table}"))
+
+
+async def snapshot(sim: Sim) -> list[tuple[object, ...]]:
+    rows = await sim.db.fetchall("SELECT id, topic, text, day, batch, position FROM feedback_items ORDER BY id")
+    stones = await sim.db.fetchall("SELECT code_hash FROM feedback_tombstones ORDER BY code_hash")
+    return [tuple(r) for r in rows] + [tuple(s) for s in stones]
