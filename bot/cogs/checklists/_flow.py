@@ -100,11 +100,13 @@ class ChecklistFlow:
                 elif run.status == "completed":
                     if run.summary_message_id is None:
                         await self._post_summary(run)
-                    await self._sync_lead(run)
                 elif not run.closed_posted:
                     await self._close(run)
             except SEND_ERRORS as error:
                 log.warning("checklist run %s: Discord refused (%s); the next tick retries", run.id, error)
+            # The lead's update needs no Discord, so a refused post does not hold it back.
+            if run.status == "completed":
+                await self._sync_lead(run)
 
     async def _thread(self, run: ChecklistRun) -> discord.Thread | None:
         """The run's thread, unarchived. None (and the run detached) if the thread was deleted."""
