@@ -560,7 +560,7 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
     header_key = {"catch_up": "digest.header_catch_up", "manual": "digest.header_manual"}.get(kind, "digest.header")
     header = t(locale, header_key, **period)
     if content.empty:
-        return RenderedDigest(header=t(locale, "digest.quiet", **period), sections=(), quiet=True)
+        return RenderedDigest(header=t(locale, "digest.quiet", header=header), sections=(), quiet=True)
     fb = content.feedback
     feedback_entries = [
         t(
