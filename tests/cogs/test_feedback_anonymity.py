@@ -12,7 +12,7 @@ import pytest
 
 from bot.cogs.feedback._logging import ID, WITHHELD
 from bot.sim import Sim, SimMessage
-from tests.cogs.test_feedback_support import count, send_by_dm, send_by_modal
+from tests.cogs.test_feedback_support import count, db_bytes, read, send_by_dm, send_by_modal
 
 AUTHORS = 20
 PER_AUTHOR = 10  # 5 a day (the default limit) over two days: 200 items
@@ -101,12 +101,12 @@ async def test_no_author_trace_in_database_wal_backup_or_logs(sim: Sim, debug_lo
     ids = {a.id for a in authors} | dm_channels | message_ids | interaction_ids
     logs = [debug_log, *sorted(p for p in sim.settings.log_dir.rglob("*") if p.is_file())]
     files = [db_path, Path(f"{db_path}-wal"), backup, *logs]
-    assert debug_log.stat().st_size > 0 and Path(f"{db_path}-wal").exists()
+    assert read(debug_log) and read(f"{db_path}-wal")
     assert scan(files, needles(ids, {a.name for a in authors})) == []
     # Logs carry no feedback text either; the database does (the scan would see it).
     assert scan(logs, {t.encode(): t for t in texts}) == []
-    assert all(t.encode() in backup.read_bytes() for t in texts)
-    assert b"Dispatching event" in debug_log.read_bytes()  # discord.py did log at DEBUG
+    assert all(t.encode() in read(backup) for t in texts)
+    assert b"Dispatching event" in read(debug_log)  # discord.py did log at DEBUG
 
 
 async def test_retraction_leaves_no_trace_of_the_text(sim: Sim) -> None:
@@ -128,8 +128,7 @@ async def test_retraction_leaves_no_trace_of_the_text(sim: Sim) -> None:
         else:
             [reply] = await sim.dm("erin", codes[marker])
             assert "deleted" in reply.text
-    db_path = sim.settings.database
-    data = db_path.read_bytes() + Path(f"{db_path}-wal").read_bytes()
+    data = db_bytes(sim)
     for marker in gone:
         assert marker.encode() not in data and marker[::-1].encode() not in data
     assert all(m.encode() in data for m in markers if m not in gone)
@@ -155,8 +154,7 @@ async def test_daily_limit_holds_resets_with_the_day_and_is_not_on_disk(sim: Sim
     cog = sim.bot.get_cog("feedback")
     keys = list(cog.limit._counts)  # type: ignore[union-attr]
     secret = cog.limit._secret  # type: ignore[union-attr]
-    db_path = sim.settings.database
-    data = db_path.read_bytes() + Path(f"{db_path}-wal").read_bytes()
+    data = db_bytes(sim)
     assert keys and all(k not in data for k in keys) and secret not in data
     assert b"limit" not in await _all_tables(sim)
 
@@ -203,7 +201,7 @@ async def test_discord_payload_logs_are_withheld_and_ids_blanked(sim: Sim, debug
         200,
     )
     logging.getLogger("discord.state").debug("unknown user %s", dave.id)
-    text = debug_log.read_text(encoding="utf-8")
+    text = read(debug_log).decode("utf-8")
     assert WITHHELD in text and ID in text
     assert str(dave.id) not in text and str(sim.dm_channel("dave").id) not in text
     assert "secret feedback text" not in text

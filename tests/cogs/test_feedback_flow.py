@@ -6,7 +6,7 @@ import re
 
 from bot.services.feedback_text import EMAIL_MASK, PHONE_MASK, ZWSP
 from bot.sim import Sim
-from tests.cogs.test_feedback_support import code_in, count, preview, send_by_dm, send_by_modal, snapshot
+from tests.cogs.test_feedback_support import code_in, count, db_bytes, preview, send_by_dm, send_by_modal, snapshot
 
 
 async def test_dm_preview_is_exactly_what_is_stored_and_nothing_before_send(sim: Sim) -> None:
@@ -29,7 +29,7 @@ async def test_dm_preview_is_exactly_what_is_stored_and_nothing_before_send(sim:
     assert "Sent anonymously" in sent.updated.text
     rows = await sim.db.fetchall("SELECT topic, text, day FROM feedback_items")
     assert [(r["topic"], r["text"], r["day"]) for r in rows] == [("process", shown, "2026-01-05")]
-    assert code.encode() not in sim.settings.database.read_bytes()
+    assert code.encode() not in db_bytes(sim)
 
 
 async def test_cancel_stores_nothing(sim: Sim) -> None:

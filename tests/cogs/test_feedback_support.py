@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.sim import Sim, SimMessage
 
@@ -52,3 +53,14 @@ async def snapshot(sim: Sim) -> list[tuple[object, ...]]:
     rows = await sim.db.fetchall("SELECT id, topic, text, day, batch, position FROM feedback_items ORDER BY id")
     stones = await sim.db.fetchall("SELECT code_hash FROM feedback_tombstones ORDER BY code_hash")
     return [tuple(r) for r in rows] + [tuple(s) for s in stones]
+
+
+def read(path: Path | str) -> bytes:
+    """The bytes of ``path`` (empty when it does not exist): the database, its WAL, a log."""
+    path = Path(path)
+    return path.read_bytes() if path.exists() else b""
+
+
+def db_bytes(sim: Sim) -> bytes:
+    """The database file and its WAL, as someone holding the disk would read them."""
+    return read(sim.settings.database) + read(f"{sim.settings.database}-wal")
