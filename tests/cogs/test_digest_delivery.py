@@ -329,3 +329,42 @@ async def test_daylight_saving_both_ways_neither_skips_nor_doubles(
         else:
             assert (local.hour, local.minute) == (2, 30)
     assert all(r["status"] != "pending" for r in await runs(sim))
+
+
+@pytest.mark.parametrize("history_has_nonce", [True, False])
+async def test_timeout_after_discord_accepted_the_part_is_not_resent(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch, history_has_nonce: bool
+) -> None:
+    """Discord stores the message but the answer never arrives: the retry finds it instead of resending.
+
+    Discord's message history does not return nonces, and its nonce dedup lasts only minutes; without
+    the nonce the part is recognised by its header line (digest period and part number)."""
+    await due_digest(sim, leads_count=90, long=True)
+    http = sim.bot.http
+    real = http.request
+    digest_channel = sim.channel("digest").id
+    lost = 0
+
+    async def answer_lost(route: Any, **kwargs: Any) -> Any:
+        nonlocal lost
+        result = await real(route, **kwargs)
+        if route.method == "POST" and route.path.endswith("/messages") and str(digest_channel) in route.url:
+            lost += 1
+            if lost == 2:
+                raise TimeoutError
+        return result
+
+    monkeypatch.setattr(http, "request", answer_lost)
+    await sim.tick()
+    assert len(digest_messages(sim)) == 2
+    pending = (await runs(sim))[-1]
+    assert pending["status"] == "pending" and pending["last_error"] == 0
+    if not history_has_nonce:
+        digest_messages(sim)[-1].data.pop("nonce")
+    sim.advance(minutes=10)
+    await sim.tick()
+    messages = digest_messages(sim)
+    stored = await parts(sim)
+    assert [p["message_id"] for p in stored] == [m.id for m in messages]
+    assert len({m.content for m in messages}) == len(messages) == len(stored)
+    assert (await runs(sim))[-1]["status"] == "delivered"
