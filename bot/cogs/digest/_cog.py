@@ -51,7 +51,11 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
 
     @tasks.loop(minutes=1, name="pb-loop-digest")
     async def loop(self) -> None:
-        await self.tick()
+        # An unexpected error must not end the loop (tasks.loop stops on one); the next minute retries.
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("digest tick failed")
 
     @loop.before_loop
     async def _before(self) -> None:

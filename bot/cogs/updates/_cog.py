@@ -47,7 +47,11 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
 
     @tasks.loop(minutes=1, name="pb-loop-updates")
     async def loop(self) -> None:
-        await self.tick()
+        # An unexpected error must not end the loop (tasks.loop stops on one); the next minute retries.
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("updates tick failed")
 
     @loop.before_loop
     async def _before(self) -> None:
