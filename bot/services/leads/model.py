@@ -1,0 +1,322 @@
+"""The lead record: statuses, dataclasses, limits, and turning rows and user input into them."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.errors import InvalidInput, NotFound
+
+STATUSES = (
+    "logged",
+    "assessing",
+    "in_review",
+    "approved",
+    "negotiating",
+    "active",
+    "completed",
+    "vetoed",
+    "declined",
+    "paused",
+    "withdrawn",
+)
+OPEN_STATUSES = ("logged", "assessing", "in_review", "approved", "negotiating", "active", "paused")
+CLOSED_STATUSES = ("completed", "vetoed", "declined", "withdrawn")
+LEVELS = ("global", "regional", "national", "local")
+DIRECTIONS = ("external", "internal")
+TIERS = ("contributory", "collaborative", "co-creative")
+VISIBILITIES = ("wg", "public")
+SEVERITIES = ("low", "medium", "high")
+
+PARTNER_MAX = 100
+TEXT_MAX = 1000
+NOTE_MAX = 1000
+CONTACT_MAX = 200
+ENTITY_MAX = 100
+LINK_MAX = 500
+ALIASES_MAX = 20
+RATIONALE_MIN = 20
+
+_LEAD_REF = re.compile(r"^\s*(?:L\s*-?\s*)?(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def parse_lead_id(text: str | int) -> int:
+    """``"L-42"``, ``"l42"`` or ``"42"`` -> 42; anything else raises NotFound ``lead.unknown``."""
+    if isinstance(text, int):
+        if text > 0:
+            return text
+        raise NotFound("lead.unknown", ref=str(text))
+    match = _LEAD_REF.match(text or "")
+    if not match or int(match.group(1)) == 0:
+        raise NotFound("lead.unknown", ref=(text or "").strip()[:40] or "?")
+    return int(match.group(1))
+
+
+def ref(lead_id: int) -> str:
+    return f"L-{lead_id}"
+
+
+def to_ts(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return int(when.timestamp())
+
+
+def from_ts(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something about a lead that needs attention: a hard line it touches, a checklist finding."""
+
+    source: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: int
+    guild_id: int
+    partner: str
+    aliases: tuple[str, ...]
+    direction: str
+    level: str
+    sector: str | None
+    tier: str | None
+    entity: str | None
+    summary: str | None
+    offer: str | None
+    ask: str | None
+    contact: str | None
+    link: str | None
+    visibility: str
+    status: str
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return ref(self.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class LeadEvent:
+    """One change to a lead. ``kind`` is created, status, note, edit, assign, flag, approve or recuse;
+    ``from_status``/``to_status`` are set for status moves only."""
+
+    id: int
+    guild_id: int
+    lead_id: int
+    partner: str
+    actor_id: int | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    kind: str
+    at: datetime
+
+    @property
+    def ref(self) -> str:
+        return ref(self.lead_id)
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    lead_id: int
+    author_id: int | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LeadDraft:
+    """What someone typed to log a lead, before it is checked and saved."""
+
+    partner: str
+    level: str
+    direction: str
+    sector: str | None = None
+    tier: str | None = None
+    entity: str | None = None
+    summary: str | None = None
+    offer: str | None = None
+    ask: str | None = None
+    contact: str | None = None
+    link: str | None = None
+    aliases: tuple[str, ...] = ()
+    visibility: str = "wg"
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    """A lead with what `/lead show` adds: its notes and its history, oldest first."""
+
+    lead: Lead
+    notes: tuple[Note, ...] = ()
+    events: tuple[LeadEvent, ...] = field(default_factory=tuple)
+
+
+# -- checking input -------------------------------------------------------------------------------
+
+
+def clean_text(value: str | None) -> str | None:
+    """Trim; blank becomes None. The text is otherwise stored exactly as typed."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def check_partner(value: str | None) -> str:
+    partner = clean_text(value)
+    if partner is None or not any(ch.isalnum() for ch in partner):
+        raise InvalidInput("lead.partner_empty")
+    if len(partner) > PARTNER_MAX:
+        raise InvalidInput("lead.partner_too_long", max=PARTNER_MAX, length=len(partner))
+    return partner
+
+
+def check_length(field_key: str, value: str | None, limit: int) -> str | None:
+    value = clean_text(value)
+    if value is not None and len(value) > limit:
+        raise InvalidInput("lead.text_too_long", field=field_key, max=limit, length=len(value))
+    return value
+
+
+def check_link(value: str | None) -> str | None:
+    link = clean_text(value)
+    if link is None:
+        return None
+    if len(link) > LINK_MAX or any(ch.isspace() for ch in link):
+        raise InvalidInput("lead.link_invalid", max=LINK_MAX)
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        raise InvalidInput("lead.link_invalid", max=LINK_MAX) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("lead.link_invalid", max=LINK_MAX)
+    return link
+
+
+def check_choice(field_key: str, value: str | None, allowed: tuple[str, ...], *, optional: bool) -> str | None:
+    value = clean_text(value)
+    if value is None:
+        if optional:
+            return None
+        raise InvalidInput("lead.choice_invalid", field=field_key, allowed=", ".join(allowed))
+    for choice in allowed:
+        if choice.casefold() == value.casefold():
+            return choice
+    raise InvalidInput("lead.choice_invalid", field=field_key, allowed=", ".join(allowed))
+
+
+def check_aliases(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    aliases: list[str] = []
+    for raw in values:
+        alias = clean_text(raw)
+        if alias is None:
+            continue
+        if len(alias) > PARTNER_MAX:
+            raise InvalidInput("lead.alias_too_long", max=PARTNER_MAX)
+        if alias.casefold() not in (a.casefold() for a in aliases):
+            aliases.append(alias)
+    if len(aliases) > ALIASES_MAX:
+        raise InvalidInput("lead.too_many_aliases", max=ALIASES_MAX)
+    return tuple(aliases)
+
+
+def split_aliases(text: str | None) -> tuple[str, ...]:
+    """Aliases typed as one line: separated by commas, semicolons or the Arabic/CJK commas."""
+    if not text:
+        return ()
+    return tuple(part for part in re.split(r"[,;،、，；\n]", text) if part.strip())
+
+
+def check_draft(draft: LeadDraft, sectors: tuple[str, ...]) -> LeadDraft:
+    """The draft with every field checked and trimmed; raises InvalidInput naming the first problem."""
+    return LeadDraft(
+        partner=check_partner(draft.partner),
+        level=check_choice("level", draft.level, LEVELS, optional=False) or "",
+        direction=check_choice("direction", draft.direction, DIRECTIONS, optional=False) or "",
+        sector=check_choice("sector", draft.sector, sectors, optional=True),
+        tier=check_choice("tier", draft.tier, TIERS, optional=True),
+        entity=check_length("entity", draft.entity, ENTITY_MAX),
+        summary=check_length("summary", draft.summary, TEXT_MAX),
+        offer=check_length("offer", draft.offer, TEXT_MAX),
+        ask=check_length("ask", draft.ask, TEXT_MAX),
+        contact=check_length("contact", draft.contact, CONTACT_MAX),
+        link=check_link(draft.link),
+        aliases=check_aliases(draft.aliases),
+        visibility=check_choice("visibility", draft.visibility, VISIBILITIES, optional=False) or "wg",
+    )
+
+
+def check_note(text: str | None) -> str:
+    note = clean_text(text)
+    if note is None:
+        raise InvalidInput("lead.note_empty")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput("lead.text_too_long", field="note", max=NOTE_MAX, length=len(note))
+    return note
+
+
+# -- rows -----------------------------------------------------------------------------------------
+
+LEAD_COLUMNS = (
+    "l.id, l.guild_id, l.partner, l.direction, l.level, l.sector, l.tier, l.entity, l.summary, l.offer, "
+    "l.ask, l.contact, l.link, l.visibility, l.status, l.owner_id, l.created_at, l.updated_at"
+)
+EVENT_COLUMNS = "e.id, e.guild_id, e.lead_id, l.partner, e.actor_id, e.from_status, e.to_status, e.note, e.kind, e.at"
+
+
+def lead_from_row(row: sqlite3.Row, aliases: tuple[str, ...] = (), flags: tuple[Flag, ...] = ()) -> Lead:
+    return Lead(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        partner=row["partner"],
+        aliases=aliases,
+        direction=row["direction"],
+        level=row["level"],
+        sector=row["sector"],
+        tier=row["tier"],
+        entity=row["entity"],
+        summary=row["summary"],
+        offer=row["offer"],
+        ask=row["ask"],
+        contact=row["contact"],
+        link=row["link"],
+        visibility=row["visibility"],
+        status=row["status"],
+        owner_id=row["owner_id"],
+        created_at=from_ts(row["created_at"]),
+        updated_at=from_ts(row["updated_at"]),
+        flags=flags,
+    )
+
+
+def event_from_row(row: sqlite3.Row | tuple[Any, ...]) -> LeadEvent:
+    return LeadEvent(
+        id=row[0],
+        guild_id=row[1],
+        lead_id=row[2],
+        partner=row[3],
+        actor_id=row[4],
+        from_status=row[5],
+        to_status=row[6],
+        note=row[7],
+        kind=row[8],
+        at=from_ts(row[9]),
+    )

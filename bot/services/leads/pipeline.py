@@ -1,0 +1,339 @@
+"""The pipeline: the one transition table every status change goes through (commands, checklists, review
+outcomes), and the events, notes and flags that record every change."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.services.access import Access
+from bot.services.leads.model import (
+    NOTE_MAX,
+    RATIONALE_MIN,
+    SEVERITIES,
+    STATUSES,
+    Flag,
+    LeadEvent,
+    check_note,
+    clean_text,
+    event_from_row,
+    ref,
+    to_ts,
+)
+
+DEFAULT_QUORUM = 2
+DEFAULT_MIN_HOURS = 72.0
+QUORUM_KEY = "leads.review.quorum"
+MIN_HOURS_KEY = "leads.review.min_hours"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal step. ``note`` is optional, required, or rationale (required, at least 20 characters)."""
+
+    target: str
+    access: Access = Access.WORKING_GROUP
+    owner_may: bool = False
+    note: str = "optional"
+    by_review: bool = False
+
+
+_DECLINE = Move("declined", note="required")
+_WITHDRAW = Move("withdrawn", owner_may=True)
+
+#: status -> the moves out of it. DESIGN.md section 1, "Pipeline".
+TRANSITIONS: Mapping[str, tuple[Move, ...]] = {
+    "logged": (Move("assessing"), _DECLINE, _WITHDRAW),
+    "assessing": (Move("in_review"), _DECLINE, _WITHDRAW),
+    "in_review": (
+        Move("approved", access=Access.REVIEWER, by_review=True),
+        Move("vetoed", access=Access.REVIEWER, note="rationale"),
+        _DECLINE,
+        _WITHDRAW,
+    ),
+    "approved": (Move("negotiating"), _DECLINE, _WITHDRAW),
+    "negotiating": (Move("active"), Move("paused"), _DECLINE, _WITHDRAW),
+    "active": (Move("completed", note="required"), Move("paused"), _DECLINE, _WITHDRAW),
+    "paused": (Move("negotiating"), Move("active"), _DECLINE, _WITHDRAW),
+    "completed": (),
+    "vetoed": (),
+    "declined": (),
+    "withdrawn": (),
+}
+
+
+def find_move(status: str, target: str) -> Move | None:
+    return next((m for m in TRANSITIONS.get(status, ()) if m.target == target), None)
+
+
+def may_make(move: Move, access: Access, is_owner: bool) -> bool:
+    return not move.by_review and (access >= move.access or (move.owner_may and is_owner))
+
+
+def legal_targets(status: str, access: Access = Access.REVIEWER, is_owner: bool = True) -> list[str]:
+    """Where a lead in ``status`` can be moved by someone with ``access`` (review outcomes excluded)."""
+    return [m.target for m in TRANSITIONS.get(status, ()) if may_make(m, access, is_owner)]
+
+
+# -- review terms ---------------------------------------------------------------------------------
+
+
+async def configure_review(db: Database, guild_id: int, *, quorum: int, min_hours: float) -> None:
+    """Record the configured review terms; each review takes them when it opens (the leads cog calls
+    this at start, so services that move leads into review need no settings)."""
+    async with db.transaction() as conn:
+        for key, value in ((QUORUM_KEY, str(int(quorum))), (MIN_HOURS_KEY, repr(float(min_hours)))):
+            await conn.execute(
+                "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+                (guild_id, key, value),
+            )
+
+
+async def _review_terms(conn: aiosqlite.Connection, guild_id: int) -> tuple[int, float]:
+    async with conn.execute(
+        "SELECT key, value FROM guild_state WHERE guild_id = ? AND key IN (?, ?)",
+        (guild_id, QUORUM_KEY, MIN_HOURS_KEY),
+    ) as cur:
+        values = {row[0]: row[1] for row in await cur.fetchall()}
+    return int(values.get(QUORUM_KEY, DEFAULT_QUORUM)), float(values.get(MIN_HOURS_KEY, DEFAULT_MIN_HOURS))
+
+
+# -- shared steps (inside a caller's transaction) -------------------------------------------------
+
+
+async def lead_row(conn: aiosqlite.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
+    """The lead's row, or NotFound ``lead.unknown`` (also for another guild's lead)."""
+    async with conn.execute(
+        "SELECT id, guild_id, partner, status, owner_id, visibility FROM leads WHERE id = ? AND +guild_id = ?",
+        (lead_id, guild_id),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound("lead.unknown", ref=ref(lead_id))
+    return row  # type: ignore[return-value]
+
+
+def check_visible(row: Any, viewer_id: int | None, access: Access) -> None:
+    """Members see their own leads and public ones; anything else is as if it did not exist."""
+    if access >= Access.WORKING_GROUP:
+        return
+    if access >= Access.MEMBER and (row["visibility"] == "public" or row["owner_id"] == viewer_id):
+        return
+    raise NotFound("lead.unknown", ref=ref(row["id"]))
+
+
+async def insert_event(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    lead_id: int,
+    partner: str,
+    actor_id: int | None,
+    kind: str,
+    note: str | None,
+    at: datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> LeadEvent:
+    when = to_ts(at)
+    cur = await conn.execute(
+        "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, from_status, to_status, note, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, lead_id, actor_id, kind, from_status, to_status, note, when),
+    )
+    event_id = cur.lastrowid
+    assert event_id is not None
+    return event_from_row((event_id, guild_id, lead_id, partner, actor_id, from_status, to_status, note, kind, when))
+
+
+async def touch(conn: aiosqlite.Connection, lead_id: int, now: datetime) -> None:
+    """Mark the lead changed: newer updated_at, and its channel card due for a refresh."""
+    await conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
+
+
+def check_move(
+    row: sqlite3.Row, to_status: str, *, actor_id: int | None, actor_access: Access, note: str | None
+) -> tuple[Move, str | None]:
+    """The move and its cleaned note, or the reason it is refused."""
+    status = row["status"]
+    is_owner = actor_id is not None and row["owner_id"] == actor_id
+    target = (to_status or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if target == status:
+        raise Conflict("lead.already_status", ref=ref(row["id"]), status=status)
+    move = find_move(status, target) if target in STATUSES else None
+    if move is None:
+        legal = legal_targets(status, actor_access, is_owner)
+        if not TRANSITIONS.get(status):
+            raise Conflict("lead.no_moves", ref=ref(row["id"]), status=status)
+        raise Conflict(
+            "lead.illegal_move",
+            ref=ref(row["id"]),
+            status=status,
+            target=to_status,
+            legal=", ".join(legal) if legal else "—",
+        )
+    if move.by_review:
+        raise Conflict("lead.approve_by_review", ref=ref(row["id"]))
+    if not may_make(move, actor_access, is_owner):
+        raise NotAllowed(f"error.needs_role.{move.access.name.lower()}")
+    cleaned = clean_text(note)
+    if cleaned is not None and len(cleaned) > NOTE_MAX:
+        raise InvalidInput("lead.text_too_long", field="note", max=NOTE_MAX, length=len(cleaned))
+    if move.note == "required" and cleaned is None:
+        raise InvalidInput("lead.note_required", status=move.target)
+    if move.note == "rationale" and (cleaned is None or len(cleaned) < RATIONALE_MIN):
+        raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
+    return move, cleaned
+
+
+async def apply_move(
+    conn: aiosqlite.Connection,
+    row: sqlite3.Row,
+    to_status: str,
+    *,
+    actor_id: int | None,
+    note: str | None,
+    now: datetime,
+) -> LeadEvent:
+    """Make an already checked move: status, history, and opening or closing the review."""
+    lead_id, guild_id, from_status = row["id"], row["guild_id"], row["status"]
+    when = to_ts(now)
+    await conn.execute(
+        "UPDATE leads SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        (to_status, when, lead_id),
+    )
+    if to_status == "in_review":
+        quorum, min_hours = await _review_terms(conn, guild_id)
+        await conn.execute(
+            "INSERT INTO lead_reviews (guild_id, lead_id, quorum, opened_at, closes_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, lead_id, quorum, when, when + round(min_hours * 3600)),
+        )
+    if from_status == "in_review":
+        outcome = to_status if to_status in ("approved", "vetoed") else "ended"
+        async with conn.execute(
+            "SELECT id FROM lead_reviews WHERE lead_id = ? AND closed_at IS NULL", (lead_id,)
+        ) as cur:
+            review = await cur.fetchone()
+        if review is not None:
+            await conn.execute(
+                "UPDATE lead_reviews SET closed_at = ?, outcome = ?, version = version + 1 WHERE id = ?",
+                (when, outcome, review[0]),
+            )
+            if to_status == "vetoed" and actor_id is not None:
+                await conn.execute(
+                    "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
+                    "VALUES (?, ?, ?, 'veto', ?, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
+                    "SET vote = 'veto', rationale = excluded.rationale, at = excluded.at",
+                    (review[0], guild_id, actor_id, note, when),
+                )
+    return await insert_event(
+        conn,
+        guild_id=guild_id,
+        lead_id=lead_id,
+        partner=row["partner"],
+        actor_id=actor_id,
+        kind="status",
+        note=note,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+async def insert_flags(
+    conn: aiosqlite.Connection,
+    row: sqlite3.Row,
+    flags: Iterable[Flag],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> list[LeadEvent]:
+    """Attach flags not already on the lead; one ``flag`` event for each new one."""
+    events = []
+    for flag in flags:
+        if flag.severity not in SEVERITIES:
+            raise InvalidInput("lead.flag_severity", allowed=", ".join(SEVERITIES))
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO lead_flags (guild_id, lead_id, source, severity, message, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row["guild_id"], row["id"], flag.source, flag.severity, flag.message, to_ts(now)),
+        )
+        if cur.rowcount:
+            events.append(
+                await insert_event(
+                    conn,
+                    guild_id=row["guild_id"],
+                    lead_id=row["id"],
+                    partner=row["partner"],
+                    actor_id=actor_id,
+                    kind="flag",
+                    note=f"{flag.severity}: {flag.message}",
+                    at=now,
+                )
+            )
+    return events
+
+
+# -- the shared contract --------------------------------------------------------------------------
+
+
+async def transition(
+    db: Database,
+    guild_id: int,
+    lead_id: int,
+    to_status: str,
+    *,
+    actor_id: int | None,
+    actor_access: Access,
+    note: str | None,
+    now: datetime,
+) -> LeadEvent:
+    """Move a lead along the pipeline, or raise: Conflict ``lead.illegal_move`` (listing the legal
+    moves), NotAllowed (naming the role needed), InvalidInput (a note or rationale is missing)."""
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        check_visible(row, actor_id, actor_access)
+        move, cleaned = check_move(row, to_status, actor_id=actor_id, actor_access=actor_access, note=note)
+        return await apply_move(conn, row, move.target, actor_id=actor_id, note=cleaned, now=now)
+
+
+async def add_note(
+    db: Database, guild_id: int, lead_id: int, text: str, *, actor_id: int | None, now: datetime
+) -> LeadEvent:
+    """Annotate a lead (working group; the caller checks the role)."""
+    note = check_note(text)
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        await conn.execute(
+            "INSERT INTO lead_notes (guild_id, lead_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, lead_id, actor_id, note, to_ts(now)),
+        )
+        await touch(conn, lead_id, now)
+        return await insert_event(
+            conn,
+            guild_id=guild_id,
+            lead_id=lead_id,
+            partner=row["partner"],
+            actor_id=actor_id,
+            kind="note",
+            note=note,
+            at=now,
+        )
+
+
+async def add_flags(
+    db: Database, guild_id: int, lead_id: int, flags: list[Flag], *, actor_id: int | None, now: datetime
+) -> None:
+    """Copy flags onto a lead (checklist findings); a flag already there is not added twice."""
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        if await insert_flags(conn, row, flags, actor_id=actor_id, now=now):
+            await touch(conn, lead_id, now)

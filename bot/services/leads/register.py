@@ -1,0 +1,404 @@
+"""Writing leads: logging one (with the duplicate check and hard lines), editing, assigning, and keeping
+track of which channel cards still have to be posted."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.config import HardLine, LeadsSettings
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput
+from bot.services.leads import dedup
+from bot.services.leads.model import (
+    CONTACT_MAX,
+    DIRECTIONS,
+    ENTITY_MAX,
+    LEVELS,
+    TEXT_MAX,
+    TIERS,
+    VISIBILITIES,
+    Flag,
+    Lead,
+    LeadDraft,
+    LeadEvent,
+    check_aliases,
+    check_choice,
+    check_draft,
+    check_length,
+    check_link,
+    check_partner,
+    clean_text,
+    ref,
+    split_aliases,
+    to_ts,
+)
+from bot.services.leads.pipeline import insert_event, insert_flags, lead_row, touch
+from bot.services.leads.queries import get_lead
+
+#: Fields `/lead edit` changes (entity has `/lead assign`, status has `/lead move`).
+EDITABLE = (
+    "partner",
+    "aliases",
+    "summary",
+    "offer",
+    "ask",
+    "contact",
+    "link",
+    "level",
+    "direction",
+    "sector",
+    "tier",
+    "visibility",
+)
+#: A value that empties an optional field in `/lead edit`.
+CLEAR = "-"
+
+
+def hard_line_flags(texts: Iterable[str | None], hard_lines: Iterable[HardLine]) -> list[Flag]:
+    """A flag for each configured hard line that one of ``texts`` matches (case and Latin accents
+    ignored)."""
+    forms: list[str] = []
+    for text in texts:
+        if text:
+            plain = unicodedata.normalize("NFKC", text)
+            forms.extend((plain, dedup.fold_latin(plain)))
+    flags = []
+    for line in hard_lines:
+        if any(re.search(pattern, form, re.IGNORECASE) for pattern in line.patterns for form in forms):
+            flags.append(Flag(f"hard_line:{line.name}", "high", line.message))
+    return flags
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing lead the new one may duplicate."""
+
+    lead_id: int
+    partner: str
+    matched: str
+    score: float
+    status: str
+
+    @property
+    def ref(self) -> str:
+        return ref(self.lead_id)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """Either the lead was saved (``lead``), or likely duplicates wait for the logger's decision."""
+
+    lead: Lead | None
+    duplicates: tuple[Duplicate, ...] = ()
+    events: tuple[LeadEvent, ...] = ()
+
+
+async def find_duplicates(db: Database, guild_id: int, partner: str, settings: LeadsSettings) -> list[Duplicate]:
+    """Existing leads whose name or alias is like ``partner``, most similar first (at most three)."""
+    index = await dedup.name_index(db, guild_id, settings.legal_suffixes)
+    matches = index.similar(dedup.normalise_name(partner, settings.legal_suffixes), settings.duplicate_threshold)
+    if not matches:
+        return []
+    marks = ",".join("?" * len(matches))
+    rows = {
+        r[0]: r
+        for r in await db.fetchall(
+            f"SELECT id, partner, status FROM leads WHERE +guild_id = ? AND id IN ({marks})",
+            (guild_id, *(m.lead_id for m in matches)),
+        )
+    }
+    return [
+        Duplicate(m.lead_id, rows[m.lead_id][1], m.name, m.score, rows[m.lead_id][2])
+        for m in matches
+        if m.lead_id in rows
+    ]
+
+
+async def log_lead(
+    db: Database,
+    guild_id: int,
+    draft: LeadDraft,
+    *,
+    owner_id: int,
+    now: datetime,
+    settings: LeadsSettings,
+    check_duplicates: bool = True,
+) -> AddResult:
+    """Check and save a new lead. With ``check_duplicates`` and a likely duplicate, nothing is saved and
+    the duplicates come back instead ("Log anyway" calls again without the check)."""
+    draft = check_draft(draft, settings.sectors)
+    if check_duplicates:
+        duplicates = await find_duplicates(db, guild_id, draft.partner, settings)
+        if duplicates:
+            return AddResult(None, tuple(duplicates))
+    suffixes = settings.legal_suffixes
+    flags = hard_line_flags((draft.partner, *draft.aliases, draft.summary), settings.hard_lines)
+    when = to_ts(now)
+    async with db.transaction() as conn:
+        before = await _names_version(conn, guild_id)
+        cur = await conn.execute(
+            "INSERT INTO leads (guild_id, partner, partner_norm, direction, level, sector, tier, entity, "
+            "summary, offer, ask, contact, link, visibility, status, owner_id, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'logged', ?, ?, ?)",
+            (
+                guild_id,
+                draft.partner,
+                dedup.normalise_name(draft.partner, suffixes),
+                draft.direction,
+                draft.level,
+                draft.sector,
+                draft.tier,
+                draft.entity,
+                draft.summary,
+                draft.offer,
+                draft.ask,
+                draft.contact,
+                draft.link,
+                draft.visibility,
+                owner_id,
+                when,
+                when,
+            ),
+        )
+        lead_id = cur.lastrowid
+        assert lead_id is not None
+        alias_rows = await _insert_aliases(conn, guild_id, lead_id, draft.aliases, suffixes)
+        event = await insert_event(
+            conn,
+            guild_id=guild_id,
+            lead_id=lead_id,
+            partner=draft.partner,
+            actor_id=owner_id,
+            kind="created",
+            note=None,
+            at=now,
+        )
+        row = await lead_row(conn, guild_id, lead_id)
+        flag_events = await insert_flags(conn, row, flags, actor_id=None, now=now)
+        after = await _names_version(conn, guild_id)
+        index = dedup.cached_index(db, guild_id)
+        if index is not None and index.version == before:
+            index.add(f"p{lead_id}", lead_id, draft.partner, dedup.normalise_name(draft.partner, suffixes))
+            for alias_id, alias, norm in alias_rows:
+                index.add(f"a{alias_id}", lead_id, alias, norm)
+            index.version = after
+        else:
+            dedup.store_index(db, guild_id, None)
+    lead = await get_lead(db, guild_id, lead_id)
+    return AddResult(lead, (), (event, *flag_events))
+
+
+async def _names_version(conn: aiosqlite.Connection, guild_id: int) -> int:
+    async with conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _insert_aliases(
+    conn: aiosqlite.Connection, guild_id: int, lead_id: int, aliases: Iterable[str], suffixes: tuple[str, ...]
+) -> list[tuple[int, str, str]]:
+    inserted = []
+    for alias in aliases:
+        norm = dedup.normalise_name(alias, suffixes)
+        cur = await conn.execute(
+            "INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (?, ?, ?, ?)",
+            (guild_id, lead_id, alias, norm),
+        )
+        assert cur.lastrowid is not None
+        inserted.append((cur.lastrowid, alias, norm))
+    return inserted
+
+
+def _check_field(field: str, value: str, settings: LeadsSettings) -> object:
+    """The value to store for ``field`` (None clears), or InvalidInput."""
+    cleared = value.strip() == CLEAR
+    if field == "partner":
+        return check_partner(value)
+    if field == "aliases":
+        return () if cleared else check_aliases(split_aliases(value))
+    if field in ("summary", "offer", "ask"):
+        return None if cleared else check_length(field, value, TEXT_MAX)
+    if field == "contact":
+        return None if cleared else check_length(field, value, CONTACT_MAX)
+    if field == "link":
+        return None if cleared else check_link(value)
+    choices = {
+        "level": (LEVELS, False),
+        "direction": (DIRECTIONS, False),
+        "visibility": (VISIBILITIES, False),
+        "sector": (settings.sectors, True),
+        "tier": (TIERS, True),
+    }
+    allowed, optional = choices[field]
+    if cleared and optional:
+        return None
+    return check_choice(field, value, allowed, optional=optional)
+
+
+async def edit_lead(
+    db: Database,
+    guild_id: int,
+    lead_id: int,
+    field: str,
+    value: str,
+    *,
+    actor_id: int,
+    now: datetime,
+    settings: LeadsSettings,
+) -> LeadEvent:
+    """Change one field (``-`` empties an optional one). Names and summaries are checked against the
+    hard lines again; the history records which field changed (not the value: it may be a contact)."""
+    if field not in EDITABLE:
+        raise InvalidInput("lead.field_unknown", fields=", ".join(EDITABLE))
+    new = _check_field(field, value, settings)
+    suffixes = settings.legal_suffixes
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        before = await _names_version(conn, guild_id)
+        index = dedup.cached_index(db, guild_id)
+        if field == "aliases":
+            async with conn.execute(
+                "SELECT id, alias FROM lead_aliases WHERE lead_id = ? ORDER BY id", (lead_id,)
+            ) as cur:
+                old_aliases = list(await cur.fetchall())
+            if tuple(a[1] for a in old_aliases) == new:
+                raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
+            await conn.execute("DELETE FROM lead_aliases WHERE lead_id = ?", (lead_id,))
+            assert isinstance(new, tuple)
+            inserted = await _insert_aliases(conn, guild_id, lead_id, new, suffixes)
+            if index is not None and index.version == before:
+                for alias_id, _ in old_aliases:
+                    index.remove(f"a{alias_id}")
+                for alias_id, alias, norm in inserted:
+                    index.add(f"a{alias_id}", lead_id, alias, norm)
+            texts: tuple[str | None, ...] = tuple(new)
+        else:
+            async with conn.execute(f"SELECT {field} FROM leads WHERE id = ?", (lead_id,)) as cur:
+                old = (await cur.fetchone())[0]  # type: ignore[index]
+            if old == new:
+                raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
+            if field == "partner":
+                assert isinstance(new, str)
+                norm = dedup.normalise_name(new, suffixes)
+                await conn.execute("UPDATE leads SET partner = ?, partner_norm = ? WHERE id = ?", (new, norm, lead_id))
+                if index is not None and index.version == before:
+                    index.add(f"p{lead_id}", lead_id, new, norm)
+            else:
+                await conn.execute(f"UPDATE leads SET {field} = ? WHERE id = ?", (new, lead_id))
+            texts = (new,) if field in ("partner", "summary") and isinstance(new, str) else ()
+        if index is not None:
+            if index.version == before:
+                index.version = await _names_version(conn, guild_id)
+            else:
+                dedup.store_index(db, guild_id, None)
+        await touch(conn, lead_id, now)
+        row = await lead_row(conn, guild_id, lead_id)
+        event = await insert_event(
+            conn,
+            guild_id=guild_id,
+            lead_id=lead_id,
+            partner=row["partner"],
+            actor_id=actor_id,
+            kind="edit",
+            note=field,
+            at=now,
+        )
+        await insert_flags(conn, row, hard_line_flags(texts, settings.hard_lines), actor_id=None, now=now)
+        return event
+
+
+async def assign_entity(
+    db: Database, guild_id: int, lead_id: int, entity: str, *, actor_id: int, now: datetime
+) -> LeadEvent:
+    """Name the movement body that should own the lead."""
+    value = check_length("entity", entity, ENTITY_MAX)
+    if value is None:
+        raise InvalidInput("lead.entity_empty")
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        await conn.execute("UPDATE leads SET entity = ? WHERE id = ?", (value, lead_id))
+        await touch(conn, lead_id, now)
+        return await insert_event(
+            conn,
+            guild_id=guild_id,
+            lead_id=lead_id,
+            partner=row["partner"],
+            actor_id=actor_id,
+            kind="assign",
+            note=value,
+            at=now,
+        )
+
+
+def duplicate_note(draft: LeadDraft, *, logger_id: int) -> str:
+    """The note "Add as a note to L-n" writes: everything the logger typed, so nothing is lost."""
+    lines = [f"{draft.partner} (<@{logger_id}>)"]
+    for label, value in (
+        ("summary", draft.summary),
+        ("offer", draft.offer),
+        ("ask", draft.ask),
+        ("contact", draft.contact),
+        ("link", draft.link),
+        ("entity", draft.entity),
+    ):
+        if clean_text(value):
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines)[:1000]
+
+
+# -- channel cards --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardJob:
+    """A card to post (no message yet) or to refresh (the lead changed since it was posted)."""
+
+    lead_id: int
+    version: int
+    channel_id: int | None
+    message_id: int | None
+
+
+async def pending_cards(db: Database, guild_id: int, *, limit: int = 20) -> list[CardJob]:
+    rows = await db.fetchall(
+        "SELECT id, version, card_channel_id, card_message_id FROM leads "
+        "WHERE guild_id = ? AND card_version < version ORDER BY id LIMIT ?",
+        (guild_id, limit),
+    )
+    return [CardJob(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def card_job(db: Database, guild_id: int, lead_id: int) -> CardJob | None:
+    row = await db.fetchone(
+        "SELECT id, version, card_channel_id, card_message_id FROM leads "
+        "WHERE +guild_id = ? AND id = ? AND card_version < version",
+        (guild_id, lead_id),
+    )
+    return None if row is None else CardJob(row[0], row[1], row[2], row[3])
+
+
+async def card_done(
+    db: Database, guild_id: int, lead_id: int, *, version: int, channel_id: int, message_id: int
+) -> None:
+    """Record that the card for ``version`` of the lead is in the channel."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE leads SET card_channel_id = ?, card_message_id = ?, card_version = max(card_version, ?) "
+            "WHERE +guild_id = ? AND id = ?",
+            (channel_id, message_id, version, guild_id, lead_id),
+        )
+
+
+async def card_lost(db: Database, guild_id: int, lead_id: int) -> None:
+    """The posted card is gone (deleted in Discord): post a new one next time."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE leads SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
+            (guild_id, lead_id),
+        )

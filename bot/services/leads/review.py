@@ -1,0 +1,315 @@
+"""Reviews: reviewers approve, veto (with a rationale) or recuse; a lead is approved once it has the
+quorum of approvals and has been in review the minimum time, with no veto. A veto ends it at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiosqlite
+
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.services.access import Access
+from bot.services.leads.model import RATIONALE_MIN, Lead, LeadEvent, clean_text, from_ts, ref, to_ts
+from bot.services.leads.pipeline import apply_move, find_move, insert_event, lead_row
+from bot.services.leads.queries import leads_in_order
+
+VOTES = ("approve", "veto", "recuse")
+RATIONALE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Veto:
+    reviewer_id: int
+    rationale: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """A review as the card and the digest show it. ``approvals`` counts approvals that count (not from
+    reviewers who recused); ``closes_at`` is the earliest time the lead can be approved."""
+
+    lead: Lead
+    opened_at: datetime
+    closes_at: datetime
+    approvals: int
+    vetoes: int
+    recused: int
+    review_id: int = 0
+    quorum: int = 0
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    approver_ids: tuple[int, ...] = ()
+    recused_ids: tuple[int, ...] = ()
+    veto_details: tuple[Veto, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def due(self, now: datetime) -> bool:
+        """Whether the lead should now be approved."""
+        return self.is_open and not self.vetoes and self.approvals >= self.quorum and now >= self.closes_at
+
+
+_REVIEW_COLUMNS = "id, guild_id, lead_id, quorum, opened_at, closes_at, closed_at, outcome"
+
+
+async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> list[ReviewState]:
+    if not reviews:
+        return []
+    leads = {lead.id: lead for lead in await leads_in_order(db, guild_id, [r["lead_id"] for r in reviews])}
+    marks = ",".join("?" * len(reviews))
+    votes: dict[int, list[sqlite3.Row]] = {}
+    for vote in await db.fetchall(
+        f"SELECT review_id, reviewer_id, vote, rationale, at FROM review_votes WHERE review_id IN ({marks}) "
+        "ORDER BY at, reviewer_id",
+        tuple(r["id"] for r in reviews),
+    ):
+        votes.setdefault(vote["review_id"], []).append(vote)
+    states = []
+    for review in reviews:
+        if review["lead_id"] not in leads:
+            continue
+        mine = votes.get(review["id"], [])
+        approvers = tuple(v["reviewer_id"] for v in mine if v["vote"] == "approve")
+        recused = tuple(v["reviewer_id"] for v in mine if v["vote"] == "recuse")
+        vetoes = tuple(
+            Veto(v["reviewer_id"], v["rationale"] or "", from_ts(v["at"])) for v in mine if v["vote"] == "veto"
+        )
+        states.append(
+            ReviewState(
+                lead=leads[review["lead_id"]],
+                opened_at=from_ts(review["opened_at"]),
+                closes_at=from_ts(review["closes_at"]),
+                approvals=len(approvers),
+                vetoes=len(vetoes),
+                recused=len(recused),
+                review_id=review["id"],
+                quorum=review["quorum"],
+                closed_at=from_ts(review["closed_at"]) if review["closed_at"] is not None else None,
+                outcome=review["outcome"],
+                approver_ids=approvers,
+                recused_ids=recused,
+                veto_details=vetoes,
+            )
+        )
+    return states
+
+
+async def open_reviews(db: Database, guild_id: int) -> list[ReviewState]:
+    """Every review still open, the one that can close soonest first."""
+    rows = await db.fetchall(
+        f"SELECT {_REVIEW_COLUMNS} FROM lead_reviews WHERE guild_id = ? AND closed_at IS NULL ORDER BY closes_at, id",
+        (guild_id,),
+    )
+    return await _states(db, guild_id, rows)
+
+
+async def review_state(db: Database, guild_id: int, lead_id: int) -> ReviewState | None:
+    """The lead's latest review (open or closed), or None if it never was in review."""
+    rows = await db.fetchall(
+        f"SELECT {_REVIEW_COLUMNS} FROM lead_reviews WHERE guild_id = ? AND lead_id = ? ORDER BY id DESC LIMIT 1",
+        (guild_id, lead_id),
+    )
+    states = await _states(db, guild_id, rows)
+    return states[0] if states else None
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    state: ReviewState
+    #: The vote's own event, then the status move if the vote decided the review.
+    events: tuple[LeadEvent, ...]
+
+    @property
+    def decided(self) -> LeadEvent | None:
+        return next((e for e in self.events if e.kind == "status"), None)
+
+
+async def _open_review(conn: aiosqlite.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
+    async with conn.execute(
+        f"SELECT {_REVIEW_COLUMNS} FROM lead_reviews WHERE guild_id = ? AND lead_id = ? AND closed_at IS NULL",
+        (guild_id, lead_id),
+    ) as cur:
+        review = await cur.fetchone()
+    if review is None:
+        raise Conflict("review.closed", ref=ref(lead_id))
+    return review  # type: ignore[return-value]
+
+
+async def _current_vote(conn: aiosqlite.Connection, review_id: int, reviewer_id: int) -> str | None:
+    async with conn.execute(
+        "SELECT vote FROM review_votes WHERE review_id = ? AND reviewer_id = ?", (review_id, reviewer_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+async def check_can_vote(db: Database, guild_id: int, lead_id: int, *, reviewer_id: int, access: Access) -> None:
+    """Refuse early (before the veto modal opens) what :func:`cast_vote` would refuse anyway."""
+    if access < Access.REVIEWER:
+        raise NotAllowed("error.needs_role.reviewer")
+    async with db.transaction() as conn:
+        await lead_row(conn, guild_id, lead_id)
+        review = await _open_review(conn, guild_id, lead_id)
+        if await _current_vote(conn, review["id"], reviewer_id) == "recuse":
+            raise Conflict("review.already_recused", ref=ref(lead_id))
+
+
+async def cast_vote(
+    db: Database,
+    guild_id: int,
+    lead_id: int,
+    vote: str,
+    *,
+    reviewer_id: int,
+    reviewer_access: Access,
+    now: datetime,
+    rationale: str | None = None,
+) -> VoteResult:
+    """Record a reviewer's approve, veto or recuse on the lead's open review, and decide it when due."""
+    if vote not in VOTES:
+        raise InvalidInput("review.vote_unknown")
+    if reviewer_access < Access.REVIEWER:
+        raise NotAllowed("error.needs_role.reviewer")
+    reason = clean_text(rationale)
+    if vote == "veto":
+        if reason is None or len(reason) < RATIONALE_MIN:
+            raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
+        if len(reason) > RATIONALE_MAX:
+            raise InvalidInput("lead.text_too_long", field="rationale", max=RATIONALE_MAX, length=len(reason))
+    events: list[LeadEvent] = []
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        review = await _open_review(conn, guild_id, lead_id)
+        previous = await _current_vote(conn, review["id"], reviewer_id)
+        if previous == "recuse":
+            raise Conflict("review.already_recused", ref=ref(lead_id))
+        if previous == vote:
+            raise Conflict("review.already_approved", ref=ref(lead_id))
+        if vote == "veto":
+            # The veto is a status move like any other: same table, same history.
+            move = find_move(row["status"], "vetoed")
+            assert move is not None
+            events.append(await apply_move(conn, row, "vetoed", actor_id=reviewer_id, note=reason, now=now))
+        else:
+            await conn.execute(
+                "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
+                "VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
+                "SET vote = excluded.vote, rationale = NULL, at = excluded.at",
+                (review["id"], guild_id, reviewer_id, vote, to_ts(now)),
+            )
+            await conn.execute("UPDATE lead_reviews SET version = version + 1 WHERE id = ?", (review["id"],))
+            events.append(
+                await insert_event(
+                    conn,
+                    guild_id=guild_id,
+                    lead_id=lead_id,
+                    partner=row["partner"],
+                    actor_id=reviewer_id,
+                    kind=vote,
+                    note=None,
+                    at=now,
+                )
+            )
+            decided = await _decide(conn, row, review, now)
+            if decided is not None:
+                events.append(decided)
+    state = await review_state(db, guild_id, lead_id)
+    assert state is not None
+    return VoteResult(state, tuple(events))
+
+
+async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.Row, now: datetime) -> LeadEvent | None:
+    """Approve the lead if the review's terms are met now (the caller holds the transaction)."""
+    if to_ts(now) < review["closes_at"]:
+        return None
+    async with conn.execute(
+        "SELECT vote, reviewer_id FROM review_votes WHERE review_id = ? ORDER BY at DESC, reviewer_id DESC",
+        (review["id"],),
+    ) as cur:
+        votes = list(await cur.fetchall())
+    if any(v[0] == "veto" for v in votes):
+        return None
+    approvers = [v[1] for v in votes if v[0] == "approve"]
+    if len(approvers) < review["quorum"]:
+        return None
+    # The reviewer whose approval completed the quorum answers for the decision in the history.
+    return await apply_move(conn, row, "approved", actor_id=approvers[0], note=None, now=now)
+
+
+async def close_due_reviews(db: Database, guild_id: int, now: datetime) -> list[LeadEvent]:
+    """Approve every lead whose review has met its terms by ``now`` (the background task's step)."""
+    due = await db.fetchall(
+        "SELECT r.lead_id FROM lead_reviews r WHERE r.guild_id = ? AND r.closed_at IS NULL AND r.closes_at <= ? "
+        "AND (SELECT count(*) FROM review_votes v WHERE v.review_id = r.id AND v.vote = 'approve') >= r.quorum",
+        (guild_id, to_ts(now)),
+    )
+    events = []
+    for (lead_id,) in due:
+        async with db.transaction() as conn:
+            row = await lead_row(conn, guild_id, lead_id)
+            try:
+                review = await _open_review(conn, guild_id, lead_id)
+            except Conflict:
+                continue
+            if row["status"] != "in_review":
+                continue
+            decided = await _decide(conn, row, review, now)
+            if decided is not None:
+                events.append(decided)
+    return events
+
+
+# -- review cards ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewCardJob:
+    review_id: int
+    lead_id: int
+    version: int
+    channel_id: int | None
+    message_id: int | None
+
+
+async def pending_review_cards(db: Database, guild_id: int, *, limit: int = 20) -> list[ReviewCardJob]:
+    """Review cards not yet posted, or whose tally changed since they were last drawn."""
+    rows = await db.fetchall(
+        "SELECT id, lead_id, version, card_channel_id, card_message_id FROM lead_reviews "
+        "WHERE guild_id = ? AND card_version < version ORDER BY id LIMIT ?",
+        (guild_id, limit),
+    )
+    return [ReviewCardJob(*tuple(r)) for r in rows]
+
+
+async def review_card_job(db: Database, guild_id: int, lead_id: int) -> ReviewCardJob | None:
+    row = await db.fetchone(
+        "SELECT id, lead_id, version, card_channel_id, card_message_id FROM lead_reviews "
+        "WHERE guild_id = ? AND lead_id = ? ORDER BY id DESC LIMIT 1",
+        (guild_id, lead_id),
+    )
+    return None if row is None else ReviewCardJob(*tuple(row))
+
+
+async def review_card_done(
+    db: Database, guild_id: int, review_id: int, *, version: int, channel_id: int, message_id: int
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE lead_reviews SET card_channel_id = ?, card_message_id = ?, "
+            "card_version = max(card_version, ?) WHERE +guild_id = ? AND id = ?",
+            (channel_id, message_id, version, guild_id, review_id),
+        )
+
+
+async def review_card_lost(db: Database, guild_id: int, review_id: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE lead_reviews SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
+            (guild_id, review_id),
+        )

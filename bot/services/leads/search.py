@@ -1,0 +1,246 @@
+"""Finding leads by text: ranked full-text search and the autocomplete of lead options.
+
+Two FTS5 indexes (migration 0002): a word index (Latin accents ignored, other scripts' marks kept) and a
+trigram index (any three characters, for scripts written without spaces and for parts of words). Ranking
+is bm25 with names weighted above summaries and notes. A very common word can match most of the register;
+ranking every match would cost time in proportion to the register's size, so only the newest
+``RANK_WINDOW`` matches are ranked: searches stay fast at 100k leads, and a word rare enough to matter is
+ranked exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.errors import InvalidInput, NotFound
+from bot.services.access import Access
+from bot.services.leads.dedup import fold_latin
+from bot.services.leads.model import Lead, parse_lead_id, ref
+from bot.services.leads.queries import for_viewer, load_leads, visibility_sql
+
+SEARCH_LIMIT = 10
+QUERY_MAX = 200
+RANK_WINDOW = 500
+EXCERPT = 140
+#: bm25 weights of partner, aliases, summary, offer, ask, notes.
+_WEIGHTS = "10.0, 8.0, 2.0, 1.0, 1.0, 1.0"
+_MEMBER_COLUMNS = "{partner aliases summary offer ask}"
+# Scripts written without spaces between words: the word index sees a whole run as one word.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uac00-\ud7af\U00020000-\U0002fa1f]"
+)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    lead: Lead
+    #: Which field matched (partner, aliases, summary, offer, ask, notes) and an excerpt of it.
+    field: str
+    excerpt: str
+
+
+def terms_of(query: str) -> list[str]:
+    """The query's words, NFKC-normalised, with the characters FTS5 query syntax uses removed."""
+    text = unicodedata.normalize("NFKC", query or "")
+    return [word for word in (w.replace('"', "") for w in text.split()) if word]
+
+
+def _quoted(terms: list[str], *, prefix: bool) -> str:
+    # Quoted terms are plain text to FTS5 (no operators). A prefix only from three characters on ("a*"
+    # would expand to most of the vocabulary), or in scripts without spaces, where a run starting with
+    # the term is the usual way a shorter word is found.
+    return " ".join(
+        f'"{t}"*' if prefix and (len(t) >= 3 or _UNSPACED.search(t)) else f'"{t}"' for t in terms
+    )
+
+
+async def _ranked(
+    db: Database,
+    table: str,
+    match: str,
+    guild_id: int,
+    visibility: tuple[str, tuple[object, ...]],
+) -> list[int]:
+    extra, params = visibility
+    rows = await db.fetchall(
+        f"SELECT f.rowid, bm25({table}, {_WEIGHTS}) FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
+        f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
+        (match, guild_id, *params, RANK_WINDOW),
+    )
+    return [r[0] for r in sorted(rows, key=lambda r: (r[1], -r[0]))]
+
+
+async def _scan_names(
+    db: Database, terms: list[str], guild_id: int, visibility: tuple[str, tuple[object, ...]], limit: int
+) -> list[int]:
+    """Terms too short for the trigram index: names and aliases that contain them all, newest first."""
+    extra, params = visibility
+    clauses, values = [], []
+    for term in terms:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            "(l.partner LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM lead_aliases a "
+            "WHERE a.lead_id = l.id AND a.alias LIKE ? ESCAPE '\\'))"
+        )
+        values.extend((pattern, pattern))
+    rows = await db.fetchall(
+        f"SELECT l.id FROM leads l WHERE l.guild_id = ?{extra} AND {' AND '.join(clauses)} ORDER BY l.id DESC LIMIT ?",
+        (guild_id, *params, *values, limit),
+    )
+    return [r[0] for r in rows]
+
+
+async def search_leads(
+    db: Database,
+    guild_id: int,
+    query: str,
+    *,
+    viewer_id: int,
+    viewer_access: Access,
+    limit: int = SEARCH_LIMIT,
+) -> list[SearchHit]:
+    """Leads matching every word of ``query`` in partner, aliases, summary, offer, ask or notes, best
+    first. Members search only the leads they may see, and never the notes."""
+    if len((query or "").strip()) > QUERY_MAX:
+        raise InvalidInput("lead.query_too_long", max=QUERY_MAX)
+    terms = terms_of(query)
+    if not terms:
+        raise InvalidInput("lead.query_empty")
+    wg = viewer_access >= Access.WORKING_GROUP
+    visibility = visibility_sql(viewer_id, viewer_access)
+
+    def scoped(match: str) -> str:
+        return match if wg else f"{_MEMBER_COLUMNS} : ({match})"
+
+    found: list[int] = []
+
+    def keep(ids: list[int]) -> None:
+        for lead_id in ids:
+            if lead_id not in found:
+                found.append(lead_id)
+
+    if not _UNSPACED.search(query):
+        keep(await _ranked(db, "leads_fts", scoped(_quoted(terms, prefix=False)), guild_id, visibility))
+    if len(found) < limit:
+        keep(await _ranked(db, "leads_fts", scoped(_quoted(terms, prefix=True)), guild_id, visibility))
+    if len(found) < limit and all(len(t) >= 3 for t in terms):
+        keep(await _ranked(db, "leads_fts_tri", scoped(_quoted(terms, prefix=False)), guild_id, visibility))
+    if not found and any(len(t) < 3 for t in terms):
+        keep(await _scan_names(db, terms, guild_id, visibility, limit))
+    ids = found[:limit]
+    leads = await load_leads(db, guild_id, ids)
+    notes: dict[int, str] = {}
+    if wg and ids:
+        marks = ",".join("?" * len(ids))
+        for row in await db.fetchall(
+            f"SELECT lead_id, group_concat(text, ' ') FROM lead_notes WHERE lead_id IN ({marks}) GROUP BY lead_id",
+            tuple(ids),
+        ):
+            notes[row[0]] = row[1]
+    hits = []
+    for lead_id in ids:
+        if lead_id in leads:
+            lead = for_viewer(leads[lead_id], viewer_access)
+            field, excerpt = excerpt_for(lead, notes.get(lead_id), terms)
+            hits.append(SearchHit(lead, field, excerpt))
+    return hits
+
+
+def _fold(text: str) -> str:
+    return fold_latin(unicodedata.normalize("NFKC", text).casefold())
+
+
+def excerpt_for(lead: Lead, notes: str | None, terms: list[str]) -> tuple[str, str]:
+    """The first field that contains a query word, cut around the first such word."""
+    fields = (
+        ("partner", lead.partner),
+        ("aliases", ", ".join(lead.aliases)),
+        ("summary", lead.summary),
+        ("offer", lead.offer),
+        ("ask", lead.ask),
+        ("notes", notes),
+    )
+    wanted = [_fold(t) for t in terms]
+    for name, value in fields:
+        if not value:
+            continue
+        flat = " ".join(value.split())
+        folded = _fold(flat)
+        positions = [folded.find(w) for w in wanted if w and w in folded]
+        if positions:
+            at = min(positions) if len(folded) == len(flat) else 0
+            start = max(0, at - EXCERPT // 3)
+            piece = flat[start : start + EXCERPT]
+            return name, ("…" if start else "") + piece + ("…" if start + EXCERPT < len(flat) else "")
+    summary = " ".join((lead.summary or "").split())
+    return "summary", summary[:EXCERPT] + ("…" if len(summary) > EXCERPT else "")
+
+
+# -- autocomplete ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    lead_id: int
+    partner: str
+    status: str
+
+    @property
+    def ref(self) -> str:
+        return ref(self.lead_id)
+
+
+async def suggest_leads(
+    db: Database, guild_id: int, text: str, *, viewer_id: int, viewer_access: Access, limit: int = 25
+) -> list[Suggestion]:
+    """Leads for an autocomplete box: by id (``L-42``, ``42``) or by a name or alias (word starts, then
+    any part), recently changed first when nothing is typed yet."""
+    extra, params = visibility_sql(viewer_id, viewer_access)
+    found: dict[int, Suggestion] = {}
+
+    def keep(rows: list[object]) -> None:
+        for row in rows:
+            lead_id, partner, status = row[0], row[1], row[2]  # type: ignore[index]
+            found.setdefault(lead_id, Suggestion(lead_id, partner, status))
+
+    text = (text or "").strip()[:QUERY_MAX]
+    if not text:
+        keep(
+            await db.fetchall(
+                f"SELECT l.id, l.partner, l.status FROM leads l WHERE l.guild_id = ?{extra} "
+                "ORDER BY l.updated_at DESC LIMIT ?",
+                (guild_id, *params, limit),
+            )
+        )
+        return list(found.values())
+    try:
+        lead_id = parse_lead_id(text)
+    except NotFound:
+        lead_id = None
+    if lead_id is not None:
+        keep(
+            await db.fetchall(
+                f"SELECT l.id, l.partner, l.status FROM leads l WHERE +l.guild_id = ?{extra} AND l.id = ?",
+                (guild_id, *params, lead_id),
+            )
+        )
+    terms = terms_of(text)
+    for table, prefix, usable in (
+        ("leads_fts", True, True),
+        ("leads_fts_tri", False, all(len(t) >= 3 for t in terms)),
+    ):
+        if not terms or not usable or len(found) >= limit:
+            continue
+        match = "{partner aliases} : (" + _quoted(terms, prefix=prefix) + ")"
+        keep(
+            await db.fetchall(
+                f"SELECT l.id, l.partner, l.status FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
+                f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
+                (match, guild_id, *params, limit),
+            )
+        )
+    return list(found.values())[:limit]
