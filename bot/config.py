@@ -139,6 +139,17 @@ class DigestSettings(_Section):
             raise ValueError(f"{value!r} is not an IANA time zone (for example 'Europe/Berlin')") from exc
         return value
 
+    @model_validator(mode="after")
+    def _fires(self) -> DigestSettings:
+        # Valid syntax can still never fire ("0 9 30 2 *"): refuse it here rather than wait forever.
+        from bot.services.schedule import ScheduleError, validate
+
+        try:
+            validate(self.schedule, self.timezone)
+        except ScheduleError as exc:
+            raise ValueError(f"schedule {self.schedule!r} never fires: {exc}") from exc
+        return self
+
 
 class FeedbackSettings(_Section):
     per_day: int = Field(default=5, ge=1)
