@@ -95,26 +95,31 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from bot.clock import system_clock
     from bot.db import open_database
-    from bot.services.leads import export_leads
+    from bot.errors import PartnerBotError
+    from bot.services.leads import Export, export_leads
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
         return 2
 
-    async def export() -> bytes:
+    async def export() -> Export:
         db = await open_database(settings.database)
         try:
-            return await export_leads(db, settings.guild_id, args.format, status=args.status)
+            return await export_leads(db, settings.guild_id, args.format, status=args.status, now=system_clock())
         finally:
             await db.close()
 
-    data = asyncio.run(export())
+    try:
+        result = asyncio.run(export())
+    except PartnerBotError as error:
+        return _fail(str(error))
     if args.out == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(result.data)
     else:
-        Path(args.out).write_bytes(data)
-        print(f"wrote {args.out}")
+        Path(args.out).write_bytes(result.data)
+        print(f"wrote {result.count} leads to {args.out}")
     return 0
 
 
