@@ -63,7 +63,7 @@ def fold_latin(text: str) -> str:
     out: list[str] = []
     base_is_latin = False
     for ch in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(ch):
+        if unicodedata.category(ch)[0] == "M":
             if base_is_latin:
                 continue
         else:
@@ -109,7 +109,8 @@ def normalise_name(name: str, legal_suffixes: Iterable[str] = ()) -> str:
     return " ".join(words)
 
 
-def rules_fingerprint(legal_suffixes: Iterable[str]) -> str:
+@lru_cache(maxsize=16)
+def rules_fingerprint(legal_suffixes: tuple[str, ...]) -> str:
     """Identifies the normalisation rules the stored normal forms were made with."""
     text = f"{NORMALISER_VERSION}|" + "|".join(sorted(set(legal_suffixes)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -140,8 +141,9 @@ class _Entry:
 class NameIndex:
     """All partner names and aliases of one guild, searchable by similarity."""
 
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, fingerprint: str = "") -> None:
         self.version = version
+        self.fingerprint = fingerprint
         self.entries: dict[str, _Entry] = {}
         self._exact: dict[str, set[str]] = {}
         self._forward: list[tuple[str, str]] = []
@@ -152,8 +154,8 @@ class NameIndex:
         return len(self.entries)
 
     @classmethod
-    def build(cls, version: int, rows: Iterable[tuple[str, int, str, str]]) -> NameIndex:
-        index = cls(version)
+    def build(cls, version: int, rows: Iterable[tuple[str, int, str, str]], fingerprint: str = "") -> NameIndex:
+        index = cls(version, fingerprint)
         for key, lead_id, name, norm in rows:
             entry = _Entry(key, lead_id, name, norm, sorted_form(norm))
             index.entries[key] = entry
@@ -253,10 +255,10 @@ async def names_version(db: Database, guild_id: int) -> int:
 
 async def name_index(db: Database, guild_id: int, legal_suffixes: tuple[str, ...]) -> NameIndex:
     """The guild's index, rebuilt when names changed behind its back or the rules changed."""
+    fingerprint = rules_fingerprint(tuple(legal_suffixes))
     index = cached_index(db, guild_id)
-    if index is not None and index.version == await names_version(db, guild_id):
+    if index is not None and index.fingerprint == fingerprint and index.version == await names_version(db, guild_id):
         return index
-    fingerprint = rules_fingerprint(legal_suffixes)
     # Inside a transaction: a consistent snapshot, and never a half-done write of another task.
     async with db.transaction() as conn:
         async with conn.execute(
@@ -273,7 +275,7 @@ async def name_index(db: Database, guild_id: int, legal_suffixes: tuple[str, ...
             rows = await cur.fetchall()
         async with conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) as cur:
             version_row = await cur.fetchone()
-    index = NameIndex.build(int(version_row[0]) if version_row else 0, (tuple(r) for r in rows))
+    index = NameIndex.build(int(version_row[0]) if version_row else 0, (tuple(r) for r in rows), fingerprint)
     store_index(db, guild_id, index)
     return index
 

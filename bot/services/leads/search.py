@@ -53,9 +53,7 @@ def _quoted(terms: list[str], *, prefix: bool) -> str:
     # Quoted terms are plain text to FTS5 (no operators). A prefix only from three characters on ("a*"
     # would expand to most of the vocabulary), or in scripts without spaces, where a run starting with
     # the term is the usual way a shorter word is found.
-    return " ".join(
-        f'"{t}"*' if prefix and (len(t) >= 3 or _UNSPACED.search(t)) else f'"{t}"' for t in terms
-    )
+    return " ".join(f'"{t}"*' if prefix and (len(t) >= 3 or _UNSPACED.search(t)) else f'"{t}"' for t in terms)
 
 
 async def _ranked(

@@ -1,0 +1,112 @@
+"""Exports, each parsed back: CSV (BOM, formula injection), JSON (every field and the history), wikitext
+(sortable table, markup escaped)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+
+import pytest
+
+from bot.db import Database
+from bot.errors import InvalidInput
+from bot.services import leads
+from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, WG, add, move
+
+NASTY = "=HYPERLINK(\"http://evil\")|{{Template}} [[Link]] ~~~~ '''bold''' <nowiki>&amp;"
+
+
+async def sample(db: Database) -> list[leads.Lead]:
+    first = await add(
+        db,
+        "Europeana",
+        summary="Open access\nsecond line",
+        contact="+44 20 7946 0000",
+        link="https://europeana.eu",
+        aliases=("EF", "Europeana Foundation"),
+        sector="GLAM",
+    )
+    second = await add(db, "@evil -1+1", summary=NASTY, offer="-2", ask="+cmd", entity="=SUM(A1)")
+    third = await add(db, "مكتبة الإسكندرية", summary="北京 राष्ट्रीय")
+    await add(db, "Other guild", guild_id=OTHER_GUILD)
+    await leads.add_note(db, GUILD, first.id, "Met at the conference", actor_id=WG, now=NOW)
+    await move(db, first.id, "assessing", note=None)
+    return [first, second, third]
+
+
+async def test_csv_opens_cleanly_and_neutralises_formulas(db: Database) -> None:
+    await sample(db)
+    export = await leads.export_leads(db, GUILD, "csv", now=NOW)
+    assert export.filename == "leads-2026-01-05.csv" and export.count == 3
+    assert export.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert [r["id"] for r in rows] == ["L-1", "L-2", "L-3"]
+    first, second, third = rows
+    assert first["partner"] == "Europeana" and first["aliases"] == "EF; Europeana Foundation"
+    assert first["summary"] == "Open access\nsecond line" and first["status"] == "assessing"
+    assert first["contact"] == "'+44 20 7946 0000"
+    assert second["partner"] == "'@evil -1+1"
+    assert second["summary"] == "'" + NASTY
+    assert (second["offer"], second["ask"], second["entity"]) == ("'-2", "'+cmd", "'=SUM(A1)")
+    assert third["partner"] == "مكتبة الإسكندرية" and third["summary"] == "北京 राष्ट्रीय"
+    for row in rows:
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
+
+
+def test_csv_cell_escapes_every_formula_start() -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert leads.export.csv_cell(f"{start}x") == f"'{start}x"
+    assert leads.export.csv_cell("L-1") == "L-1"
+    assert leads.export.csv_cell(None) == ""
+
+
+async def test_json_has_every_field_and_the_history(db: Database) -> None:
+    await sample(db)
+    export = await leads.export_leads(db, GUILD, "json", now=NOW)
+    document = json.loads(export.data.decode("utf-8"))
+    assert document["guild_id"] == GUILD and len(document["leads"]) == 3
+    item = document["leads"][0]
+    assert set(item) == {
+        "id", "ref", "partner", "aliases", "direction", "level", "sector", "tier", "entity", "summary", "offer",
+        "ask", "contact", "link", "visibility", "status", "owner_id", "created_at", "updated_at", "flags",
+        "notes", "history",
+    }  # fmt: skip
+    assert item["aliases"] == ["EF", "Europeana Foundation"] and item["contact"] == "+44 20 7946 0000"
+    assert item["notes"][0]["text"] == "Met at the conference"
+    assert [(h["kind"], h["to_status"]) for h in item["history"]] == [
+        ("created", None),
+        ("note", None),
+        ("status", "assessing"),
+    ]
+    assert item["created_at"] == "2026-01-05T08:00:00Z"
+    assert document["leads"][1]["summary"] == NASTY  # JSON keeps text exactly
+
+
+async def test_wikitext_is_a_sortable_table_with_markup_escaped(db: Database) -> None:
+    await sample(db)
+    export = await leads.export_leads(db, GUILD, "wikitext", now=NOW)
+    text = export.data.decode("utf-8")
+    lines = text.strip().split("\n")
+    assert lines[0] == '{| class="wikitable sortable"' and lines[-1] == "|}"
+    assert lines[1].startswith("! ID !! Partner")
+    body = "\n".join(lines[2:-1])
+    for forbidden in ("{{", "}}", "[[", "]]", "~~~~", "'''", "<nowiki>"):
+        assert forbidden not in body
+    rows = [r for r in body.split("|-\n") if r]
+    cells = [[html.unescape(c) for c in row.rstrip("\n")[2:].split(" || ")] for row in rows]
+    assert len(cells) == 3 and all(len(row) == len(leads.export.WIKI_COLUMNS) for row in cells)
+    assert cells[0][:2] == ["L-1", "Europeana"] and cells[0][8] == "Open access second line"
+    assert cells[1][8] == NASTY
+    assert cells[2][1] == "مكتبة الإسكندرية"
+    assert "+44" not in text  # contacts stay inside the working group
+
+
+async def test_status_filter_and_refusals(db: Database) -> None:
+    await sample(db)
+    export = await leads.export_leads(db, GUILD, "json", status="assessing", now=NOW)
+    assert export.count == 1 and export.filename == "leads-assessing-2026-01-05.json"
+    for fmt, status in (("xml", None), ("csv", "finished")):
+        with pytest.raises(InvalidInput):
+            await leads.export_leads(db, GUILD, fmt, status=status, now=NOW)
