@@ -167,6 +167,7 @@ async def test_card_jobs_follow_changes(db: Database) -> None:
     assert job is not None
     await leads.review_card_done(db, GUILD, job.review_id, version=job.version, channel_id=5, message_id=6)
     assert await leads.pending_review_cards(db, GUILD) == []
+    assert await leads.review_card_job(db, GUILD, lead.id) is None
     await vote(db, lead.id, "approve", REVIEWER_A)
     [again] = await leads.pending_review_cards(db, GUILD)
     assert again.message_id == 6 and again.version > job.version

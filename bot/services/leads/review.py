@@ -288,12 +288,15 @@ async def pending_review_cards(db: Database, guild_id: int, *, limit: int = 20) 
 
 
 async def review_card_job(db: Database, guild_id: int, lead_id: int) -> ReviewCardJob | None:
+    """The lead's latest review card if it is due (never posted, or the review changed since)."""
     row = await db.fetchone(
-        "SELECT id, lead_id, version, card_channel_id, card_message_id FROM lead_reviews "
+        "SELECT id, lead_id, version, card_channel_id, card_message_id, card_version FROM lead_reviews "
         "WHERE guild_id = ? AND lead_id = ? ORDER BY id DESC LIMIT 1",
         (guild_id, lead_id),
     )
-    return None if row is None else ReviewCardJob(*tuple(row))
+    if row is None or row[5] >= row[2]:
+        return None
+    return ReviewCardJob(*tuple(row)[:5])
 
 
 async def review_card_done(

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
@@ -77,7 +79,8 @@ async def _scan_names(
 ) -> list[int]:
     """Terms too short for the trigram index: names and aliases that contain them all, newest first."""
     extra, params = visibility
-    clauses, values = [], []
+    clauses: list[str] = []
+    values: list[str] = []
     for term in terms:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append(
@@ -200,9 +203,9 @@ async def suggest_leads(
     extra, params = visibility_sql(viewer_id, viewer_access)
     found: dict[int, Suggestion] = {}
 
-    def keep(rows: list[object]) -> None:
+    def keep(rows: Sequence[Any]) -> None:
         for row in rows:
-            lead_id, partner, status = row[0], row[1], row[2]  # type: ignore[index]
+            lead_id, partner, status = row[0], row[1], row[2]
             found.setdefault(lead_id, Suggestion(lead_id, partner, status))
 
     text = (text or "").strip()[:QUERY_MAX]

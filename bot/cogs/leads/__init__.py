@@ -1,0 +1,7 @@
+"""The leads register: `/lead ...`, lead and review cards in the leads channel, the review buttons."""
+
+from bot.cogs.leads._cog import LeadsCog
+
+
+async def setup(bot) -> None:
+    await bot.add_cog(LeadsCog(bot))

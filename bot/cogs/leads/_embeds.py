@@ -1,0 +1,221 @@
+"""How leads look in Discord: the card, `/lead show` with history and notes, list pages, search results,
+the duplicate prompt and the review card. Every word comes from the ``leads`` catalog."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.i18n import t
+from bot.services import leads
+from bot.ui.embeds import Colour, Field, make_embed, pack_entries, truncate
+
+#: Markdown that user text must not switch on inside an embed. Mentions may render (they never ping:
+#: every message goes out with AllowedMentions.none()), so ``<`` and ``>`` stay as typed.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|[]"})
+_LINE_START = re.compile(r"(?m)^(\s*)([#>-])")
+HISTORY_SHOWN = 20
+NOTES_SHOWN = 10
+
+
+def plain(text: str | None, limit: int = 1000) -> str:
+    """User text shown as typed: markdown escaped, cut to ``limit``."""
+    return truncate(_LINE_START.sub(r"\1\\\2", (text or "").translate(_MARKDOWN)), limit)
+
+
+def stamp(when: datetime, style: str = "f") -> str:
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def who(user_id: int | None) -> str:
+    return f"<@{user_id}>" if user_id else "—"
+
+
+def _colour(lead: leads.Lead) -> discord.Colour:
+    if any(f.severity == "high" for f in lead.flags):
+        return Colour.DANGER
+    if lead.status in ("vetoed", "declined", "withdrawn"):
+        return Colour.NEUTRAL
+    if lead.status in ("approved", "negotiating", "active", "completed"):
+        return Colour.SUCCESS
+    return Colour.INFO
+
+
+def flag_lines(locale: str, lead: leads.Lead) -> str:
+    return "\n".join(
+        t(locale, "lead.flag_line", severity=f.severity, message=plain(f.message, 200)) for f in lead.flags
+    )
+
+
+def lead_card(lead: leads.Lead, locale: str, *, contact: bool = False) -> discord.Embed:
+    """The lead's card: in the leads channel, in replies and at the top of `/lead show`."""
+    fields: list[Field] = [
+        Field(t(locale, "lead.field.status"), lead.status, True),
+        Field(t(locale, "lead.field.level"), lead.level, True),
+        Field(t(locale, "lead.field.direction"), lead.direction, True),
+    ]
+    optional = (
+        ("lead.field.sector", lead.sector, True),
+        ("lead.field.tier", lead.tier, True),
+        ("lead.field.entity", plain(lead.entity, 200) if lead.entity else None, True),
+        ("lead.field.aliases", plain(", ".join(lead.aliases), 1000) if lead.aliases else None, False),
+        ("lead.field.offer", plain(lead.offer) if lead.offer else None, False),
+        ("lead.field.ask", plain(lead.ask) if lead.ask else None, False),
+        ("lead.field.link", lead.link, False),
+        ("lead.field.contact", plain(lead.contact, 300) if contact and lead.contact else None, False),
+    )
+    fields += [Field(t(locale, key), value, inline) for key, value, inline in optional if value]
+    fields.append(Field(t(locale, "lead.field.owner"), who(lead.owner_id), True))
+    fields.append(Field(t(locale, "lead.field.visibility"), t(locale, f"lead.visibility.{lead.visibility}"), True))
+    fields.append(Field(t(locale, "lead.field.logged"), stamp(lead.created_at, "D"), True))
+    if lead.flags:
+        fields.append(Field(t(locale, "lead.field.flags"), flag_lines(locale, lead), False))
+    return make_embed(
+        t(locale, "lead.card.title", ref=lead.ref, partner=plain(lead.partner, 200)),
+        plain(lead.summary, 4000) if lead.summary else None,
+        colour=_colour(lead),
+        fields=fields,
+    )
+
+
+def history_line(locale: str, event: leads.LeadEvent) -> str:
+    params = {"when": stamp(event.at, "d"), "actor": who(event.actor_id)}
+    note = plain(event.note, 300) if event.note else ""
+    if event.kind == "status":
+        key = "lead.history.status_note" if note else "lead.history.status"
+        return t(locale, key, from_status=event.from_status, to_status=event.to_status, note=note, **params)
+    if event.kind in ("created", "approve", "recuse"):
+        return t(locale, f"lead.history.{event.kind}", **params)
+    if event.kind == "edit":
+        return t(locale, "lead.history.edit", field=event.note or "", **params)
+    if event.kind == "note":
+        # The text itself is under Notes (for those who may read notes).
+        return t(locale, "lead.history.note", **params)
+    if event.kind in ("assign", "flag"):
+        return t(locale, f"lead.history.{event.kind}", note=note, **params)
+    return t(locale, "lead.history.other", kind=event.kind, **params)
+
+
+def detail_embeds(detail: leads.LeadDetail, locale: str, *, contact: bool) -> list[discord.Embed]:
+    """`/lead show`: the card, then its history (latest last) and its notes."""
+    embeds = [lead_card(detail.lead, locale, contact=contact)]
+    events = list(detail.events)
+    lines = [history_line(locale, e) for e in events[-HISTORY_SHOWN:]]
+    if len(events) > HISTORY_SHOWN:
+        lines.insert(0, t(locale, "lead.history.earlier", count=len(events) - HISTORY_SHOWN))
+    if lines:
+        block = pack_entries(lines, limit=3500)[-1]
+        embeds.append(make_embed(t(locale, "lead.history.title"), block, colour=Colour.NEUTRAL))
+    notes = [
+        t(locale, "lead.note_line", when=stamp(n.created_at, "d"), actor=who(n.author_id), note=plain(n.text, 600))
+        for n in detail.notes[-NOTES_SHOWN:]
+    ]
+    if notes:
+        embeds.append(
+            make_embed(t(locale, "lead.notes.title"), pack_entries(notes, limit=3500)[-1], colour=Colour.NEUTRAL)
+        )
+    return embeds
+
+
+def list_embed(page: leads.LeadPage, locale: str) -> discord.Embed:
+    if not page.leads:
+        return make_embed(t(locale, "lead.list.title", total=0), t(locale, "lead.list.empty"), colour=Colour.NEUTRAL)
+    lines = [
+        t(
+            locale,
+            "lead.list.line",
+            ref=lead.ref,
+            partner=plain(lead.partner, 100),
+            status=lead.status,
+            level=lead.level,
+            direction=lead.direction,
+        )
+        + (" ⚠" if lead.flags else "")
+        for lead in page.leads
+    ]
+    return make_embed(
+        t(locale, "lead.list.title", total=page.total),
+        "\n".join(lines),
+        footer=t(locale, "lead.list.footer", page=page.page + 1, pages=page.pages),
+    )
+
+
+def search_embed(query: str, hits: Sequence[leads.SearchHit], locale: str) -> discord.Embed:
+    title = t(locale, "lead.search.title", query=plain(query, 100))
+    if not hits:
+        return make_embed(title, t(locale, "lead.search.empty"), colour=Colour.NEUTRAL)
+    entries = [
+        t(
+            locale,
+            "lead.search.line",
+            ref=hit.lead.ref,
+            partner=plain(hit.lead.partner, 100),
+            status=hit.lead.status,
+            field=t(locale, f"lead.search.field.{hit.field}"),
+            excerpt=plain(hit.excerpt, 200),
+        )
+        for hit in hits
+    ]
+    return make_embed(title, pack_entries(entries)[0])
+
+
+def duplicate_embed(partner: str, duplicates: Sequence[leads.Duplicate], locale: str) -> discord.Embed:
+    lines = [
+        t(
+            locale,
+            "lead.duplicate.line",
+            ref=d.ref,
+            partner=plain(d.partner, 100),
+            status=d.status,
+            score=int(d.score),
+            matched=plain(d.matched, 100),
+        )
+        for d in duplicates
+    ]
+    body = t(locale, "lead.duplicate.body", partner=plain(partner, 100)) + "\n" + "\n".join(lines)
+    body += "\n\n" + t(locale, "lead.duplicate.question", ref=duplicates[0].ref)
+    return make_embed(t(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
+
+
+def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
+    lead = state.lead
+    fields = [
+        Field(t(locale, "review.field.status"), _review_status(state, locale), True),
+        Field(
+            t(locale, "review.field.approvals"),
+            t(locale, "review.tally", approvals=state.approvals, quorum=state.quorum),
+            True,
+        ),
+        Field(t(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True),
+    ]
+    if state.approver_ids:
+        fields.append(Field(t(locale, "review.field.approved_by"), " ".join(who(i) for i in state.approver_ids)))
+    if state.recused_ids:
+        fields.append(Field(t(locale, "review.field.recused"), " ".join(who(i) for i in state.recused_ids)))
+    for veto in state.veto_details:
+        fields.append(
+            Field(
+                t(locale, "review.field.veto"),
+                t(locale, "review.veto_line", actor=who(veto.reviewer_id), rationale=plain(veto.rationale, 900)),
+            )
+        )
+    if lead.flags:
+        fields.append(Field(t(locale, "lead.field.flags"), flag_lines(locale, lead)))
+    colour = Colour.INFO if state.is_open else (Colour.SUCCESS if state.outcome == "approved" else Colour.NEUTRAL)
+    return make_embed(
+        t(locale, "review.title", ref=lead.ref, partner=plain(lead.partner, 200)),
+        t(locale, "review.body") if state.is_open else None,
+        colour=colour,
+        fields=fields,
+    )
+
+
+def _review_status(state: leads.ReviewState, locale: str) -> str:
+    if state.is_open:
+        return t(locale, "review.state.open")
+    if state.outcome == "ended":
+        return t(locale, "review.state.ended", status=state.lead.status)
+    return t(locale, f"review.state.{state.outcome}")

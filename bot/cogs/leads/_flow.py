@@ -1,0 +1,100 @@
+"""What happens between a command and its answer when a form or a button is involved: saving a lead or
+showing its duplicates, turning list pages, and recording review votes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cogs.leads._cards import Cards
+from bot.cogs.leads._embeds import duplicate_embed, lead_card, list_embed
+from bot.cogs.leads._views import DuplicateView, ListView, VetoModal
+from bot.i18n import t
+from bot.services import leads
+from bot.ui.embeds import truncate
+from bot.ui.respond import respond
+
+if TYPE_CHECKING:
+    from bot.app import PartnerBot
+
+
+class LeadFlow:
+    def __init__(self, bot: PartnerBot, cards: Cards) -> None:
+        self.bot = bot
+        self.cards = cards
+
+    @property
+    def guild_id(self) -> int:
+        return self.bot.settings.guild_id
+
+    async def finish_add(
+        self, interaction: discord.Interaction, draft: leads.LeadDraft, *, check_duplicates: bool = True
+    ) -> None:
+        """Save the lead (or show its likely duplicates), answer privately, post the card."""
+        loc = interaction.locale
+        result = await leads.log_lead(
+            self.bot.db, self.guild_id, draft, owner_id=interaction.user.id, now=self.bot.clock(),
+            settings=self.bot.settings.leads, check_duplicates=check_duplicates,
+        )  # fmt: skip
+        from_button = interaction.type is discord.InteractionType.component
+        if result.lead is None:
+            view = DuplicateView(interaction.user.id, draft, result.duplicates[0], loc)
+            await respond(interaction, embed=duplicate_embed(draft.partner, result.duplicates, str(loc)), view=view)
+            return
+        lead = result.lead
+        text = t(loc, "lead.added", ref=lead.ref, partner=truncate(lead.partner, 100))
+        embed = lead_card(lead, str(loc), contact=True)
+        if from_button:
+            await interaction.response.edit_message(content=text, embed=embed, view=None)
+        else:
+            await respond(interaction, text, embed=embed)
+        await self.cards.lead(lead.id)
+
+    async def add_as_note(
+        self, interaction: discord.Interaction, draft: leads.LeadDraft, duplicate: leads.Duplicate
+    ) -> None:
+        note = leads.duplicate_note(draft, logger_id=interaction.user.id)
+        await leads.add_note(
+            self.bot.db, self.guild_id, duplicate.lead_id, note, actor_id=interaction.user.id, now=self.bot.clock()
+        )
+        text = t(interaction.locale, "lead.noted_duplicate", ref=duplicate.ref)
+        await interaction.response.edit_message(content=text, embed=None, view=None)
+        await self.cards.lead(duplicate.lead_id)
+
+    async def turn_page(self, interaction: discord.Interaction, view: ListView, number: int) -> None:
+        page = await leads.list_leads(
+            self.bot.db, self.guild_id, view.filters, viewer_id=interaction.user.id,
+            viewer_access=self.bot.access(interaction.user), page=number,
+        )  # fmt: skip
+        view.refresh(page)
+        await interaction.response.edit_message(embed=list_embed(page, str(interaction.locale)), view=view)
+
+    # -- review buttons ---------------------------------------------------------------------------
+    async def review_press(self, interaction: discord.Interaction, action: str, lead_id: int) -> None:
+        if action != "veto":
+            await self.record_vote(interaction, action, lead_id, None)
+            return
+        access = self.bot.access(interaction.user)
+        await leads.check_can_vote(self.bot.db, self.guild_id, lead_id, reviewer_id=interaction.user.id, access=access)
+        lead = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
+        await interaction.response.send_modal(VetoModal(lead, interaction.locale))
+
+    async def record_vote(
+        self, interaction: discord.Interaction, action: str, lead_id: int, rationale: str | None
+    ) -> None:
+        result = await leads.cast_vote(
+            self.bot.db, self.guild_id, lead_id, action, reviewer_id=interaction.user.id,
+            reviewer_access=self.bot.access(interaction.user), now=self.bot.clock(), rationale=rationale,
+        )  # fmt: skip
+        state = result.state
+        loc = interaction.locale
+        text = t(loc, f"review.voted.{action}", ref=state.lead.ref, approvals=state.approvals, quorum=state.quorum)
+        decided = result.decided
+        if decided is not None and decided.to_status == "approved":
+            text += "\n" + t(loc, "review.decided", ref=state.lead.ref)
+        await respond(interaction, text)
+        if decided is not None:
+            self.bot.dispatch("lead_event", decided)
+        await self.cards.review(lead_id)
+        await self.cards.lead(lead_id)
