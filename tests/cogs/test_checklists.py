@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import LeadsSettings
 from bot.services import checklists, leads
+from bot.services.access import Access
 from bot.sim import Sim, SimChannel, SimMessage
 
 #: (question id, what to do) for the shipped partnership assessment, in order.
@@ -156,7 +157,7 @@ async def test_the_shipped_assessment_end_to_end(sim: Sim) -> None:
         ("checklist", "high", "High brand risk if the partnership goes badly."),
     }
     detail = await leads.lead_detail(
-        sim.db, sim.guild_id, lead.id, viewer_id=sim.member("alice").id, viewer_access=checklists.Access.REVIEWER
+        sim.db, sim.guild_id, lead.id, viewer_id=sim.member("alice").id, viewer_access=Access.REVIEWER
     )
     assert any(n.text.startswith("Checklist #1 completed: Partnership assessment. 19 answered") for n in detail.notes)
     assert events[-1].to_status == "in_review"

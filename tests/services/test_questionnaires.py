@@ -42,9 +42,7 @@ BASE: dict[str, Any] = {
 def write(folder: Path, data: dict[str, Any] | str, name: str = "mini.yaml") -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / name
-    path.write_text(
-        data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
-    )
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
@@ -141,10 +139,7 @@ def test_custom_ids_over_100_characters(tmp_path: Path) -> None:
     data = with_question()
     data["questions"][-1]["id"] = "q" * 80
     lines = problems_for(tmp_path, data)
-    assert any(
-        f": {'q' * 80}: custom ids would be up to 107 characters, over Discord's 100" in line
-        for line in lines
-    )
+    assert any(f": {'q' * 80}: custom ids would be up to 107 characters, over Discord's 100" in line for line in lines)
 
 
 def test_schema_errors_name_the_question(tmp_path: Path) -> None:
@@ -170,9 +165,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_two_files_with_the_same_id(tmp_path: Path) -> None:
     write(tmp_path, BASE, "one.yaml")
     write(tmp_path, BASE, "two.yaml")
-    assert check_questionnaires(tmp_path) == [
-        f"{tmp_path / 'two.yaml'}: id: 'mini' is already used by another file"
-    ]
+    assert check_questionnaires(tmp_path) == [f"{tmp_path / 'two.yaml'}: id: 'mini' is already used by another file"]
 
 
 def test_translation_lacking_a_question_is_reported_but_falls_back(tmp_path: Path) -> None:

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 SEND_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 #: Discord refuses posts to an archived thread with this code.
 THREAD_ARCHIVED = 50083
-WEEK_MINUTES = 10080
 
 
 class ChecklistFlow:
@@ -144,7 +143,7 @@ class ChecklistFlow:
         thread = await channel.create_thread(
             name=truncate(name, 100),
             type=discord.ChannelType.public_thread,
-            auto_archive_duration=WEEK_MINUTES,
+            auto_archive_duration=10080,  # a week: assessments take days
         )
         await checklists.set_thread(self.bot.db, run.guild_id, run.id, thread.id)
         try:

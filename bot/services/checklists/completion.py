@@ -1,0 +1,120 @@
+"""A completed run's effects: its note, flags and status move on the lead, and the digest's feed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.db import Database
+from bot.errors import Conflict, NotFound
+from bot.i18n import t
+from bot.services import leads
+from bot.services.access import Access
+from bot.services.checklists.model import (
+    FLAG_SOURCE,
+    SYNC_DONE,
+    SYNC_FLAGS,
+    SYNC_NOTE,
+    ChecklistRun,
+    CompletedRun,
+    to_ts,
+)
+from bot.services.checklists.store import load_runs
+
+log = logging.getLogger(__name__)
+
+
+async def completed_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[CompletedRun]:
+    """Runs completed in [start, end), oldest first, with their flags (for the digest)."""
+    runs = await load_runs(
+        db,
+        "guild_id = ? AND status = 'completed' AND completed_at >= ? AND completed_at < ? ORDER BY completed_at, id",
+        (guild_id, to_ts(start), to_ts(end)),
+    )
+    partners: dict[int, str] = {}
+    result = []
+    for run in runs:
+        if run.lead_id not in partners:
+            try:
+                partners[run.lead_id] = (await leads.get_lead(db, guild_id, run.lead_id)).partner
+            except NotFound:
+                partners[run.lead_id] = f"L-{run.lead_id}"
+        assert run.completed_at is not None
+        result.append(
+            CompletedRun(
+                run_id=run.id,
+                lead_id=run.lead_id,
+                partner=partners[run.lead_id],
+                questionnaire_title=run.questionnaire.title,
+                completed_at=run.completed_at,
+                flags=[(f.severity, f.message) for f in run.flags()],
+            )
+        )
+    return result
+
+
+def summary_note(run: ChecklistRun, locale: str) -> str:
+    """The completed run as a note on the lead's history (plain text, at most 1,000 characters)."""
+    loc = run.questionnaire.localized(locale)
+    lines = [
+        t(
+            locale,
+            "checklist.note.completed",
+            title=loc.title,
+            run=f"#{run.id}",
+            answered=run.answered_count,
+            skipped=run.skipped_count,
+        )
+    ]
+    by_id = {q.id: q for q in run.questionnaire.questions}
+    for flag in run.flags():
+        severity = t(locale, f"checklist.severity.{flag.severity}")
+        lines.append(f"- {severity}: {loc.flag_message(by_id[flag.question_id])}")
+    text = "\n".join(lines)
+    return text if len(text) <= 1000 else text[:999] + "…"
+
+
+async def _set_sync(db: Database, run: ChecklistRun, stage: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE checklist_runs SET lead_sync = ? WHERE id = ?", (stage, run.id))
+
+
+async def sync_lead(
+    db: Database, run: ChecklistRun, *, on_complete: str, locale: str, now: datetime
+) -> leads.LeadEvent | None:
+    """Carry a completed run onto its lead: the summary as a note, high flags, then (when configured)
+    the move to ``in_review``. Each stage is recorded, so a retry after a failure does not repeat one.
+    Returns the move's event, for the caller to dispatch as ``lead_event``."""
+    if run.status != "completed" or run.lead_sync >= SYNC_DONE:
+        return None
+    actor = run.completed_by or run.started_by
+    if run.lead_sync < SYNC_NOTE:
+        await leads.add_note(db, run.guild_id, run.lead_id, summary_note(run, locale), actor_id=actor, now=now)
+        await _set_sync(db, run, SYNC_NOTE)
+    if run.lead_sync < SYNC_FLAGS:
+        by_id = {q.id: q for q in run.questionnaire.questions}
+        high = [
+            leads.Flag(FLAG_SOURCE, "high", run.questionnaire.localized(locale).flag_message(by_id[f.question_id]))
+            for f in run.flags()
+            if f.severity == "high"
+        ]
+        if high:
+            await leads.add_flags(db, run.guild_id, run.lead_id, high, actor_id=actor, now=now)
+        await _set_sync(db, run, SYNC_FLAGS)
+    event = None
+    if on_complete == "in_review":
+        try:
+            event = await leads.transition(
+                db,
+                run.guild_id,
+                run.lead_id,
+                "in_review",
+                actor_id=actor,
+                actor_access=Access.WORKING_GROUP,
+                note=t(locale, "checklist.note.review", title=run.questionnaire.localized(locale).title),
+                now=now,
+            )
+        except Conflict:
+            log.info("lead %s could not move to in_review after run %s", run.lead_id, run.id)
+    await _set_sync(db, run, SYNC_DONE)
+    return event

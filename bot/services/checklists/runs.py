@@ -1,0 +1,196 @@
+"""Changing a run: start, answer, skip, go back, cancel. Each change is one conditional transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput
+from bot.i18n import t
+from bot.services import leads
+from bot.services.access import Access
+from bot.services.checklists.model import (
+    ChecklistRun,
+    StartOutcome,
+    Step,
+    current_question,
+    refuse_closed,
+    to_ts,
+    validate_value,
+)
+from bot.services.checklists.store import get_run, load_runs
+from bot.services.questionnaires import Questionnaire, snapshot
+
+log = logging.getLogger(__name__)
+
+
+async def _open_run(db: Database, guild_id: int, lead_id: int, questionnaire_id: str) -> ChecklistRun | None:
+    found = await load_runs(
+        db,
+        "guild_id = ? AND lead_id = ? AND questionnaire_id = ? AND status = 'open'",
+        (guild_id, lead_id, questionnaire_id),
+    )
+    return found[0] if found else None
+
+
+async def start_run(
+    db: Database,
+    guild_id: int,
+    lead_id: int,
+    questionnaire: Questionnaire,
+    *,
+    actor_id: int,
+    actor_access: Access,
+    now: datetime,
+    locale: str = "en",
+) -> StartOutcome:
+    """Open a run (or find the one already open for this lead and questionnaire) and move a
+    ``logged`` lead to ``assessing``. The thread is attached afterwards with :func:`set_thread`."""
+    lead = await leads.get_lead(db, guild_id, lead_id)
+    existing = await _open_run(db, guild_id, lead_id, questionnaire.id)
+    if existing is not None:
+        return StartOutcome(existing, lead, created=False, event=None)
+    try:
+        async with db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO checklist_runs (guild_id, lead_id, questionnaire_id, questionnaire_version, "
+                "questionnaire_title, snapshot, started_by, started_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    guild_id,
+                    lead_id,
+                    questionnaire.id,
+                    questionnaire.version,
+                    questionnaire.title,
+                    snapshot(questionnaire),
+                    actor_id,
+                    to_ts(now),
+                    to_ts(now),
+                ),
+            )
+            run_id = int(cursor.lastrowid or 0)
+    except sqlite3.IntegrityError:
+        # Another start for the same lead and questionnaire committed first.
+        existing = await _open_run(db, guild_id, lead_id, questionnaire.id)
+        if existing is None:
+            raise
+        return StartOutcome(existing, lead, created=False, event=None)
+    event = None
+    if lead.status == "logged":
+        try:
+            event = await leads.transition(
+                db,
+                guild_id,
+                lead_id,
+                "assessing",
+                actor_id=actor_id,
+                actor_access=actor_access,
+                note=t(locale, "checklist.note.started", title=questionnaire.title),
+                now=now,
+            )
+        except Conflict:
+            log.info("lead %s left logged before its checklist could move it", lead_id)
+    return StartOutcome(await get_run(db, guild_id, run_id), lead, created=True, event=event)
+
+
+async def _advance(
+    db: Database,
+    run: ChecklistRun,
+    index: int,
+    value: Any,
+    *,
+    skipped: bool,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Record the answer at ``index`` and move on, in one transaction. The UPDATE only matches while
+    the run still waits on ``index``: of two presses at once, the second matches nothing."""
+    question = run.questionnaire.questions[index]
+    following = index + 1
+    done = following >= run.total
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1, "
+            "status = CASE WHEN ? THEN 'completed' ELSE status END, "
+            "completed_by = CASE WHEN ? THEN ? ELSE completed_by END, "
+            "completed_at = CASE WHEN ? THEN ? ELSE completed_at END "
+            "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
+            (following, to_ts(now), done, done, actor_id, done, to_ts(now), run.id, run.guild_id, index),
+        )
+        if cursor.rowcount != 1:
+            raise Conflict("checklist.already_answered")
+        await conn.execute(
+            "INSERT INTO checklist_answers (run_id, guild_id, question_id, position, value, skipped, "
+            "answered_by, answered_at) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (run_id, question_id) DO UPDATE SET value = excluded.value, "
+            "skipped = excluded.skipped, answered_by = excluded.answered_by, "
+            "answered_at = excluded.answered_at",
+            (
+                run.id,
+                run.guild_id,
+                question.id,
+                index,
+                None if skipped else json.dumps(value, ensure_ascii=False),
+                int(skipped),
+                actor_id,
+                to_ts(now),
+            ),
+        )
+
+
+async def answer(
+    db: Database, guild_id: int, run_id: int, question_id: str, value: Any, *, actor_id: int, now: datetime
+) -> Step:
+    """Answer the question being asked. Conflict when the run moved on or closed, InvalidInput when
+    the value does not fit the question (nothing is written in either case)."""
+    run = await get_run(db, guild_id, run_id)
+    index, question = current_question(run, question_id)
+    stored = validate_value(question, value)
+    await _advance(db, run, index, stored, skipped=False, actor_id=actor_id, now=now)
+    after = await get_run(db, guild_id, run_id)
+    return Step(after, question, after.answers.get(question.id))
+
+
+async def skip(db: Database, guild_id: int, run_id: int, question_id: str, *, actor_id: int, now: datetime) -> Step:
+    run = await get_run(db, guild_id, run_id)
+    index, question = current_question(run, question_id)
+    if question.required:
+        raise InvalidInput("checklist.required")
+    await _advance(db, run, index, None, skipped=True, actor_id=actor_id, now=now)
+    after = await get_run(db, guild_id, run_id)
+    return Step(after, question, after.answers.get(question.id))
+
+
+async def back(db: Database, guild_id: int, run_id: int, question_id: str, *, now: datetime) -> Step:
+    """Ask the previous question again; its answer stays until someone gives a new one."""
+    run = await get_run(db, guild_id, run_id)
+    index, question = current_question(run, question_id)
+    if index == 0:
+        raise InvalidInput("checklist.no_previous")
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1 "
+            "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
+            (index - 1, to_ts(now), run.id, guild_id, index),
+        )
+        if cursor.rowcount != 1:
+            raise Conflict("checklist.already_answered")
+    return Step(await get_run(db, guild_id, run_id), question, None, went_back=True)
+
+
+async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int, now: datetime) -> ChecklistRun:
+    """Close an open run for good; its thread is told and archived by the caller."""
+    refuse_closed(await get_run(db, guild_id, run_id))
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE checklist_runs SET status = 'cancelled', cancelled_by = ?, cancelled_at = ?, "
+            "updated_at = ? WHERE id = ? AND guild_id = ? AND status = 'open'",
+            (actor_id, to_ts(now), to_ts(now), run_id, guild_id),
+        )
+        if cursor.rowcount != 1:  # completed or cancelled since the read above
+            refuse_closed(await get_run(db, guild_id, run_id))
+    return await get_run(db, guild_id, run_id)
