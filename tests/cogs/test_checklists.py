@@ -161,6 +161,9 @@ async def test_the_shipped_assessment_end_to_end(sim: Sim) -> None:
     )
     assert any(n.text.startswith("Checklist #1 completed: Partnership assessment. 19 answered") for n in detail.notes)
     assert events[-1].to_status == "in_review"
+    # The leads cog heard the move and opened the review.
+    review_cards = [m for m in sim.channel("leads").messages if "Approve" in m.buttons]
+    assert len(review_cards) == 1 and "Europeana" in review_cards[0].text
 
     status = await sim.slash("checklist status", user="bob", channel=thread)
     assert status.ephemeral and "Completed: question 21 of 21 · 19 answered · 2 skipped" in status.text
