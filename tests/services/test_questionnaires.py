@@ -196,6 +196,16 @@ def test_translation_lacking_a_question_is_reported_but_falls_back(tmp_path: Pat
     assert questionnaire.localized("de").text(ok) == "Fine?"
 
 
+def test_translation_in_a_language_the_bot_does_not_speak_is_reported(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASE)
+    data["translations"] = {"de": {"title": "Mini"}}
+    path = write(tmp_path, data)
+    assert check_questionnaires(tmp_path) == [
+        f"{path}: translations.de: the bot speaks en, es, fr, ar; this translation is never shown"
+    ]
+    assert load_questionnaires(tmp_path)["mini"].localized("de").title == "Mini"
+
+
 def test_translation_naming_an_unknown_question_is_a_problem(tmp_path: Path) -> None:
     data = copy.deepcopy(BASE)
     data["translations"] = {"fr": {"questions": {"ghost": {"text": "?"}}}}

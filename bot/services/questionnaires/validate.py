@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from bot.services.questionnaires.model import (
     BUTTON_LABEL_LIMIT,
     CUSTOM_ID_LIMIT,
@@ -141,6 +142,9 @@ def translation_gaps(questionnaire: Questionnaire) -> list[str]:
     sections = list(dict.fromkeys(q.section for q in questionnaire.questions if q.section))
     for lang, translation in questionnaire.translations.items():
         where = f"translations.{lang}"
+        if lang not in LANGUAGES:
+            gaps.append(f"{where}: the bot speaks {', '.join(LANGUAGES)}; this translation is never shown")
+            continue
         if not translation.title:
             gaps.append(f"{where}: no title")
         if questionnaire.description and not translation.description:
