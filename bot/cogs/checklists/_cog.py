@@ -12,11 +12,10 @@ from bot.app import PartnerBot
 from bot.cogs.checklists._embeds import runs_embed, status_embed, summary_embeds
 from bot.cogs.checklists._flow import ChecklistFlow
 from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
-from bot.errors import NotFound
 from bot.i18n import t
 from bot.services import checklists, leads
 from bot.services.access import Access, require
-from bot.services.questionnaires import Questionnaire, load_questionnaires
+from bot.services.questionnaires import Questionnaire, find_questionnaire, load_questionnaires
 from bot.ui.embeds import group_embeds, truncate
 from bot.ui.respond import respond
 
@@ -72,7 +71,7 @@ class ChecklistsCog(
         access = self.bot.access(interaction.user)
         require(access, Access.WORKING_GROUP)
         lead_id = leads.parse_lead_id(lead)
-        chosen = self._questionnaire(questionnaire or self.bot.settings.checklists.default)
+        chosen = find_questionnaire(self.questionnaires, questionnaire or self.bot.settings.checklists.default)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await checklists.start_run(
             self.bot.db,
@@ -188,13 +187,3 @@ class ChecklistsCog(
             if current.strip().lstrip("#").casefold() in name.casefold():
                 choices.append(app_commands.Choice(name=truncate(name, 100), value=str(run.id)))
         return choices[:25]
-
-    def _questionnaire(self, name: str) -> Questionnaire:
-        found = self.questionnaires.get(name.strip())
-        if found is None:
-            raise NotFound(
-                "checklist.unknown_questionnaire",
-                name=name.strip()[:50],
-                available=", ".join(sorted(self.questionnaires)),
-            )
-        return found

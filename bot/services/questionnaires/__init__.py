@@ -4,7 +4,12 @@
 ``check_questionnaires(folder)`` (for ``partnerbot check-config``; also lists translation gaps).
 """
 
-from bot.services.questionnaires.files import check_questionnaires, load_questionnaires, parse_questionnaire
+from bot.services.questionnaires.files import (
+    check_questionnaires,
+    find_questionnaire,
+    load_questionnaires,
+    parse_questionnaire,
+)
 from bot.services.questionnaires.model import (
     SCALE,
     SEVERITIES,
@@ -33,6 +38,7 @@ __all__ = [
     "Questionnaire",
     "Translation",
     "check_questionnaires",
+    "find_questionnaire",
     "from_snapshot",
     "load_questionnaires",
     "parse_questionnaire",

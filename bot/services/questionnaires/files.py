@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NotFound
 from bot.services.questionnaires.model import Questionnaire
 from bot.services.questionnaires.validate import questionnaire_problems, translation_gaps
 
@@ -105,3 +105,11 @@ def load_questionnaires(folder: Path) -> dict[str, Questionnaire]:
     for gap in gaps:
         log.warning("questionnaire translation incomplete: %s", gap)
     return found
+
+
+def find_questionnaire(found: dict[str, Questionnaire], name: str) -> Questionnaire:
+    """The questionnaire with id ``name``; NotFound listing the ones there are."""
+    questionnaire = found.get(name.strip())
+    if questionnaire is None:
+        raise NotFound("checklist.unknown_questionnaire", name=name.strip()[:50], available=", ".join(sorted(found)))
+    return questionnaire
