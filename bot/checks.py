@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.i18n import check_catalogs
-from bot.services.questionnaires import check_questionnaires
+from bot.services.questionnaires import check_questionnaires, load_questionnaires
 
 
 def check_all(config_path: Path) -> tuple[Settings | None, list[str]]:
@@ -19,9 +19,11 @@ def check_all(config_path: Path) -> tuple[Settings | None, list[str]]:
         return None, list(error.problems)
     problems = list(check_questionnaires(settings.questionnaires))
     problems += check_catalogs()
-    if settings.checklists.default and not (settings.questionnaires / f"{settings.checklists.default}.yaml").exists():
-        problems.append(
-            f"{config_path}: checklists.default: no questionnaire {settings.checklists.default!r} "
-            f"in {settings.questionnaires}"
-        )
+    if not problems:
+        known = load_questionnaires(settings.questionnaires)
+        if settings.checklists.default not in known:
+            problems.append(
+                f"{config_path}: checklists.default: no questionnaire with id {settings.checklists.default!r} "
+                f"in {settings.questionnaires} (known: {', '.join(sorted(known)) or 'none'})"
+            )
     return settings, problems

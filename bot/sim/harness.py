@@ -102,7 +102,7 @@ class Sim:
             server.add_channel(name)
         for name, roles in (members if members is not None else DEFAULT_MEMBERS).items():
             server.add_user(name, role_ids=[role_ids[r] for r in roles])
-        raw = {
+        raw: dict[str, Any] = {
             "guild_id": server.guild_id,
             "roles": {"working_group": role_ids["working_group"], "reviewers": role_ids["reviewers"]},
             "channels": {
@@ -172,7 +172,7 @@ class Sim:
                 if name.startswith(("CommandTree", "discord", "pb-")):
                     task.cancel()
         await bot.db.close()
-        bot._closed = True
+        bot._closed = True  # type: ignore[attr-defined]
 
     @property
     def db(self):
@@ -191,9 +191,8 @@ class Sim:
         if self.server.state is not None:
             guild = self.bot.get_guild(self.guild_id)
             if guild is not None:
-                guild._add_member(
-                    discord.Member(data=user.member_payload(self.server.created), guild=guild, state=self.server.state)
-                )  # type: ignore[arg-type]
+                data: Any = user.member_payload(self.server.created)
+                guild._add_member(discord.Member(data=data, guild=guild, state=self.server.state))
         return user
 
     def add_user(self, name: str) -> SimUser:
@@ -349,7 +348,7 @@ class Sim:
     async def _deliver(self, payload: dict[str, Any], result: InteractionResult) -> InteractionResult:
         async_context.set(self.adapter)
         baseline = set(asyncio.all_tasks())
-        self.bot._connection.parse_interaction_create(payload)
+        self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         await self.settle(baseline)
         return result
 
@@ -569,7 +568,7 @@ class Sim:
         self.server.store(message)
         async_context.set(self.adapter)
         baseline = set(asyncio.all_tasks())
-        self.bot._connection.parse_message_create(copy.deepcopy(message.data))
+        self.bot._connection.parse_message_create(copy.deepcopy(message.data))  # type: ignore[arg-type]
         await self.settle(baseline)
         return [m for m in channel.messages[before:] if m.author_id == self.server.bot_user_id]
 

@@ -59,7 +59,8 @@ class OwnedView(discord.ui.View):
 class BaseModal(discord.ui.Modal):
     """A modal whose errors are answered like a command's."""
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    # discord.py's Modal narrows BaseView.on_error's signature itself; we match Modal's.
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await report_error(interaction, error)
 
 
