@@ -184,8 +184,8 @@ class FeedbackCog(
         locale = interaction.locale
         owner = self.limit.key(interaction.user.id)
         try:
+            # Membership was checked when the DM arrived; a draft lives 15 minutes at most.
             draft = self.drafts.pop(token, owner, now=self.bot.clock())
-            self.require_member(await self.bot.fetch_access(interaction.user.id), locale)
             result = await self._store_draft(token, draft, interaction.user.id)
         except PartnerBotError as error:
             await self._close_preview(interaction, t(locale, error.key, **error.params))
