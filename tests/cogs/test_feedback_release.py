@@ -96,18 +96,18 @@ async def test_retention_deletes_old_items_in_the_tick(sim: Sim) -> None:
     assert [r[0] for r in rows] == ["recent"]
 
 
-async def test_tick_releases_when_min_batch_was_lowered(sim_factory, tmp_path) -> None:
+async def test_tick_releases_when_min_batch_was_lowered(sim_factory) -> None:
     sim = await sim_factory(config={"feedback": {"min_batch": 5}})
     for i in range(3):
         await send_by_dm(sim, "dave", f"waiting {i}")
     await sim.tick()
     assert await feedback.waiting_count(sim.db, sim.guild_id) == 3
-    lowered = await sim_factory(
-        config={"feedback": {"min_batch": 2}, "database": str(sim.settings.database)}
-    )
-    await sim.close()
-    await lowered.tick()
-    assert await feedback.waiting_count(lowered.db, lowered.guild_id) == 0
+    lowered = sim.settings.feedback.model_copy(update={"min_batch": 2})
+    sim.settings = sim.settings.model_copy(update={"feedback": lowered})
+    await sim.restart()  # same database, same server, the new setting
+    await sim.tick()
+    assert await feedback.waiting_count(sim.db, sim.guild_id) == 0
+    assert len(await feedback.released_batches(sim.db, sim.guild_id)) == 1
 
 
 async def test_digest_feed_reports_a_released_batch_once(sim: Sim) -> None:

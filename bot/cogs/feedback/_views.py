@@ -47,7 +47,7 @@ def preview_embed(locale: object, draft: Draft) -> discord.Embed:
     notes = [masked_note(locale, draft.text)]
     if draft.attachments_dropped:
         notes.append(t(locale, "feedback.attachments_dropped"))
-    fields = [("\u200b", note) for note in notes if note]
+    fields = [(t(locale, "feedback.preview.note"), note) for note in notes if note]
     return make_embed(
         t(locale, "feedback.preview.title"),
         draft.text.text,
@@ -154,7 +154,7 @@ def sent_message(
     if show_text:
         fields.append((t(locale, "feedback.sent.stored"), result.text.text))
     if note:
-        fields.append(("\u200b", note))
+        fields.append((t(locale, "feedback.preview.note"), note))
     embed = make_embed(
         t(locale, "feedback.sent.title"),
         t(locale, "feedback.sent.body", min_batch=settings.min_batch),
