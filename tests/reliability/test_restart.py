@@ -1,0 +1,160 @@
+"""Restarts lose nothing: a checklist run half-way, a review with one approval and a digest Discord
+refused all survive ``restart()`` and complete afterwards, through the messages posted before it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services import checklists, leads
+from bot.sim import Sim, SimChannel, SimMessage
+from tests.reliability.conftest import watch
+
+#: The shipped partnership assessment, answered in order: (question id, how).
+ANSWERS: list[tuple[str, Any]] = [
+    ("level_fit", "Yes"),
+    ("direction", ["external"]),
+    ("values_overlap", "4"),
+    ("hard_lines", "No"),
+    ("we_give", ("text", "Two editathons a year")),
+    ("we_get", ("text", "Access to the photo archive")),
+    ("worth_it", "4"),
+    ("knowledge_equity", "Skip"),
+    ("user_data", "No"),
+    ("brand_risk", "2"),
+    ("strategy_fit", ["yes"]),
+    ("consulted", "Skip"),
+    ("prior_partnerships", ["none"]),
+    ("tier", ["collaborative"]),
+    ("contact_authority", "Yes"),
+    ("agreement", ["deliverables"]),
+    ("open_to_others", "Yes"),
+    ("licensing", ["free"]),
+    ("documentation", ["wiki"]),
+    ("capacity", "3"),
+    ("impact", ("text", "Articles improved")),
+]
+HALF = 10
+
+
+async def answer(sim: Sim, message: SimMessage, how: Any, user: str) -> None:
+    if isinstance(how, list):
+        r = await sim.select(message, how, user=user)
+    elif isinstance(how, tuple):
+        opened = await sim.click(message, "Answer", user=user)
+        assert opened.modal is not None, opened.text
+        r = await sim.submit(opened.modal, {"answer": how[1]}, user=user)
+    else:
+        r = await sim.click(message, how, user=user)
+    assert r.updated is message, (how, r.text)
+
+
+async def lead_named(sim: Sim, partner: str) -> leads.Lead:
+    r = await sim.slash(
+        "lead add", user="dave", partner=partner, level="global", direction="external", summary=f"About {partner}"
+    )
+    assert r.ephemeral and "Logged L-" in r.text, r.text
+    ref = r.text.split("Logged ", 1)[1].split(":", 1)[0]
+    return await leads.get_lead(sim.db, sim.guild_id, leads.parse_lead_id(ref))
+
+
+async def checklist_half_way(sim: Sim) -> tuple[leads.Lead, SimChannel]:
+    lead = await lead_named(sim, "Europeana")
+    r = await sim.slash("checklist start", user="alice", lead=lead.ref)
+    assert r.ephemeral and "Started" in r.text, r.text
+    thread = sim.thread(lead.ref)
+    for index, (qid, how) in enumerate(ANSWERS[:HALF]):
+        message = thread.last
+        assert message is not None and f"Question {index + 1} of 21" in message.text, (qid, message)
+        await answer(sim, message, how, "bob" if index % 2 else "alice")
+    return lead, thread
+
+
+async def review_with_one_approval(sim: Sim) -> tuple[leads.Lead, SimMessage]:
+    lead = await lead_named(sim, "National Library of Wales")
+    await sim.slash("lead move", user="alice", lead=lead.ref, status="assessing")
+    moved = await sim.slash("lead move", user="alice", lead=lead.ref, status="in_review")
+    assert "in_review" in moved.text, moved.text
+    card = sim.channel("leads").with_button("Approve")
+    assert card is not None and lead.ref in card.text
+    r = await sim.click(card, "Approve", user="carol")
+    assert r.ephemeral and "(1 of 2 needed)" in r.text, r.text
+    return lead, card
+
+
+async def digest_rows(sim: Sim) -> list[dict[str, Any]]:
+    return [dict(r) for r in await sim.db.fetchall("SELECT * FROM digest_runs ORDER BY id")]
+
+
+async def test_checklist_review_and_digest_survive_a_restart(sim: Sim) -> None:
+    with watch() as problems:
+        await sim.tick()  # the digest's first period starts now (Monday 08:00)
+        lead_a, thread = await checklist_half_way(sim)
+        lead_b, card = await review_with_one_approval(sim)
+        question = thread.last
+        assert question is not None and f"Question {HALF + 1} of 21" in question.text
+
+        # Monday 09:00: the digest is due, but the bot may not post in its channel.
+        sim.forbid("digest")
+        sim.advance(hours=1)
+        await sim.tick()
+        assert sim.channel("digest").messages == []
+        before = await digest_rows(sim)
+        pending = before[-1]
+        assert pending["status"] == "pending" and pending["last_error"] == 403
+
+        await sim.restart()
+
+        # Nothing was lost on the way down.
+        run = (await checklists.runs_for_lead(sim.db, sim.guild_id, lead_a.id))[0]
+        assert run.status == "open" and run.position == HALF
+        assert sorted(run.answers) == sorted(qid for qid, _ in ANSWERS[:HALF]) and run.skipped_count == 1
+        assert run.answers["we_give"].value == "Two editathons a year"
+        state = await leads.review_state(sim.db, sim.guild_id, lead_b.id)
+        assert state is not None and state.is_open and state.approvals == 1
+        assert await digest_rows(sim) == before
+
+        # The digest: the channel is allowed again and the next tick delivers the same run, once.
+        sim.allow("digest")
+        await sim.tick()
+        after = await digest_rows(sim)
+        delivered = after[-1]
+        assert len(after) == len(before) and delivered["id"] == pending["id"] and delivered["status"] == "delivered"
+        posted = list(sim.channel("digest").messages)
+        assert len(posted) >= 1 and "Europeana" in "\n".join(m.text for m in posted)
+        sim.advance(minutes=5)
+        await sim.tick()
+        assert sim.channel("digest").messages == posted
+
+        # The checklist: the question posted before the restart is answered with its old buttons.
+        for index, (qid, how) in enumerate(ANSWERS[HALF:], start=HALF):
+            message = thread.last
+            assert message is not None and f"Question {index + 1} of 21" in message.text, (qid, message)
+            await answer(sim, message, how, "alice" if index % 2 else "bob")
+        run = await checklists.get_run(sim.db, sim.guild_id, run.id)
+        assert run.status == "completed" and run.answered_count + run.skipped_count == len(ANSWERS)
+        assert "Assessment complete" in "\n".join(m.text for m in thread.messages[-3:])
+        assert (await leads.get_lead(sim.db, sim.guild_id, lead_a.id)).status == "in_review"
+
+        # The review: the card posted before the restart takes the second approval.
+        sim.advance(hours=73)
+        r = await sim.click(card, "Approve", user="erin")
+        assert r.ephemeral and f"{lead_b.ref} is approved" in r.text, r.text
+        assert (await leads.get_lead(sim.db, sim.guild_id, lead_b.id)).status == "approved"
+        assert card.buttons == [] and "Approved" in card.text
+        problems.check()
+
+
+async def test_a_second_restart_mid_review_decides_on_the_tick(sim: Sim) -> None:
+    """Quorum reached before a restart, minimum time passing while the bot is down: the first tick
+    after the start approves the lead and takes the buttons off the old card."""
+    with watch() as problems:
+        lead, card = await review_with_one_approval(sim)
+        r = await sim.click(card, "Approve", user="erin")
+        assert "(2 of 2 needed)" in r.text and "is approved" not in r.text
+        await sim.restart()
+        sim.advance(hours=80)
+        await sim.restart()
+        await sim.tick()
+        assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "approved"
+        assert card.buttons == [] and "Approved" in card.text
+        problems.check()
