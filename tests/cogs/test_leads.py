@@ -55,11 +55,18 @@ async def test_add_without_summary_opens_the_form(sim: Sim) -> None:
     assert r.modal.field("link").value == "https://bne.es"
     assert not (await snapshot(sim.db))["leads"]  # nothing is saved before the form comes back
     done = await sim.submit(
-        r.modal, {"Summary": "Digitised manuscripts", "What we offer": "Volunteers", "What we ask": "Scans"}, user="dave"
+        r.modal,
+        {"Summary": "Digitised manuscripts", "What we offer": "Volunteers", "What we ask": "Scans"},
+        user="dave",
     )
     assert done.ephemeral and done.text.startswith("Logged L-1: Biblioteca Nacional.")
     lead = await lead_of(sim, 1)
-    assert (lead.summary, lead.offer, lead.ask, lead.link) == ("Digitised manuscripts", "Volunteers", "Scans", "https://bne.es")
+    assert (lead.summary, lead.offer, lead.ask, lead.link) == (
+        "Digitised manuscripts",
+        "Volunteers",
+        "Scans",
+        "https://bne.es",
+    )
     assert "L-1 · Biblioteca Nacional" in (sim.channel("leads").last or sim.channel("leads")).text  # type: ignore[union-attr]
 
 
@@ -146,9 +153,13 @@ async def test_duplicate_add_as_a_note(sim: Sim) -> None:
     assert r.updated is not None and "Added what you typed as a note to L-1" in r.updated.text
     after = await snapshot(sim.db)
     assert len(after["leads"]) == len(before["leads"]) == 1
-    detail = await leads.lead_detail(sim.db, sim.guild_id, original.id, viewer_id=1, viewer_access=leads.pipeline.Access.REVIEWER)
+    detail = await leads.lead_detail(
+        sim.db, sim.guild_id, original.id, viewer_id=1, viewer_access=leads.pipeline.Access.REVIEWER
+    )
     [note] = detail.notes
-    assert "Europeana Foundation, Inc." in note.text and "Second try" in note.text and "someone@example.org" in note.text
+    assert (
+        "Europeana Foundation, Inc." in note.text and "Second try" in note.text and "someone@example.org" in note.text
+    )
     assert note.author_id == sim.member("dave").id
 
 
@@ -169,10 +180,14 @@ async def test_duplicate_buttons_are_only_for_the_logger(sim: Sim) -> None:
 
 async def test_duplicate_found_by_alias_and_in_other_scripts(sim: Sim) -> None:
     await service_lead(sim, "National Library of India", aliases=("राष्ट्रीय पुस्तकालय",))
-    r = await sim.slash("lead add", user="dave", partner="राष्ट्रीय पुस्तकालय", level="national", direction="external", summary="x")
+    r = await sim.slash(
+        "lead add", user="dave", partner="राष्ट्रीय पुस्तकालय", level="national", direction="external", summary="x"
+    )
     assert "This may already be logged" in r.text and "L-1" in r.text
     # A different vowel sign is a different word: no prompt.
-    r = await sim.slash("lead add", user="dave", partner="राष्ट्रीय पुस्तकालया संस्थान", level="national", direction="external", summary="x")
+    r = await sim.slash(
+        "lead add", user="dave", partner="राष्ट्रीय पुस्तकालया संस्थान", level="national", direction="external", summary="x"
+    )
     assert "Logged L-2" in r.text
 
 
@@ -181,7 +196,11 @@ async def test_duplicate_found_by_alias_and_in_other_scripts(sim: Sim) -> None:
 
 async def test_hard_line_flag_travels_with_the_lead(sim_factory) -> None:  # type: ignore[no-untyped-def]
     sim = await sim_factory(
-        config={"leads": {"hard_lines": [{"name": "arms", "patterns": ["weapons?"], "message": "Arms trade is a hard line."}]}}
+        config={
+            "leads": {
+                "hard_lines": [{"name": "arms", "patterns": ["weapons?"], "message": "Arms trade is a hard line."}]
+            }
+        }
     )
     lead = await add_lead(sim, "Defence Expo", summary="A fair for weapons makers")
     assert [f.message for f in lead.flags] == ["Arms trade is a hard line."]
@@ -258,14 +277,36 @@ async def test_permissions_for_the_three_roles(sim: Sim) -> None:
     # Working group: everything, but no vetoes.
     assert "Working group only" in (await sim.slash("lead show", user="alice", lead=hidden.ref)).text
     assert "internal remark" in (await sim.slash("lead show", user="alice", lead=own.ref)).text
-    await leads.transition(sim.db, sim.guild_id, hidden.id, "assessing", actor_id=1, actor_access=leads.pipeline.Access.REVIEWER, note=None, now=sim.clock())
-    await leads.transition(sim.db, sim.guild_id, hidden.id, "in_review", actor_id=1, actor_access=leads.pipeline.Access.REVIEWER, note=None, now=sim.clock())
+    await leads.transition(
+        sim.db,
+        sim.guild_id,
+        hidden.id,
+        "assessing",
+        actor_id=1,
+        actor_access=leads.pipeline.Access.REVIEWER,
+        note=None,
+        now=sim.clock(),
+    )
+    await leads.transition(
+        sim.db,
+        sim.guild_id,
+        hidden.id,
+        "in_review",
+        actor_id=1,
+        actor_access=leads.pipeline.Access.REVIEWER,
+        note=None,
+        now=sim.clock(),
+    )
     before = await snapshot(sim.db)
-    r = await sim.slash("lead move", user="alice", lead=hidden.ref, status="vetoed", note="Not aligned with our values at all.")
+    r = await sim.slash(
+        "lead move", user="alice", lead=hidden.ref, status="vetoed", note="Not aligned with our values at all."
+    )
     await assert_refused(sim, r, before, "Only reviewers can do that.")
 
     # Reviewer: may veto (with a rationale).
-    r = await sim.slash("lead move", user="carol", lead=hidden.ref, status="vetoed", note="Not aligned with our values at all.")
+    r = await sim.slash(
+        "lead move", user="carol", lead=hidden.ref, status="vetoed", note="Not aligned with our values at all."
+    )
     assert "moved from in_review to vetoed" in r.text
     # The owner may withdraw their own lead.
     r = await sim.slash("lead move", user="dave", lead=own.ref, status="withdrawn")
@@ -305,7 +346,9 @@ async def test_list_pages_with_previous_and_next_only_for_the_invoker(sim: Sim) 
     assert back.updated is not None and "Page 2 of 3" in back.updated.text
     stranger = await sim.click(back.updated, "Next", user="alice")
     assert stranger.ephemeral and "belong to the person who ran the command" in stranger.text
-    filtered = await sim.slash("lead list", user="bob", status="logged", level="global", direction="external", mine=True)
+    filtered = await sim.slash(
+        "lead list", user="bob", status="logged", level="global", direction="external", mine=True
+    )
     assert "Leads (0)" in filtered.text and "No leads match." in filtered.text
 
 
@@ -330,7 +373,8 @@ async def test_autocomplete_by_id_and_name(sim: Sim) -> None:
     choices = await sim.autocomplete("lead show", "lead", "Euro", user="alice")
     assert {c["value"] for c in choices} == {"L-1", "L-2"}
     assert any(c["name"].startswith("L-1 · Europeana") for c in choices)
-    assert [c["value"] for c in await sim.autocomplete("lead move", "lead", "L-2", user="alice")][0] == "L-2"
+    by_id = await sim.autocomplete("lead move", "lead", "L-2", user="alice")
+    assert by_id[0]["value"] == "L-2"
     assert await sim.autocomplete("lead show", "lead", "Euro", user="dave") == []
     sectors = await sim.autocomplete("lead add", "sector", "edu", user="dave")
     assert [c["value"] for c in sectors] == ["education"]

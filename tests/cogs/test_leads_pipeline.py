@@ -94,7 +94,9 @@ async def test_moves_that_need_a_note(sim: Sim) -> None:
     await assert_refused(sim, r, before, "at least 20 characters")
     r = await sim.slash("lead move", user="alice", lead=logged.ref, status="declined", note="n" * 1001)
     await assert_refused(sim, r, before, "at most 1000 characters")
-    done = await sim.slash("lead move", user="alice", lead=active.ref, status="completed", note="Start small next time.")
+    done = await sim.slash(
+        "lead move", user="alice", lead=active.ref, status="completed", note="Start small next time."
+    )
     assert "moved from active to completed" in done.text
     shown = await sim.slash("lead show", user="alice", lead=active.ref)
     assert "active → completed" in shown.text and "Start small next time." in shown.text

@@ -66,7 +66,9 @@ async def test_veto_with_rationale_ends_the_review(sim: Sim) -> None:
     assert done.ephemeral and "You vetoed L-1" in done.text
     assert (await lead_of(sim, lead)).status == "vetoed"
     assert "Vetoed" in card.text and RATIONALE in card.text and card.buttons == []
-    events = await leads.events_between(sim.db, sim.guild_id, sim.clock().replace(year=2000), sim.clock().replace(year=2100))
+    events = await leads.events_between(
+        sim.db, sim.guild_id, sim.clock().replace(year=2000), sim.clock().replace(year=2100)
+    )
     veto = [e for e in events if e.to_status == "vetoed"]
     assert [(e.actor_id, e.note) for e in veto] == [(sim.member("erin").id, RATIONALE)]
 
