@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.config import LeadsSettings
 from bot.db import Database
-from bot.sim.models import InteractionResult
+from bot.services import leads
+from bot.sim import Sim
+from bot.sim.models import InteractionResult, SimMessage
 
 #: What a reply must never show a user: Python's traceback, a placeholder left unformatted.
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
@@ -128,3 +131,72 @@ def assert_plain(text: str) -> None:
 def answered(r: InteractionResult) -> bool:
     """The user saw something: a message, a modal, or the pressed message updated."""
     return r.reply is not None or r.modal is not None or r.updated is not None
+
+
+# -- setting the scene --------------------------------------------------------------------------------
+
+#: The shipped partnership assessment, answered in order: (question id, how).
+ANSWERS: list[tuple[str, Any]] = [
+    ("level_fit", "Yes"),
+    ("direction", ["external"]),
+    ("values_overlap", "4"),
+    ("hard_lines", "No"),
+    ("we_give", ("text", "Two editathons a year")),
+    ("we_get", ("text", "Access to the photo archive")),
+    ("worth_it", "4"),
+    ("knowledge_equity", "Skip"),
+    ("user_data", "No"),
+    ("brand_risk", "2"),
+    ("strategy_fit", ["yes"]),
+    ("consulted", "Skip"),
+    ("prior_partnerships", ["none"]),
+    ("tier", ["collaborative"]),
+    ("contact_authority", "Yes"),
+    ("agreement", ["deliverables"]),
+    ("open_to_others", "Yes"),
+    ("licensing", ["free"]),
+    ("documentation", ["wiki"]),
+    ("capacity", "3"),
+    ("impact", ("text", "Articles improved")),
+]
+
+
+async def answer(sim: Sim, message: SimMessage, how: Any, user: str) -> InteractionResult:
+    """Answer the checklist question on ``message`` as a member would (button, select or text modal)."""
+    if isinstance(how, list):
+        r = await sim.select(message, how, user=user)
+    elif isinstance(how, tuple):
+        opened = await sim.click(message, "Answer", user=user)
+        assert opened.modal is not None, opened.text
+        r = await sim.submit(opened.modal, {"answer": how[1]}, user=user)
+    else:
+        r = await sim.click(message, how, user=user)
+    assert r.updated is message, (how, r.text)
+    return r
+
+
+async def service_lead(sim: Sim, partner: str, *, owner: str = "dave", **fields: Any) -> leads.Lead:
+    """A lead written straight through the service (setup that is not what a test is about)."""
+    fields.setdefault("level", "global")
+    fields.setdefault("direction", "external")
+    result = await leads.log_lead(
+        sim.db,
+        sim.guild_id,
+        leads.LeadDraft(partner=partner, **fields),
+        owner_id=sim.member(owner).id,
+        now=sim.clock(),
+        settings=LeadsSettings(),
+        check_duplicates=False,
+    )
+    assert result.lead is not None
+    return result.lead
+
+
+async def slash_lead(sim: Sim, partner: str, *, user: str = "dave") -> leads.Lead:
+    """A lead logged through `/lead add` (summary given, so no form)."""
+    r = await sim.slash(
+        "lead add", user=user, partner=partner, level="global", direction="external", summary=f"About {partner}"
+    )
+    assert r.ephemeral and "Logged L-" in r.text, r.text
+    ref = r.text.split("Logged ", 1)[1].split(":", 1)[0]
+    return await leads.get_lead(sim.db, sim.guild_id, leads.parse_lead_id(ref))

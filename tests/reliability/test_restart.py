@@ -7,58 +7,13 @@ from typing import Any
 
 from bot.services import checklists, leads
 from bot.sim import Sim, SimChannel, SimMessage
-from tests.reliability.conftest import watch
+from tests.reliability.conftest import ANSWERS, answer, slash_lead, watch
 
-#: The shipped partnership assessment, answered in order: (question id, how).
-ANSWERS: list[tuple[str, Any]] = [
-    ("level_fit", "Yes"),
-    ("direction", ["external"]),
-    ("values_overlap", "4"),
-    ("hard_lines", "No"),
-    ("we_give", ("text", "Two editathons a year")),
-    ("we_get", ("text", "Access to the photo archive")),
-    ("worth_it", "4"),
-    ("knowledge_equity", "Skip"),
-    ("user_data", "No"),
-    ("brand_risk", "2"),
-    ("strategy_fit", ["yes"]),
-    ("consulted", "Skip"),
-    ("prior_partnerships", ["none"]),
-    ("tier", ["collaborative"]),
-    ("contact_authority", "Yes"),
-    ("agreement", ["deliverables"]),
-    ("open_to_others", "Yes"),
-    ("licensing", ["free"]),
-    ("documentation", ["wiki"]),
-    ("capacity", "3"),
-    ("impact", ("text", "Articles improved")),
-]
 HALF = 10
 
 
-async def answer(sim: Sim, message: SimMessage, how: Any, user: str) -> None:
-    if isinstance(how, list):
-        r = await sim.select(message, how, user=user)
-    elif isinstance(how, tuple):
-        opened = await sim.click(message, "Answer", user=user)
-        assert opened.modal is not None, opened.text
-        r = await sim.submit(opened.modal, {"answer": how[1]}, user=user)
-    else:
-        r = await sim.click(message, how, user=user)
-    assert r.updated is message, (how, r.text)
-
-
-async def lead_named(sim: Sim, partner: str) -> leads.Lead:
-    r = await sim.slash(
-        "lead add", user="dave", partner=partner, level="global", direction="external", summary=f"About {partner}"
-    )
-    assert r.ephemeral and "Logged L-" in r.text, r.text
-    ref = r.text.split("Logged ", 1)[1].split(":", 1)[0]
-    return await leads.get_lead(sim.db, sim.guild_id, leads.parse_lead_id(ref))
-
-
 async def checklist_half_way(sim: Sim) -> tuple[leads.Lead, SimChannel]:
-    lead = await lead_named(sim, "Europeana")
+    lead = await slash_lead(sim, "Europeana")
     r = await sim.slash("checklist start", user="alice", lead=lead.ref)
     assert r.ephemeral and "Started" in r.text, r.text
     thread = sim.thread(lead.ref)
@@ -70,7 +25,7 @@ async def checklist_half_way(sim: Sim) -> tuple[leads.Lead, SimChannel]:
 
 
 async def review_with_one_approval(sim: Sim) -> tuple[leads.Lead, SimMessage]:
-    lead = await lead_named(sim, "National Library of Wales")
+    lead = await slash_lead(sim, "National Library of Wales")
     await sim.slash("lead move", user="alice", lead=lead.ref, status="assessing")
     moved = await sim.slash("lead move", user="alice", lead=lead.ref, status="in_review")
     assert "in_review" in moved.text, moved.text
