@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.services import feedback, leads
+from bot.services import feedback
 from bot.services.access import Access
 from bot.sim import Sim
 from bot.sim.models import InteractionResult, SimMessage
@@ -207,9 +207,25 @@ CASES = [
     Case(
         "lead move assessing", WG, slash("lead move", lead="{ref}", status="assessing"), own_lead, "to assessing", True
     ),
-    Case("lead note", WG, slash("lead note", lead="{ref}", text="Met them at the conference."), alices_lead, "Note added", True),
-    Case("lead assign", WG, slash("lead assign", lead="{ref}", entity="Wikimedia UK"), alices_lead, "assigned to", True),
-    Case("lead edit", WG, slash("lead edit", lead="{ref}", field="summary", value="Digitised maps"), alices_lead, "updated", True),
+    Case(
+        "lead note",
+        WG,
+        slash("lead note", lead="{ref}", text="Met them at the conference."),
+        alices_lead,
+        "Note added",
+        True,
+    ),
+    Case(
+        "lead assign", WG, slash("lead assign", lead="{ref}", entity="Wikimedia UK"), alices_lead, "assigned to", True
+    ),
+    Case(
+        "lead edit",
+        WG,
+        slash("lead edit", lead="{ref}", field="summary", value="Digitised maps"),
+        alices_lead,
+        "updated",
+        True,
+    ),
     Case("lead export", WG, slash("lead export", format="csv"), alices_lead, expect="exported as csv"),
     Case("checklist start", WG, slash("checklist start", lead="{ref}"), alices_lead, expect="Started", writes=True),
     Case("checklist status", WG, slash("checklist status"), checklist_at(0), expect="Partnership assessment"),
