@@ -4,6 +4,7 @@ locked" anywhere, and every write the bot acknowledged is in the database (none 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 from collections import Counter
@@ -178,6 +179,8 @@ async def test_two_hundred_interactions_at_once(sim: Sim) -> None:
             assert UNEXPECTED not in r.text, (kind, r.text)
         problems.check()
         assert not problems.locked
+        # Not even a warning: no card, post or answer was refused or retried under the load.
+        assert problems.texts(logging.WARNING) == []
 
     # No lost write, none doubled: what was acknowledged is exactly what is stored.
     after = await counts(sim)
@@ -200,7 +203,6 @@ async def test_two_hundred_interactions_at_once(sim: Sim) -> None:
     refusals = [r for k, r in results if k == "checklist" and "answered by" not in r.text]
     assert len(refusals) == 12 and all(r.ephemeral for r in refusals)
     for thread in sim.threads("checklists"):
-        assert thread.last is not None and "Question 2 of 3" not in thread.last.text  # the quick one is not used
         assert sum("Question 2 of" in m.text for m in thread.messages) == 1  # posted once, not once per press
 
     approvals = sum("Your approval of" in t for t in text["approve"])
