@@ -480,3 +480,29 @@ async def test_feeds_cover_the_period_only(db: Database) -> None:
         await leads.get_lead(db, GUILD, new.id)
     ]
     assert await leads.events_between(db, OTHER_GUILD, NOW - timedelta(days=100), NOW + timedelta(1)) == []
+
+
+async def test_detail_is_kept_in_memory_only_until_anything_is_written(db: Database) -> None:
+    lead = await add(db, summary="First")
+
+    async def detail() -> leads.LeadDetail:
+        return await leads.lead_detail(db, GUILD, lead.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+
+    first = await detail()
+    assert await detail() is first
+    await leads.add_note(db, GUILD, lead.id, "Called them", actor_id=WG, now=NOW)
+    noted = await detail()
+    assert noted is not first and [n.text for n in noted.notes] == ["Called them"]
+    async with db.transaction() as conn:  # a write that bypasses the service is noticed as well
+        await conn.execute("UPDATE leads SET summary = 'Second' WHERE id = ?", (lead.id,))
+    assert (await detail()).lead.summary == "Second"
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE leads SET summary = 'Never committed' WHERE id = ?", (lead.id,))
+            assert (await detail()).lead.summary == "Never committed"  # same connection: sees its own write
+            raise Abort
+    assert (await detail()).lead.summary == "Second"

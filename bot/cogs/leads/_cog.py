@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections import OrderedDict
 from typing import Literal
 
 import discord
@@ -54,6 +55,7 @@ class LeadsCog(
         self.cards = Cards(bot)
         self.flow = LeadFlow(bot, self.cards)
         self._warm: asyncio.Task[object] | None = None
+        self._drawn: OrderedDict[tuple[int, str, bool], tuple[leads.LeadDetail, list[discord.Embed]]] = OrderedDict()
         super().__init__()
 
     @property
@@ -150,8 +152,21 @@ class LeadsCog(
         detail = await leads.lead_detail(
             self.bot.db, self.guild_id, leads.parse_lead_id(lead), viewer_id=interaction.user.id, viewer_access=access
         )
-        embeds = detail_embeds(detail, str(interaction.locale), contact=access >= Access.WORKING_GROUP)
-        await respond(interaction, embeds=embeds)
+        await respond(interaction, embeds=self._rendered(detail, str(interaction.locale), access))
+
+    def _rendered(self, detail: leads.LeadDetail, locale: str, access: Access) -> list[discord.Embed]:
+        """The embeds of ``detail``, drawn once for as long as the service hands back the same detail."""
+        contact = access >= Access.WORKING_GROUP
+        key = (detail.lead.id, locale, contact)
+        hit = self._drawn.get(key)
+        if hit is not None and hit[0] is detail:
+            self._drawn.move_to_end(key)
+            return hit[1]
+        embeds = detail_embeds(detail, locale, contact=contact)
+        self._drawn[key] = (detail, embeds)
+        if len(self._drawn) > 256:
+            self._drawn.popitem(last=False)
+        return embeds
 
     @app_commands.command(name="list", description="List leads, ten per page")
     @app_commands.describe(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 import discord
 
 from bot.i18n import t
 from bot.services import leads
-from bot.ui.embeds import Colour, Field, make_embed, pack_entries, truncate
+from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, make_embed, pack_entries, truncate
 
 #: Markdown that user text must not switch on inside an embed. Mentions may render (they never ping:
 #: every message goes out with AllowedMentions.none()), so ``<`` and ``>`` stay as typed.
@@ -19,6 +20,12 @@ _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|[]"})
 _LINE_START = re.compile(r"(?m)^(\s*)([#>-])")
 HISTORY_SHOWN = 20
 NOTES_SHOWN = 10
+
+
+@lru_cache(maxsize=1024)
+def label(locale: str, key: str) -> str:
+    """A message without placeholders (field names, states), looked up once per language."""
+    return t(locale, key)
 
 
 def plain(text: str | None, limit: int = 1000) -> str:
@@ -51,33 +58,34 @@ def flag_lines(locale: str, lead: leads.Lead) -> str:
 
 
 def lead_card(lead: leads.Lead, locale: str, *, contact: bool = False) -> discord.Embed:
-    """The lead's card: in the leads channel, in replies and at the top of `/lead show`."""
-    fields: list[Field] = [
-        Field(t(locale, "lead.field.status"), lead.status, True),
-        Field(t(locale, "lead.field.level"), lead.level, True),
-        Field(t(locale, "lead.field.direction"), lead.direction, True),
-    ]
+    """The lead's card: in the leads channel, in replies and at the top of `/lead show`. Status, scope
+    and who logged it head the description; optional details follow as fields."""
+    scope = " · ".join(v for v in (lead.level, lead.direction, lead.sector, lead.tier) if v)
+    head = t(locale, "lead.card.head", status=lead.status, scope=scope)
+    logged = t(
+        locale,
+        "lead.logged_line",
+        when=stamp(lead.created_at, "D"),
+        owner=who(lead.owner_id),
+        visibility=label(locale, f"lead.visibility.{lead.visibility}"),
+    )
+    description = f"{head}\n{logged}"
+    if lead.summary:
+        description += "\n\n" + plain(lead.summary, 3800)
     optional = (
-        ("lead.field.sector", lead.sector, True),
-        ("lead.field.tier", lead.tier, True),
         ("lead.field.entity", plain(lead.entity, 200) if lead.entity else None, True),
         ("lead.field.aliases", plain(", ".join(lead.aliases), 1000) if lead.aliases else None, False),
         ("lead.field.offer", plain(lead.offer) if lead.offer else None, False),
         ("lead.field.ask", plain(lead.ask) if lead.ask else None, False),
         ("lead.field.link", lead.link, False),
         ("lead.field.contact", plain(lead.contact, 300) if contact and lead.contact else None, False),
+        ("lead.field.flags", flag_lines(locale, lead) if lead.flags else None, False),
     )
-    fields += [Field(t(locale, key), value, inline) for key, value, inline in optional if value]
-    fields.append(Field(t(locale, "lead.field.owner"), who(lead.owner_id), True))
-    fields.append(Field(t(locale, "lead.field.visibility"), t(locale, f"lead.visibility.{lead.visibility}"), True))
-    fields.append(Field(t(locale, "lead.field.logged"), stamp(lead.created_at, "D"), True))
-    if lead.flags:
-        fields.append(Field(t(locale, "lead.field.flags"), flag_lines(locale, lead), False))
     return make_embed(
         t(locale, "lead.card.title", ref=lead.ref, partner=plain(lead.partner, 200)),
-        plain(lead.summary, 4000) if lead.summary else None,
+        description,
         colour=_colour(lead),
-        fields=fields,
+        fields=[Field(label(locale, key), value, inline) for key, value, inline in optional if value],
     )
 
 
@@ -100,29 +108,32 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
 
 
 def detail_embeds(detail: leads.LeadDetail, locale: str, *, contact: bool) -> list[discord.Embed]:
-    """`/lead show`: the card, then its history (latest last) and its notes."""
-    embeds = [lead_card(detail.lead, locale, contact=contact)]
+    """`/lead show`: the card with its history (latest last), then its notes."""
+    card = lead_card(detail.lead, locale, contact=contact)
     events = list(detail.events)
     lines = [history_line(locale, e) for e in events[-HISTORY_SHOWN:]]
-    if len(events) > HISTORY_SHOWN:
-        lines.insert(0, t(locale, "lead.history.earlier", count=len(events) - HISTORY_SHOWN))
-    if lines:
-        block = pack_entries(lines, limit=3500)[-1]
-        embeds.append(make_embed(t(locale, "lead.history.title"), block, colour=Colour.NEUTRAL))
+    # The newest entries that fit one field; older ones are counted.
+    shown = pack_entries(lines[::-1], limit=FIELD_VALUE_LIMIT - 60)[0].split("\n")[::-1] if lines else []
+    if len(events) > len(shown):
+        shown.insert(0, t(locale, "lead.history.earlier", count=len(events) - len(shown)))
+    if shown:
+        card.add_field(name=label(locale, "lead.history.title"), value="\n".join(shown), inline=False)
+    embeds = [card]
     notes = [
         t(locale, "lead.note_line", when=stamp(n.created_at, "d"), actor=who(n.author_id), note=plain(n.text, 600))
         for n in detail.notes[-NOTES_SHOWN:]
     ]
     if notes:
         embeds.append(
-            make_embed(t(locale, "lead.notes.title"), pack_entries(notes, limit=3500)[-1], colour=Colour.NEUTRAL)
+            make_embed(label(locale, "lead.notes.title"), pack_entries(notes, limit=3500)[-1], colour=Colour.NEUTRAL)
         )
     return embeds
 
 
 def list_embed(page: leads.LeadPage, locale: str) -> discord.Embed:
     if not page.leads:
-        return make_embed(t(locale, "lead.list.title", total=0), t(locale, "lead.list.empty"), colour=Colour.NEUTRAL)
+        title = t(locale, "lead.list.title", total=0)
+        return make_embed(title, label(locale, "lead.list.empty"), colour=Colour.NEUTRAL)
     lines = [
         t(
             locale,
@@ -146,7 +157,7 @@ def list_embed(page: leads.LeadPage, locale: str) -> discord.Embed:
 def search_embed(query: str, hits: Sequence[leads.SearchHit], locale: str) -> discord.Embed:
     title = t(locale, "lead.search.title", query=plain(query, 100))
     if not hits:
-        return make_embed(title, t(locale, "lead.search.empty"), colour=Colour.NEUTRAL)
+        return make_embed(title, label(locale, "lead.search.empty"), colour=Colour.NEUTRAL)
     entries = [
         t(
             locale,
@@ -154,7 +165,7 @@ def search_embed(query: str, hits: Sequence[leads.SearchHit], locale: str) -> di
             ref=hit.lead.ref,
             partner=plain(hit.lead.partner, 100),
             status=hit.lead.status,
-            field=t(locale, f"lead.search.field.{hit.field}"),
+            field=label(locale, f"lead.search.field.{hit.field}"),
             excerpt=plain(hit.excerpt, 200),
         )
         for hit in hits
@@ -177,37 +188,37 @@ def duplicate_embed(partner: str, duplicates: Sequence[leads.Duplicate], locale:
     ]
     body = t(locale, "lead.duplicate.body", partner=plain(partner, 100)) + "\n" + "\n".join(lines)
     body += "\n\n" + t(locale, "lead.duplicate.question", ref=duplicates[0].ref)
-    return make_embed(t(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
+    return make_embed(label(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
 
 
 def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
     lead = state.lead
     fields = [
-        Field(t(locale, "review.field.status"), _review_status(state, locale), True),
+        Field(label(locale, "review.field.status"), _review_status(state, locale), True),
         Field(
-            t(locale, "review.field.approvals"),
+            label(locale, "review.field.approvals"),
             t(locale, "review.tally", approvals=state.approvals, quorum=state.quorum),
             True,
         ),
-        Field(t(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True),
+        Field(label(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True),
     ]
     if state.approver_ids:
-        fields.append(Field(t(locale, "review.field.approved_by"), " ".join(who(i) for i in state.approver_ids)))
+        fields.append(Field(label(locale, "review.field.approved_by"), " ".join(who(i) for i in state.approver_ids)))
     if state.recused_ids:
-        fields.append(Field(t(locale, "review.field.recused"), " ".join(who(i) for i in state.recused_ids)))
+        fields.append(Field(label(locale, "review.field.recused"), " ".join(who(i) for i in state.recused_ids)))
     for veto in state.veto_details:
         fields.append(
             Field(
-                t(locale, "review.field.veto"),
+                label(locale, "review.field.veto"),
                 t(locale, "review.veto_line", actor=who(veto.reviewer_id), rationale=plain(veto.rationale, 900)),
             )
         )
     if lead.flags:
-        fields.append(Field(t(locale, "lead.field.flags"), flag_lines(locale, lead)))
+        fields.append(Field(label(locale, "lead.field.flags"), flag_lines(locale, lead)))
     colour = Colour.INFO if state.is_open else (Colour.SUCCESS if state.outcome == "approved" else Colour.NEUTRAL)
     return make_embed(
         t(locale, "review.title", ref=lead.ref, partner=plain(lead.partner, 200)),
-        t(locale, "review.body") if state.is_open else None,
+        label(locale, "review.body") if state.is_open else None,
         colour=colour,
         fields=fields,
     )
@@ -215,7 +226,7 @@ def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
 
 def _review_status(state: leads.ReviewState, locale: str) -> str:
     if state.is_open:
-        return t(locale, "review.state.open")
+        return label(locale, "review.state.open")
     if state.outcome == "ended":
         return t(locale, "review.state.ended", status=state.lead.status)
-    return t(locale, f"review.state.{state.outcome}")
+    return label(locale, f"review.state.{state.outcome}")
