@@ -3,6 +3,7 @@
 Other features import from here: ``from bot.services import leads`` then ``leads.transition(...)``.
 """
 
+from bot.services.leads.cards import CardJob, card_done, card_job, card_lost, pending_cards
 from bot.services.leads.dedup import normalise_name
 from bot.services.leads.export import FORMATS, Export, export_leads
 from bot.services.leads.feeds import created_between, events_between, needs_attention
@@ -42,18 +43,13 @@ from bot.services.leads.queries import (
 from bot.services.leads.register import (
     EDITABLE,
     AddResult,
-    CardJob,
     Duplicate,
     assign_entity,
-    card_done,
-    card_job,
-    card_lost,
     duplicate_note,
     edit_lead,
     find_duplicates,
     hard_line_flags,
     log_lead,
-    pending_cards,
 )
 from bot.services.leads.review import (
     ReviewCardJob,
