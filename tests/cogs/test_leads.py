@@ -350,6 +350,9 @@ async def test_list_pages_with_previous_and_next_only_for_the_invoker(sim: Sim) 
         "lead list", user="bob", status="logged", level="global", direction="external", mine=True
     )
     assert "Leads (0)" in filtered.text and "No leads match." in filtered.text
+    await service_lead(sim, "Sector test", owner="alice", sector="GLAM")
+    by_sector = await sim.slash("lead list", user="bob", sector="glam")
+    assert "Leads (1)" in by_sector.text and "Sector test" in by_sector.text
 
 
 async def test_search(sim: Sim) -> None:

@@ -187,6 +187,9 @@ class LeadsCog(
     ) -> None:
         access = self.bot.access(interaction.user)
         require(access, Access.MEMBER)
+        if sector:  # as configured, whatever the case typed
+            wanted = sector.strip().casefold()
+            sector = next((s for s in self.bot.settings.leads.sectors if s.casefold() == wanted), sector.strip())
         filters = leads.LeadFilter(status=status, level=level, direction=direction, sector=sector, mine=mine)
         page = await leads.list_leads(
             self.bot.db, self.guild_id, filters, viewer_id=interaction.user.id, viewer_access=access
