@@ -11,6 +11,7 @@ by every example of that test.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -40,10 +41,12 @@ from tests.reliability.conftest import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+#: PARTNERBOT_FUZZ_EXAMPLES=300 for a longer, random (not derandomized) hunt; CI runs the short, fixed one.
+DEEP = int(os.environ.get("PARTNERBOT_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
     deadline=None,
-    max_examples=30,
-    derandomize=True,
+    max_examples=DEEP or 30,
+    derandomize=not DEEP,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
@@ -224,13 +227,15 @@ def call(command: str, accepted: str | None, user: str = "alice", **options: st.
     )
 
 
+#: A NUL in a search query is a known bug (test_search_query_with_a_nul below), kept out of the fuzz.
+NO_NUL = NASTY.map(lambda s: s.replace("\x00", ""))
 STATUS = st.sampled_from(["assessing", "in_review", "declined", "withdrawn", "vetoed", "completed", "paused"])
 FIELD = st.sampled_from(["partner", "aliases", "summary", "offer", "ask", "contact", "link", "sector", "visibility"])
 COMMANDS = st.one_of(
     call("lead show", r"L-\d+ · ", lead=LEAD_REF),
     call("lead show", r"L-\d+ · ", user="dave", lead=LEAD_REF),
-    call("lead search", r"Search: |Nothing matches", query=NASTY),
-    call("lead search", r"Search: |Nothing matches", user="dave", query=NASTY),
+    call("lead search", r"Search: |Nothing matches", query=NO_NUL),
+    call("lead search", r"Search: |Nothing matches", user="dave", query=NO_NUL),
     call("lead list", r"Leads \(|No leads match", sector=NASTY),
     call("lead move", r"moved from", lead=LEAD_REF, status=STATUS, note=maybe(NASTY)),
     call("lead note", r"Note added to", lead=LEAD_REF, text=NASTY),
@@ -259,7 +264,7 @@ def test_fuzz_every_other_command(tmp_path_factory: pytest.TempPathFactory) -> N
     with sim_loop(tmp_path_factory, feedback={"per_day": 1000}) as run:
         run(seed)
 
-        @settings(FUZZ, max_examples=60)
+        @settings(FUZZ, max_examples=2 * (DEEP or 30))
         @given(command=COMMANDS, form=FORMS, locale=st.sampled_from(["en-US", "en-US", "es-ES", "fr"]))
         def example(command: tuple[str, dict[str, Any], str, str | None], form: dict[str, str], locale: str) -> None:
             path, options, user, accepted = command
@@ -344,6 +349,22 @@ def test_fuzz_autocomplete(tmp_path_factory: pytest.TempPathFactory) -> None:
             run(go)
 
         example()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="leads: a NUL character in /lead search's query reaches FTS5 inside a quoted term "
+    "(search.py terms_of keeps control characters): sqlite3 'unterminated string', an apology instead of an answer",
+)
+def test_search_query_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with sim_loop(tmp_path_factory) as run:
+        run(seed)
+
+        async def go(sim: Sim) -> None:
+            for query in ("\x00", "Euro\x00peana"):
+                await examined(sim, lambda q=query: sim.slash("lead search", user="alice", query=q), "Search: |Nothing")
+
+        run(go)
 
 
 # -- config and questionnaire files -------------------------------------------------------------------
