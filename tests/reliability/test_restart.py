@@ -113,3 +113,47 @@ async def test_a_second_restart_mid_review_decides_on_the_tick(sim: Sim) -> None
         assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "approved"
         assert card.buttons == [] and "Approved" in card.text
         problems.check()
+
+
+async def test_posts_discord_refused_before_a_restart_are_made_once_after_it(sim: Sim) -> None:
+    """A lead card, an update and a checklist thread the bot could not post (channels forbidden) are
+    saved; after a restart and with the channels allowed again, one tick posts each exactly once."""
+    with watch() as problems:
+        for channel in ("leads", "announcements", "checklists"):
+            sim.forbid(channel)
+        lead = await slash_lead(sim, "Europeana")
+        form = await sim.slash("update post", user="alice", area="legal")
+        assert form.modal is not None
+        saved = await sim.submit(form.modal, {"title": "Met the library", "body": "Maps.", "link": ""}, user="alice")
+        assert "is saved, but posting it" in saved.text, saved.text
+        started = await sim.slash("checklist start", user="alice", lead=lead.ref)
+        assert "its thread will be created" in started.text, started.text
+        assert sim.channel("leads").messages == sim.channel("announcements").messages == []
+        assert sim.threads("checklists") == []
+
+        await sim.restart()
+        for channel in ("leads", "announcements", "checklists"):
+            sim.allow(channel)
+        await sim.tick()
+        await sim.tick()
+        cards = [m for m in sim.channel("leads").messages if "Europeana" in m.text]
+        assert len(cards) == 1
+        (post,) = sim.channel("announcements").messages
+        assert "Met the library" in post.text and len(sim.threads("announcements")) == 1
+        (thread,) = sim.threads("checklists")
+        assert thread.last is not None and "Question 1 of 21" in thread.last.text
+        await answer(sim, thread.last, "Yes", "alice")  # the run goes on as if nothing happened
+        assert "Question 2 of 21" in (thread.last.text if thread.last else "")
+        problems.check()
+
+
+async def test_a_feedback_draft_is_forgotten_by_a_restart_and_says_so(sim: Sim) -> None:
+    """Drafts live in memory only (DESIGN.md): after a restart the old Send button answers that the
+    draft is gone, and nothing is stored."""
+    with watch() as problems:
+        (preview,) = await sim.dm("dave", "The intake form is too long.")
+        await sim.restart()
+        r = await sim.click(preview, "Send anonymously", user="dave")
+        assert r.updated is preview and "This draft is gone" in preview.text and preview.buttons == []
+        assert await sim.db.fetchval("SELECT count(*) FROM feedback_items") == 0
+        problems.check()
