@@ -227,7 +227,8 @@ def call(command: str, accepted: str | None, user: str = "alice", **options: st.
     )
 
 
-#: A NUL in a search query is a known bug (test_search_query_with_a_nul below), kept out of the fuzz.
+#: A NUL in a search query is a known bug (test_search_query_with_a_nul and test_lead_autocomplete_with_a_nul
+#: below), kept out of the fuzz.
 NO_NUL = NASTY.map(lambda s: s.replace("\x00", ""))
 STATUS = st.sampled_from(["assessing", "in_review", "declined", "withdrawn", "vetoed", "completed", "paused"])
 FIELD = st.sampled_from(["partner", "aliases", "summary", "offer", "ask", "contact", "link", "sector", "visibility"])
@@ -332,7 +333,7 @@ def test_fuzz_autocomplete(tmp_path_factory: pytest.TempPathFactory) -> None:
         run(seed)
 
         @FUZZ
-        @given(where=AUTOCOMPLETE, typed=NASTY, user=st.sampled_from(["dave", "alice"]))
+        @given(where=AUTOCOMPLETE, typed=NO_NUL, user=st.sampled_from(["dave", "alice"]))
         def example(where: tuple[str, str], typed: str, user: str) -> None:
             command, option = where
 
@@ -363,6 +364,24 @@ def test_search_query_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> No
         async def go(sim: Sim) -> None:
             for query in ("\x00", "Euro\x00peana"):
                 await examined(sim, lambda q=query: sim.slash("lead search", user="alice", query=q), "Search: |Nothing")
+
+        run(go)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="leads: a NUL typed into a lead option reaches FTS5 inside a quoted term (search.py suggest_leads via "
+    "terms_of): sqlite3 'unterminated string', discord.py logs 'Ignoring exception in autocomplete'",
+)
+def test_lead_autocomplete_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with sim_loop(tmp_path_factory) as run:
+        run(seed)
+
+        async def go(sim: Sim) -> None:
+            with watch() as problems:
+                choices = await sim.autocomplete("lead show", "lead", "Euro\x00", user="alice")
+                assert [c["value"] for c in choices] == ["L-1"]
+                problems.check()
 
         run(go)
 
