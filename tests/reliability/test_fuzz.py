@@ -254,7 +254,7 @@ FORMS = st.fixed_dictionaries(
         "title": nasty(200),
         "body": nasty(4000),
         "link": st.one_of(st.just(""), st.just("https://example.org"), nasty(1000)),
-        "text": nasty(2000),
+        "text": nasty(2000).map(lambda s: s.replace("\x00", "")),  # see test_feedback_starting_with_a_nul
     }
 )
 
@@ -292,7 +292,7 @@ def test_fuzz_feedback_by_dm(tmp_path_factory: pytest.TempPathFactory) -> None:
     with sim_loop(tmp_path_factory, feedback={"per_day": 1000}) as run:
 
         @FUZZ
-        @given(text=st.one_of(NASTY, nasty(2000)), send=st.booleans())
+        @given(text=st.one_of(NO_NUL, nasty(2000).map(lambda s: s.replace("\x00", ""))), send=st.booleans())
         def example(text: str, send: bool) -> None:
             async def go(sim: Sim) -> None:
                 with watch() as problems:
@@ -382,6 +382,26 @@ def test_lead_autocomplete_with_a_nul(tmp_path_factory: pytest.TempPathFactory) 
                 choices = await sim.autocomplete("lead show", "lead", "Euro\x00", user="alice")
                 assert [c["value"] for c in choices] == ["L-1"]
                 problems.check()
+
+        run(go)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="feedback: text starting with a NUL passes clean() and the preview, but SQLite's length() stops at "
+    "the NUL so CHECK (length(text) > 0) fails; _insert_item takes that for an id collision, retries 8 times and "
+    "raises RuntimeError: the member gets an apology instead of a stored item or a clear refusal",
+)
+def test_feedback_starting_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with sim_loop(tmp_path_factory) as run:
+
+        async def go(sim: Sim) -> None:
+            form = await sim.slash("feedback give", user="dave", topic="general")
+            assert form.modal is not None
+            await examined(sim, lambda: sim.submit(form.modal, {"text": "\x00About the intake"}, user="dave"), "Sent")
+            (preview,) = await sim.dm("erin", "\x00Europeana")
+            if "Send anonymously" in preview.buttons:
+                await examined(sim, lambda: sim.click(preview, "Send anonymously", user="erin"), "Sent anonymously")
 
         run(go)
 
