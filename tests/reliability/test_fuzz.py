@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEEP = int(os.environ.get("PARTNERBOT_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
     deadline=None,
-    max_examples=DEEP or 30,
+    max_examples=DEEP or 40,
     derandomize=not DEEP,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
@@ -265,7 +265,7 @@ def test_fuzz_every_other_command(tmp_path_factory: pytest.TempPathFactory) -> N
     with sim_loop(tmp_path_factory, feedback={"per_day": 1000}) as run:
         run(seed)
 
-        @settings(FUZZ, max_examples=2 * (DEEP or 30))
+        @settings(FUZZ, max_examples=2 * (DEEP or 40))
         @given(command=COMMANDS, form=FORMS, locale=st.sampled_from(["en-US", "en-US", "es-ES", "fr"]))
         def example(command: tuple[str, dict[str, Any], str, str | None], form: dict[str, str], locale: str) -> None:
             path, options, user, accepted = command
