@@ -14,7 +14,7 @@ import asyncio
 import os
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import parse_settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InvalidInput
+from bot.services import feedback, leads, updates
+from bot.services.access import Access
 from bot.services.questionnaires import parse_questionnaire
 from bot.sim import Sim
 from bot.sim.models import InteractionResult
+from bot.ui.embeds import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, EMBEDS_PER_MESSAGE, MESSAGE_LIMIT, TITLE_LIMIT
 from tests.reliability.conftest import (
     PLACEHOLDER,
     UNEXPECTED,
@@ -496,3 +499,76 @@ def test_fuzz_questionnaire_mutations(edits: list[tuple[str, int, str]]) -> None
     questionnaire, problems = parse_questionnaire(mutate(QUESTIONNAIRE, edits), "q.yaml")
     assert isinstance(problems, list) and all(isinstance(p, str) and p.startswith("q.yaml: ") for p in problems)
     assert questionnaire is not None or problems, "refused without saying why"
+
+
+# -- the digest, built from nasty text ------------------------------------------------------------------
+def within_discord_limits(message: Any) -> None:
+    assert len(message.content) <= MESSAGE_LIMIT, len(message.content)
+    assert len(message.embeds) <= EMBEDS_PER_MESSAGE
+    total = 0
+    for embed in message.embeds:
+        title, description = embed.get("title") or "", embed.get("description") or ""
+        assert len(title) <= TITLE_LIMIT and len(description) <= DESCRIPTION_LIMIT
+        fields = embed.get("fields") or []
+        assert len(fields) <= 25
+        for f in fields:
+            assert len(f["name"]) <= 256 and len(f["value"]) <= 1024
+        footer = (embed.get("footer") or {}).get("text") or ""
+        total += len(title) + len(description) + len(footer) + sum(len(f["name"]) + len(f["value"]) for f in fields)
+    assert total <= EMBED_TOTAL_LIMIT, total
+
+
+def test_fuzz_digest_of_nasty_text(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Leads, notes, moves, updates and feedback written in anything: /digest send posts it all within
+    Discord's limits, in order, without an error."""
+    with sim_loop(tmp_path_factory, feedback={"min_batch": 1}) as run:
+
+        @settings(FUZZ, max_examples=DEEP or 15)
+        @given(
+            partner=NAME,
+            summary=nasty(1000),
+            note=nasty(1000),
+            title=nasty(200),
+            body=nasty(4000),
+            feedback_text=nasty(2000).map(lambda s: s.replace("\\x00", "")),
+            count=st.integers(1, 4),
+        )
+        def example(
+            partner: str, summary: str, note: str, title: str, body: str, feedback_text: str, count: int
+        ) -> None:
+            async def go(sim: Sim) -> None:
+                now, alice = sim.clock(), sim.member("alice").id
+                for n in range(count):
+                    try:
+                        lead = await service_lead(sim, f"{partner} {n}"[:100], summary=summary)
+                    except InvalidInput:
+                        continue
+                    with suppress(InvalidInput):
+                        await leads.add_note(sim.db, sim.guild_id, lead.id, note, actor_id=alice, now=now)
+                    with suppress(InvalidInput):
+                        await leads.transition(
+                            sim.db, sim.guild_id, lead.id, "declined", actor_id=alice,
+                            actor_access=Access.WORKING_GROUP, note=note, now=now,
+                        )  # fmt: skip
+                with suppress(InvalidInput):
+                    await updates.create_update(
+                        sim.db, sim.guild_id, title=title, body=body, link=None, area=None, areas=(),
+                        author_id=alice, now=now,
+                    )  # fmt: skip
+                with suppress(InvalidInput):
+                    await feedback.submit(
+                        sim.db, sim.guild_id, "general", feedback_text, now=now, max_length=2000, min_batch=1
+                    )
+                sim.advance(minutes=5)
+                before = len(sim.channel("digest").messages)
+                r = await examined(sim, lambda: sim.slash("digest send", user="alice"), r"Digest posted")
+                assert "Digest posted" in r.text, r.text
+                posted = sim.channel("digest").messages[before:]
+                assert posted
+                for message in posted:
+                    within_discord_limits(message)
+                    assert_plain(message.text)
+
+            run(go)
+
+        example()
