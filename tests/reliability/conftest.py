@@ -91,10 +91,14 @@ class Watch:
 
 
 @contextmanager
-def watch() -> Iterator[Watch]:
-    """``with watch() as w: ...; w.check()``: everything unhandled while the bot runs."""
+def watch(level: int | None = None) -> Iterator[Watch]:
+    """``with watch() as w: ...; w.check()``: everything unhandled while the bot runs. ``level`` lowers
+    the root logger's level meanwhile (INFO: see every record the bot writes, not only warnings)."""
     found = Watch()
     root = logging.getLogger()
+    saved_level = root.level
+    if level is not None:
+        root.setLevel(level)
     root.addHandler(found._handler)
     loop = asyncio.get_running_loop()
     previous = loop.get_exception_handler()
@@ -105,6 +109,7 @@ def watch() -> Iterator[Watch]:
         gc.collect()
         loop.set_exception_handler(previous)
         root.removeHandler(found._handler)
+        root.setLevel(saved_level)
 
 
 def assert_clear_refusal(r: InteractionResult, *needles: str) -> str:
