@@ -21,7 +21,7 @@ class Timing:
     @property
     def p99(self) -> float:
         ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 async def measure(name: str, action: Callable[[int], Awaitable[object]], runs: int, warmup: int = 5) -> Timing:

@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 def cog_modules() -> list[str]:
     """Every extension under bot/cogs (modules and packages not starting with ``_``)."""
     return sorted(
-        f"{cogs.__name__}.{info.name}"
-        for info in pkgutil.iter_modules(cogs.__path__)
-        if not info.name.startswith("_")
+        f"{cogs.__name__}.{info.name}" for info in pkgutil.iter_modules(cogs.__path__) if not info.name.startswith("_")
     )
 
 
@@ -146,9 +144,7 @@ class PartnerBot(commands.Bot):
         return tuple(self.persistent_items)
 
 
-def create_bot(
-    settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True
-) -> PartnerBot:
+def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True) -> PartnerBot:
     """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
     return PartnerBot(settings, db, clock=clock, background=background)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import discord
 
 from bot.checks import check_all
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _settings_or_exit(config: Path):  # noqa: ANN202 - Settings | int
+def _settings_or_exit(config: Path) -> Settings | None:
     settings, problems = check_all(config)
     if problems:
         for problem in problems:
@@ -43,7 +44,7 @@ def _settings_or_exit(config: Path):  # noqa: ANN202 - Settings | int
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    settings, problems = check_all(Path(args.config))
+    _settings, problems = check_all(Path(args.config))
     if problems:
         for problem in problems:
             print(problem)
@@ -68,9 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_invite_url(args: argparse.Namespace) -> int:
-    url = discord.utils.oauth_url(
-        args.client_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands")
-    )
+    url = discord.utils.oauth_url(args.client_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands"))
     print(url)
     return 0
 

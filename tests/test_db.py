@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -93,7 +94,8 @@ async def test_backup_cli_while_the_bot_holds_the_database(tmp_path: Path) -> No
     try:
         async with live.transaction() as conn:
             await conn.execute("INSERT INTO guild_state (guild_id, key, value) VALUES (1, 'cli', 'copied')")
-        result = subprocess.run(
+        result = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-m", "bot", "backup", str(tmp_path / "out.db"), "--config", str(config)],
             capture_output=True,
             text=True,

@@ -65,9 +65,7 @@ def catalogs() -> dict[str, dict[str, dict[str, str]]]:
                 continue
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=None, domain=po.name[:-3])
-            entries = {
-                str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)
-            }
+            entries = {str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)}
             found.setdefault(lang_dir.name, {})[po.name[:-3]] = entries
     return found
 

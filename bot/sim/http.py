@@ -77,9 +77,7 @@ class SimHttp(HTTPClient):
         if body is None and form is not None:
             body = _payload_from_form(form)
         query = dict(kwargs.get("params") or {})
-        result = self.server.handle(
-            route.method, _path(route.url), _roundtrip(body), _read_files(files), query
-        )
+        result = self.server.handle(route.method, _path(route.url), _roundtrip(body), _read_files(files), query)
         return _roundtrip(result)
 
     async def static_login(self, token: str) -> Any:
@@ -88,9 +86,7 @@ class SimHttp(HTTPClient):
 
     async def get_from_cdn(self, url: str) -> bytes:
         for message in self.server.messages.values():
-            for attachment, (_, data) in zip(
-                message.data.get("attachments") or [], message.attachments, strict=False
-            ):
+            for attachment, (_, data) in zip(message.data.get("attachments") or [], message.attachments, strict=False):
                 if url in (attachment.get("url"), attachment.get("proxy_url")):
                     return data
         raise discord.NotFound(type("R", (), {"status": 404, "reason": "Not Found"})(), "Unknown attachment")

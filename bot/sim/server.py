@@ -144,9 +144,7 @@ class SimServer:
         roles = [everyone]
         for position, (name, role_id) in enumerate(self.roles.items(), start=1):
             perms = ADMINISTRATOR if role_id == self.bot_role_id else EVERYONE_PERMS
-            roles.append(
-                {**everyone, "id": str(role_id), "name": name, "permissions": perms, "position": position}
-            )
+            roles.append({**everyone, "id": str(role_id), "name": name, "permissions": perms, "position": position})
         return roles
 
     def bot_user_payload(self) -> JsonDict:
@@ -244,9 +242,7 @@ class SimServer:
             "unavailable": False,
             "members": [*members, bot_member],
             "channels": [self.channel_payload(c) for c in self.channels.values() if c.type == 0],
-            "threads": [
-                self.channel_payload(c) for c in self.channels.values() if c.is_thread and not c.archived
-            ],
+            "threads": [self.channel_payload(c) for c in self.channels.values() if c.is_thread and not c.archived],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
@@ -255,9 +251,7 @@ class SimServer:
         }
 
     # -- faults -----------------------------------------------------------------------------------
-    def fail_next(
-        self, status: int, count: int = 1, *, route: str | None = None, channel_id: int | None = None
-    ):
+    def fail_next(self, status: int, count: int = 1, *, route: str | None = None, channel_id: int | None = None):
         self.faults.append(Fault(status, count, route, channel_id))
 
     def _check_faults(self, method: str, path: str, channel_id: int | None) -> None:
@@ -346,9 +340,7 @@ class SimServer:
         message.data["edited_timestamp"] = _now_iso()
 
     # -- the bot's REST calls ---------------------------------------------------------------------
-    def handle(
-        self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict
-    ) -> Any:
+    def handle(self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict) -> Any:
         self.requests.append(f"{method} {path}")
         for pattern, verb, handler in self._routes:
             if verb != method:
@@ -373,9 +365,7 @@ class SimServer:
             raise http_error(404, "Unknown Message", 10008)
         return message
 
-    def _post_message(
-        self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict
-    ) -> JsonDict:
+    def _post_message(self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict) -> JsonDict:
         channel = self._channel(p["channel_id"])
         if channel.forbidden:
             raise http_error(403, "Missing Permissions", 50013)
@@ -395,9 +385,7 @@ class SimServer:
         self.store(message)
         return message.data
 
-    def _patch_message(
-        self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict
-    ) -> JsonDict:
+    def _patch_message(self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict) -> JsonDict:
         channel = self._channel(p["channel_id"])
         if channel.is_thread and channel.archived:
             raise http_error(400, "Thread is archived", 50083)
@@ -538,9 +526,7 @@ class SimServer:
         return None
 
     # -- interaction callbacks and webhooks (interaction responses) --------------------------------
-    def handle_webhook(
-        self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict
-    ):
+    def handle_webhook(self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict):
         self.requests.append(f"{method} {path}")
         match = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
         if match:
@@ -594,9 +580,7 @@ class SimServer:
             raise http_error(404, "Unknown Message", 10008)
         return message
 
-    def _callback(
-        self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]
-    ) -> JsonDict:
+    def _callback(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
         if record.responded:
             raise http_error(400, "Interaction has already been acknowledged.", 40060)
         record.responded = True
@@ -675,9 +659,7 @@ class SimServer:
             message=record.source,
         )
 
-    def _followup(
-        self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]
-    ) -> JsonDict:
+    def _followup(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
         if not record.responded:
             raise http_error(404, "Unknown Webhook", 10015)
         flags = int(body.get("flags") or 0)

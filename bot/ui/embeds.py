@@ -90,9 +90,7 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return pieces or [""]
 
 
-def pack_entries(
-    entries: Sequence[str], *, limit: int = DESCRIPTION_LIMIT, separator: str = "\n"
-) -> list[str]:
+def pack_entries(entries: Sequence[str], *, limit: int = DESCRIPTION_LIMIT, separator: str = "\n") -> list[str]:
     """Group whole entries into blocks of at most ``limit`` characters, never cutting an entry in half
     (an entry longer than ``limit`` on its own is truncated)."""
     blocks: list[str] = []

@@ -50,9 +50,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.debug("refused interaction: %s", message)
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(
-                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
         else:
             await interaction.response.send_message(
                 message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()

@@ -85,9 +85,7 @@ class Probe(commands.GroupCog, group_name="probe"):
         message = await channel.send(f"topic {name}")
         thread = await message.create_thread(name=name)
         await thread.send("inside the thread")
-        standalone = await channel.create_thread(
-            name=f"{name}-private", type=discord.ChannelType.private_thread
-        )
+        standalone = await channel.create_thread(name=f"{name}-private", type=discord.ChannelType.private_thread)
         await standalone.add_user(interaction.user)
         await standalone.send("private")
         await interaction.followup.send(f"threads {thread.id} {standalone.id}", ephemeral=True)
