@@ -128,6 +128,14 @@ class DigestSettings(_Section):
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5 or not croniter.is_valid(value):
             raise ValueError(f"{value!r} is not a five-field cron expression (for example '0 9 * * MON')")
+        # Valid syntax can still never fire ("0 9 30 2 *"): refuse it here rather than wait forever.
+        # Whether a day exists does not depend on the zone, so UTC is enough to tell.
+        from bot.services.schedule import ScheduleError, validate
+
+        try:
+            validate(value, "UTC")
+        except ScheduleError:
+            raise ValueError(f"{value!r} never fires (no such day in any year)") from None
         return value
 
     @field_validator("timezone")
@@ -138,17 +146,6 @@ class DigestSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not an IANA time zone (for example 'Europe/Berlin')") from exc
         return value
-
-    @model_validator(mode="after")
-    def _fires(self) -> DigestSettings:
-        # Valid syntax can still never fire ("0 9 30 2 *"): refuse it here rather than wait forever.
-        from bot.services.schedule import ScheduleError, validate
-
-        try:
-            validate(self.schedule, self.timezone)
-        except ScheduleError as exc:
-            raise ValueError(f"schedule {self.schedule!r} never fires: {exc}") from exc
-        return self
 
 
 class FeedbackSettings(_Section):

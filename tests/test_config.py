@@ -77,7 +77,7 @@ def test_missing_required_id(tmp_path: Path) -> None:
         ("timezone", "Europe/Atlantis", "digest.timezone: 'Europe/Atlantis' is not an IANA time zone"),
         ("schedule", "every monday", "digest.schedule: 'every monday' is not a five-field cron expression"),
         ("schedule", "0 9 * * MON *", "is not a five-field cron expression"),
-        ("schedule", "0 9 30 2 *", "digest: schedule '0 9 30 2 *' never fires"),
+        ("schedule", "0 9 30 2 *", "digest.schedule: '0 9 30 2 *' never fires"),
     ],
 )
 def test_bad_schedule_or_zone(tmp_path: Path, key: str, value: str, expected: str) -> None:

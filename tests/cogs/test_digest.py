@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -210,15 +209,9 @@ async def test_bad_schedule_or_zone_in_config_is_named(sim_factory: Factory, dig
     assert any(key in problem for problem in caught.value.problems)
 
 
-async def test_schedule_that_never_fires_is_reported_not_crashing(
-    sim_factory: Factory, caplog: pytest.LogCaptureFixture
-) -> None:
-    sim = await sim_factory(config={"digest": {"schedule": "0 9 30 2 *"}})
-    with caplog.at_level(logging.ERROR, logger="bot.cogs.digest._cog"):
-        for _ in range(3):
-            await sim.tick()
-            sim.advance(days=1)
-    assert len([r for r in caplog.records if "schedule unusable" in r.getMessage()]) == 1
-    assert await runs(sim) == [] and sim.channel("digest").messages == []
-    r = await sim.slash("digest next", user="alice")
-    assert "cannot be used" in r.text
+async def test_schedule_that_never_fires_is_refused_at_load(sim_factory: Factory) -> None:
+    # "0 9 30 2 *" is valid cron syntax for a day that does not exist: refused before the bot starts,
+    # rather than a digest that silently never arrives.
+    with pytest.raises(ConfigError) as caught:
+        await sim_factory(config={"digest": {"schedule": "0 9 30 2 *"}})
+    assert any("digest.schedule" in problem and "never fires" in problem for problem in caught.value.problems)
