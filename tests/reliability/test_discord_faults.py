@@ -514,13 +514,6 @@ async def test_routes_list_every_call_the_scenario_makes(
 
 #: (scenario, step, route) -> a bug in a file this suite may not fix, shown by the case failing.
 KNOWN_BUGS = {
-    **{
-        ("checklists", step, f"{CALLBACK} [7]"): (
-            "checklists: a failed update of the pressed question message is only logged "
-            "(_flow.py ChecklistFlow._show); the member who answered is never told the answer was saved"
-        )
-        for step in ("yes", "select", "submit")
-    },
     ("feedback", "dm", "GET /guilds/{guild}/members/{user}"): (
         "feedback: a Discord failure while checking membership for a DM (_dm.py handle_dm -> fetch_access) "
         "leaves the member without any answer"

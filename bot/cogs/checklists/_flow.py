@@ -85,6 +85,19 @@ class ChecklistFlow:
                 await interaction.response.defer()
         except SEND_ERRORS:
             log.warning("could not show the answer to run %s on its message", step.run.id)
+            await self._tell_saved(interaction, step)
+
+    async def _tell_saved(self, interaction: discord.Interaction, step: Step) -> None:
+        """The pressed message could not show what was recorded: tell the member privately instead."""
+        number = step.run.questionnaire.index_of(step.question.id) + 1
+        text = t(interaction.locale, "checklist.saved_not_shown", number=number)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        except SEND_ERRORS:
+            log.warning("could not tell the member that the answer to run %s was saved", step.run.id)
 
     # -- making Discord match the database --------------------------------------------------------
     async def sync(self, run_id: int) -> None:
