@@ -6,6 +6,7 @@ import re
 
 from bot.services.feedback_text import EMAIL_MASK, PHONE_MASK, ZWSP
 from bot.sim import Sim
+from bot.sim.server import Fault
 from tests.cogs.test_feedback_support import code_in, count, db_bytes, preview, send_by_dm, send_by_modal, snapshot
 
 
@@ -226,3 +227,14 @@ async def test_nothing_the_bot_sends_can_ping(sim: Sim) -> None:
             assert mentions == [] and not message.data.get("mention_everyone")
     [row] = await sim.db.fetchall("SELECT text FROM feedback_items")
     assert not re.search(r"<@&?\d+>|@everyone", row[0])
+
+
+async def test_a_failed_membership_check_says_nothing_was_stored(sim: Sim) -> None:
+    sim.server.faults.append(Fault(500, 1, route="/members/"))
+    (reply,) = await sim.dm("dave", "The intake form is too long.")
+    assert "couldn't check your membership" in reply.text and "nothing was stored" in reply.text
+    assert reply.buttons == [] and await count(sim) == 0
+    cog = sim.bot.get_cog("feedback")
+    assert len(cog.drafts) == 0  # type: ignore[union-attr]
+    again = await preview(sim, "dave", "The intake form is too long.")  # Discord recovered: the usual preview
+    assert "Send anonymously" in again.buttons

@@ -513,12 +513,7 @@ async def test_routes_list_every_call_the_scenario_makes(
 
 
 #: (scenario, step, route) -> a bug in a file this suite may not fix, shown by the case failing.
-KNOWN_BUGS = {
-    ("feedback", "dm", "GET /guilds/{guild}/members/{user}"): (
-        "feedback: a Discord failure while checking membership for a DM (_dm.py handle_dm -> fetch_access) "
-        "leaves the member without any answer"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
 
 CASES = [
     pytest.param(

@@ -7,10 +7,12 @@ remembered, again by keyed hash only, so the next /feedback command in the serve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.cogs.feedback._views import preview_embed, preview_view
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Failures of the membership check that a later DM may not meet.
+CHECK_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 #: Discord's error code for "Cannot send messages to this user" (DMs closed, or the bot blocked).
 DMS_CLOSED = 50007
 # A DM that is only a retraction code as shown (four dash-joined groups of four), or the words of
@@ -57,7 +61,13 @@ async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
         if code is not None:
             await send(cog, message.channel, owner, content=await cog.retract_reply(code, locale))
             return
-        cog.require_member(await bot.fetch_access(user_id), locale)
+        try:
+            access = await bot.fetch_access(user_id)
+        except CHECK_ERRORS as error:
+            log.warning("could not check the membership of a feedback DM's author: %s", type(error).__name__)
+            await send(cog, message.channel, owner, content=t(locale, "feedback.member_check_failed"))
+            return
+        cog.require_member(access, locale)
         if is_blank(raw.strip()):
             raise InvalidInput("feedback.attachment_only" if message.attachments else "feedback.empty")
         now = bot.clock()
