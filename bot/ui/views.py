@@ -4,6 +4,7 @@ report errors through :func:`bot.ui.errors.report_error`."""
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any, TypeVar
 
 import discord
@@ -85,3 +86,10 @@ def custom_id(*parts: object) -> str:
     if len(value) > CUSTOM_ID_LIMIT:
         raise ValueError(f"custom_id over {CUSTOM_ID_LIMIT} characters: {value!r}")
     return value
+
+
+def instance_id(*parts: object) -> str:
+    """A :func:`custom_id` ending in a random part, unique to one instance. discord.py keeps open modals by
+    custom_id alone, so a form two members may have open at once needs one of these. The random part is
+    not derived from anything, so the id says nothing about who opened the form."""
+    return custom_id(*parts, secrets.token_hex(8))

@@ -205,3 +205,13 @@ async def test_discord_payload_logs_are_withheld_and_ids_blanked(sim: Sim, debug
     assert WITHHELD in text and ID in text
     assert str(dave.id) not in text and str(sim.dm_channel("dave").id) not in text
     assert "secret feedback text" not in text
+
+
+async def test_each_form_has_its_own_id_that_says_nothing_about_its_author(sim: Sim) -> None:
+    forms = [await sim.slash("feedback give", user=who, topic="general") for who in ("dave", "dave", "erin")]
+    ids = [f.modal.custom_id for f in forms if f.modal is not None]
+    assert len(set(ids)) == 3  # two forms open at once never replace each other
+    authors = {sim.member(who).id for who in ("dave", "erin")}
+    for value in ids:
+        assert value.startswith("pb:fb:give:")
+        assert not any(str(a) in value or format(a, "x") in value for a in authors), value

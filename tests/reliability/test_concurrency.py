@@ -10,8 +10,6 @@ import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-import pytest
-
 from bot.services import leads
 from bot.sim import Sim
 from bot.sim.models import InteractionResult, SimMessage
@@ -232,11 +230,6 @@ async def test_two_hundred_interactions_at_once(sim: Sim) -> None:
 # the second reaches none, so that member gets no answer at all.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feedback: GiveModal's custom_id is the fixed pb:fb:give, so two members' forms collide "
-    "(one submission gets the other's topic, the other gets no answer)",
-)
 async def test_feedback_forms_open_at_once(sim: Sim) -> None:
     first = await sim.slash("feedback give", user="dave", topic="process")
     second = await sim.slash("feedback give", user="erin", topic="other")
@@ -250,11 +243,6 @@ async def test_feedback_forms_open_at_once(sim: Sim) -> None:
     assert [tuple(r) for r in rows] == [("process", "About the process"), ("other", "Something else")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checklists: TextAnswerModal's custom_id is pb:cl:modal:<run>:<question>, the same for every "
-    "member, so when two open it at once the second submission gets no answer",
-)
 async def test_checklist_answer_forms_open_at_once(sim: Sim) -> None:
     await service_lead(sim, "Europeana")
     await sim.slash("checklist start", user="alice", lead="L-1")

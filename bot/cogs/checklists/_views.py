@@ -11,7 +11,7 @@ import discord
 from bot.i18n import t
 from bot.services.checklists import TEXT_ANSWER_LIMIT, ChecklistRun
 from bot.ui.embeds import truncate
-from bot.ui.views import BaseModal, GuardedDynamicItem, custom_id
+from bot.ui.views import BaseModal, GuardedDynamicItem, custom_id, instance_id
 
 if TYPE_CHECKING:
     from bot.cogs.checklists._flow import ChecklistFlow
@@ -110,7 +110,7 @@ class TextAnswerModal(BaseModal):
         loc = run.questionnaire.localized(locale)
         super().__init__(
             title=truncate(t(locale, "checklist.modal.title", number=position + 1, total=run.total), 45),
-            custom_id=custom_id("cl", "modal", run.id, question.id),
+            custom_id=instance_id("cl", "modal", run.id),
             timeout=1800,
         )
         previous = run.answers.get(question.id)

@@ -19,13 +19,15 @@ from bot.i18n import t
 from bot.services.feedback import TOPICS, Draft, ReleasedBatch, Submitted
 from bot.services.feedback_text import CleanText
 from bot.ui.embeds import Colour, group_embeds, make_embed
-from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id
+from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id, instance_id
 
 if TYPE_CHECKING:
     from bot.cogs.feedback._cog import FeedbackCog
 
 SEND_LABEL = "Send anonymously"  # fixed words (DESIGN.md): scripts and the sandbox press it by label
 CANCEL_LABEL = "Cancel"
+#: How long an unsent /feedback give form is kept in memory (seconds).
+FORM_TIMEOUT = 3600
 _TOKEN = r"(?P<token>[A-Za-z0-9_-]{16})"
 
 
@@ -175,7 +177,11 @@ class GiveModal(BaseModal):
         max_length: int,
         on_done: Callable[[discord.Interaction, str], Awaitable[None]],
     ) -> None:
-        super().__init__(title=t(locale, "feedback.give.title"), custom_id=custom_id("fb", "give"))
+        super().__init__(
+            title=t(locale, "feedback.give.title"),
+            custom_id=instance_id("fb", "give"),
+            timeout=FORM_TIMEOUT,
+        )
         self.text: discord.ui.TextInput[GiveModal] = discord.ui.TextInput(
             label=t(locale, "feedback.give.label"),
             custom_id="text",
