@@ -370,6 +370,21 @@ async def test_search(sim: Sim) -> None:
     assert "Nothing matches." in (await sim.slash("lead search", user="dave", query="Prado")).text
 
 
+async def test_search_ignores_control_characters_and_keeps_every_script(sim: Sim) -> None:
+    await add_lead(sim, "Europeana", user="alice", summary="Digitised heritage")
+    await add_lead(sim, "مَكتبة الإسكندرية", user="alice", summary="Library of Alexandria")
+    await add_lead(sim, "کتاب\u200cخانه ملی", user="alice", summary="National library of Iran")
+    found = await sim.slash("lead search", user="alice", query="Euro\x00peana")
+    assert found.ephemeral and "Europeana" in found.text
+    assert "الإسكندرية" in (await sim.slash("lead search", user="alice", query="\x07مَكتبة\x1b")).text
+    assert "ملی" in (await sim.slash("lead search", user="alice", query="کتاب\u200cخانه")).text
+    before = await snapshot(sim.db)
+    only_controls = await sim.slash("lead search", user="alice", query="\x00\x01\u200e")
+    await assert_refused(sim, only_controls, before, "Type at least one word")
+    choices = await sim.autocomplete("lead note", "lead", "Euro\x00", user="alice")
+    assert [c["value"] for c in choices] == ["L-1"]
+
+
 async def test_autocomplete_by_id_and_name(sim: Sim) -> None:
     await service_lead(sim, "Europeana", owner="alice")
     await service_lead(sim, "European Library", owner="alice")

@@ -355,11 +355,6 @@ def test_fuzz_autocomplete(tmp_path_factory: pytest.TempPathFactory) -> None:
         example()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leads: a NUL character in /lead search's query reaches FTS5 inside a quoted term "
-    "(search.py terms_of keeps control characters): sqlite3 'unterminated string', an apology instead of an answer",
-)
 def test_search_query_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
     with sim_loop(tmp_path_factory) as run:
         run(seed)
@@ -371,11 +366,6 @@ def test_search_query_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> No
         run(go)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leads: a NUL typed into a lead option reaches FTS5 inside a quoted term (search.py suggest_leads via "
-    "terms_of): sqlite3 'unterminated string', discord.py logs 'Ignoring exception in autocomplete'",
-)
 def test_lead_autocomplete_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
     with sim_loop(tmp_path_factory) as run:
         run(seed)

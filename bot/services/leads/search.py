@@ -45,9 +45,29 @@ class SearchHit:
     excerpt: str
 
 
+#: Format characters that are part of how words are written (Persian, Indic scripts, emoji): kept.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters (a NUL ends FTS5's query string early), lone surrogates, and
+    invisible format characters other than the joiners. Whitespace controls separate words. Letters of
+    every script and combining marks are kept."""
+    kept: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs") or (category == "Cf" and char not in _JOINERS):
+            if char.isspace() or char == "\u200b":  # a zero-width space still separates words
+                kept.append(" ")
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
 def terms_of(query: str) -> list[str]:
-    """The query's words, NFKC-normalised, with the characters FTS5 query syntax uses removed."""
-    text = unicodedata.normalize("NFKC", query or "")
+    """The query's words, NFKC-normalised, with control characters and the characters FTS5 query syntax
+    uses removed."""
+    text = _printable(unicodedata.normalize("NFKC", query or ""))
     return [word for word in (w.replace('"', "") for w in text.split()) if word]
 
 
