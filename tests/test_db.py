@@ -108,3 +108,60 @@ async def test_backup_cli_while_the_bot_holds_the_database(tmp_path: Path) -> No
     copy = sqlite3.connect(tmp_path / "out.db")
     assert copy.execute("SELECT value FROM guild_state WHERE key='cli'").fetchone() == ("copied",)
     copy.close()
+
+
+def _insert_state(conn: sqlite3.Connection, key: str, value: str) -> int:
+    conn.execute("INSERT INTO guild_state (guild_id, key, value) VALUES (1, ?, ?)", (key, value))
+    return int(conn.execute("SELECT COUNT(*) FROM guild_state").fetchone()[0])
+
+
+def _insert_then_fail(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO guild_state (guild_id, key, value) VALUES (1, 'half', 'done')")
+    raise ValueError("boom")
+
+
+async def test_run_sync_commits_in_one_transaction_and_returns_the_result(db: Database, tmp_path: Path) -> None:
+    assert await db.run_sync(_insert_state, "a", "1") == 1
+    assert await db.run_sync(_insert_state, "b", "2") == 2
+    assert not db.conn._conn.in_transaction
+    # Committed: another connection sees both rows at once.
+    other = sqlite3.connect(db.path)
+    try:
+        assert other.execute("SELECT key, value FROM guild_state ORDER BY key").fetchall() == [("a", "1"), ("b", "2")]
+    finally:
+        other.close()
+
+
+async def test_run_sync_rolls_back_when_the_function_raises(db: Database) -> None:
+    with pytest.raises(ValueError, match="boom"):
+        await db.run_sync(_insert_then_fail)
+    assert not db.conn._conn.in_transaction
+    assert await db.fetchval("SELECT COUNT(*) FROM guild_state") == 0
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run_sync(_insert_state, "k", None)  # NOT NULL
+    assert await db.run_sync(_insert_state, "k", "v") == 1
+
+
+async def test_run_sync_waits_for_an_open_transaction(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO guild_state (guild_id, key, value) VALUES (1, 'first', 'x')")
+        later = asyncio.ensure_future(db.run_sync(_insert_state, "second", "y"))
+        await asyncio.sleep(0.01)
+        assert not later.done()  # queued behind the open transaction, not inside it
+    assert await later == 2
+
+
+async def test_run_sync_does_not_log_its_arguments(db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("DEBUG", logger="aiosqlite"):
+        await db.run_sync(_insert_state, "secret-key", "secret text")
+    assert "_insert_state" in caplog.text
+    assert "secret" not in caplog.text
+
+
+async def test_checkpoint_truncates_the_wal(db: Database) -> None:
+    await db.run_sync(_insert_state, "a", "1")
+    # PASSIVE changes nothing here and reports (busy, frames in the WAL, frames checkpointed).
+    assert tuple(await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)") or ())[1] > 0
+    assert await db.checkpoint() is True
+    assert tuple(await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)") or ()) == (0, 0, 0)
+    assert await db.fetchval("SELECT value FROM guild_state WHERE key = 'a'") == "1"

@@ -13,7 +13,6 @@ import hmac
 import logging
 import secrets
 import sqlite3
-from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -156,50 +155,62 @@ async def submit(
     salt = secrets.token_bytes(_SALT_BYTES)
     digest = _code_hash(salt, code)
     day = _day(now).isoformat()
-    # Four round trips to the database thread (BEGIN, INSERT, SELECT, COMMIT) unless a batch is due:
+    # One hand-over to the database thread (BEGIN, INSERT, the release check, COMMIT with its fsync):
     # this is the hot path of the ingest benchmark.
-    async with db.transaction() as conn:
-        item_id = await _insert_item(conn, (guild_id, topic, cleaned.text, day, salt, digest))
-        released, waiting = await _release_if_due(conn, guild_id, day=day, min_batch=min_batch)
+    item_id, released, waiting = await db.run_sync(
+        _submit_sync, (guild_id, topic, cleaned.text, day, salt, digest), min_batch
+    )
     if released is not None:
         log.info("released feedback batch %d", released)
     return Submitted(item_id=item_id, code=code, text=cleaned, released_batch=released, waiting=waiting)
 
 
-async def _insert_item(conn: Any, values: tuple[Any, ...]) -> int:
+def _submit_sync(conn: sqlite3.Connection, values: tuple[Any, ...], min_batch: int) -> tuple[int, int | None, int]:
+    """On the database thread, inside the transaction: (item id, batch released or None, still waiting)."""
+    item_id = _insert_item(conn, values)
+    released, waiting = _release_if_due(conn, values[0], day=values[3], min_batch=min_batch)
+    return item_id, released, waiting
+
+
+#: SQLite's message when the drawn id is already taken (and only then: a CHECK or NOT NULL failure is a
+#: different message and is raised, not retried).
+_ID_TAKEN = "UNIQUE constraint failed: feedback_items.id"
+
+
+def _insert_item(conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
     for _ in range(8):
         # 63 random bits: rowid order is unrelated to arrival order or to any other table.
         item_id = secrets.randbelow(_MAX_ID) + 1
         try:
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO feedback_items (id, guild_id, topic, text, day, code_salt, code_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (item_id, *values),
             )
-        except sqlite3.IntegrityError:
+        except sqlite3.IntegrityError as error:
+            if _ID_TAKEN not in str(error):
+                raise
             continue
         return item_id
     raise RuntimeError("could not draw an unused feedback id")
 
 
-async def _release_if_due(conn: Any, guild_id: int, *, day: str, min_batch: int) -> tuple[int | None, int]:
+def _release_if_due(conn: sqlite3.Connection, guild_id: int, *, day: str, min_batch: int) -> tuple[int | None, int]:
     """(batch number released or None, items still waiting)."""
-    rows = await conn.execute_fetchall(
-        "SELECT id FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,)
-    )
+    rows = conn.execute("SELECT id FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,)).fetchall()
     ids = [int(row[0]) for row in rows]
     if not ids or len(ids) < min_batch:
         return None, len(ids)
     secrets.SystemRandom().shuffle(ids)
-    [row] = await conn.execute_fetchall(
+    [row] = conn.execute(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM feedback_batches WHERE guild_id = ?", (guild_id,)
-    )
+    ).fetchall()
     number = int(row[0])
-    await conn.execute(
+    conn.execute(
         "INSERT INTO feedback_batches (guild_id, number, released_on) VALUES (?, ?, ?)",
         (guild_id, number, day),
     )
-    await conn.executemany(
+    conn.executemany(
         "UPDATE feedback_items SET batch = ?, position = ? WHERE id = ?",
         [(number, position, item_id) for position, item_id in enumerate(ids)],
     )
@@ -208,11 +219,14 @@ async def _release_if_due(conn: Any, guild_id: int, *, day: str, min_batch: int)
 
 async def release_due(db: Database, guild_id: int, *, now: datetime, min_batch: int) -> int | None:
     """Release the waiting items if there are enough (after a restart with a lower ``min_batch``)."""
-    async with db.transaction() as conn:
-        number, _ = await _release_if_due(conn, guild_id, day=_day(now).isoformat(), min_batch=min_batch)
+    number, _ = await db.run_sync(_release_sync, guild_id, _day(now).isoformat(), min_batch)
     if number is not None:
         log.info("released feedback batch %d", number)
     return number
+
+
+def _release_sync(conn: sqlite3.Connection, guild_id: int, day: str, min_batch: int) -> tuple[int | None, int]:
+    return _release_if_due(conn, guild_id, day=day, min_batch=min_batch)
 
 
 async def retract(db: Database, guild_id: int, code: str, *, now: datetime, retention_days: int) -> Retracted:
@@ -290,13 +304,7 @@ async def checkpoint(db: Database) -> bool:
     that page stay in the WAL (and in the main file until checkpointed). TRUNCATE leaves only the
     zeroed version. Returns False when SQLite could not finish (a reader was active); retry later.
     """
-    lock: AbstractAsyncContextManager[Any] = getattr(db, "_write_lock", None) or nullcontext()
-    try:
-        async with lock:
-            row = await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.OperationalError:
-        return False
-    return row is not None and int(row[0]) == 0
+    return await db.checkpoint()
 
 
 # -- reads -----------------------------------------------------------------------------------------

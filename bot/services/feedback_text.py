@@ -38,6 +38,10 @@ _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,
 _YEAR_RANGE = re.compile(r"\d{4}\s*[-/]\s*\d{4}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _DECIMAL = re.compile(r"\d+\.\d+")
+# Control characters (C0, DEL, C1) except tab and line feed. A NUL in particular would cut the text
+# short for SQLite's length() and for many readers; carriage returns become line feeds first.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NEWLINE = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,21 @@ def is_blank(text: str) -> bool:
     return all(unicodedata.category(ch)[0] in "ZC" for ch in text)
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control characters; line breaks (as ``\\n``) and tabs are kept."""
+    return _CONTROL.sub("", _NEWLINE.sub("\n", text))
+
+
 def clean(raw: str, *, max_length: int) -> CleanText:
     """The text as it will be previewed and stored.
+
+    Control characters go (line breaks and tabs stay), then surrounding whitespace.
 
     Raises :class:`InvalidInput` ``feedback.empty`` when nothing visible is left and
     ``feedback.too_long`` (with ``limit`` and ``length``) when the result is over ``max_length``.
     Idempotent: cleaning cleaned text changes nothing.
     """
-    text = unicodedata.normalize("NFC", raw or "").strip()
+    text = strip_controls(unicodedata.normalize("NFC", raw or "")).strip()
     if is_blank(text):
         raise InvalidInput("feedback.empty")
     text, mentions = neutralise_mentions(text)

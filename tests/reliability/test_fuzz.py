@@ -379,12 +379,6 @@ def test_lead_autocomplete_with_a_nul(tmp_path_factory: pytest.TempPathFactory) 
         run(go)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feedback: text starting with a NUL passes clean() and the preview, but SQLite's length() stops at "
-    "the NUL so CHECK (length(text) > 0) fails; _insert_item takes that for an id collision, retries 8 times and "
-    "raises RuntimeError: the member gets an apology instead of a stored item or a clear refusal",
-)
 def test_feedback_starting_with_a_nul(tmp_path_factory: pytest.TempPathFactory) -> None:
     with sim_loop(tmp_path_factory) as run:
 

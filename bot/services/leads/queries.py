@@ -36,7 +36,7 @@ _CHUNK = 500
 async def on_db_thread(db: Database, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(connection, *args)`` on the database's own thread: several reads for one hand-over
     instead of three per query (what makes `/lead show` cost about as much as a no-op command)."""
-    return await db.conn._execute(fn, db.conn._conn, *args)  # type: ignore[no-any-return]
+    return await db.call(fn, *args)
 
 
 async def load_leads(db: Database, guild_id: int, ids: Sequence[int]) -> dict[int, Lead]:
