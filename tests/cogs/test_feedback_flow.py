@@ -238,3 +238,25 @@ async def test_a_failed_membership_check_says_nothing_was_stored(sim: Sim) -> No
     assert len(cog.drafts) == 0  # type: ignore[union-attr]
     again = await preview(sim, "dave", "The intake form is too long.")  # Discord recovered: the usual preview
     assert "Send anonymously" in again.buttons
+
+
+async def test_a_stored_item_shows_its_code_even_when_the_preview_cannot_be_updated(sim: Sim) -> None:
+    message = await preview(sim, "dave", "The intake form is too long.")
+    sim.server.faults.append(Fault(500, 1, route="/callback"))
+    sent = await sim.click(message, "Send anonymously", user="dave")
+    assert sent.reply is not None and sent.ephemeral and "Sent anonymously" in sent.text
+    code = code_in(sent.text)
+    assert await count(sim) == 1
+    retracted = await sim.slash("feedback retract", user="dave", code=code)
+    assert "Your feedback was deleted" in retracted.text
+    assert await count(sim) == 0
+
+
+async def test_the_code_comes_by_dm_when_no_answer_to_the_press_gets_through(sim: Sim) -> None:
+    message = await preview(sim, "dave", "The intake form is too long.")
+    sim.server.faults.append(Fault(500, 2, route="/callback"))
+    await sim.click(message, "Send anonymously", user="dave")
+    assert await count(sim) == 1
+    last = sim.dm_channel("dave").messages[-1]
+    assert last is not message and "Sent anonymously" in last.text
+    code_in(last.text)

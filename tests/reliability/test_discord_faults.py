@@ -591,12 +591,6 @@ def _not_discord(text: str) -> bool:
     return not any(f"discord.errors.{kind}" in text for kind in ("HTTPException", "DiscordServerError", "Forbidden"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="feedback: when Discord fails the update that would show the retraction code (_cog.py send_draft, "
-    "edit_message after the item is stored), the member gets the generic apology; the item stays stored and its "
-    "code is never shown, so it can neither be retracted nor known to be sent",
-)
 async def test_a_stored_feedback_always_shows_its_code(sim: Sim) -> None:
     (preview,) = await sim.dm("dave", "The intake form is too long.")
     sim.server.faults.append(RouteFault(500, 1, server=sim.server, key=CALLBACK))

@@ -7,9 +7,11 @@ database or a log line. The only per-member state is in memory and keyed by HMAC
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -42,6 +44,7 @@ TOPIC_CHOICES = [
     app_commands.Choice(name="Other", value="other"),
 ]
 ANYONE = {"access": int(Access.NONE)}
+SEND_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -191,7 +194,24 @@ class FeedbackCog(
             await self._close_preview(interaction, t(locale, error.key, **error.params))
             return
         content, embed = sent_message(locale, result, self.settings, show_text=False)
-        await interaction.response.edit_message(content=content, embed=embed, view=None)
+        try:
+            await interaction.response.edit_message(content=content, embed=embed, view=None)
+        except SEND_ERRORS as error:
+            # Stored: the code must reach the member some other way, or it could never be retracted.
+            log.warning("could not show a stored item's code on its preview (%s)", type(error).__name__)
+            await self._show_code_instead(interaction, content, embed)
+
+    async def _show_code_instead(self, interaction: discord.Interaction, content: str, embed: discord.Embed) -> None:
+        """A private answer carrying the retraction code; a new DM if even that is refused."""
+        try:
+            await respond(interaction, content, embed=embed)
+            return
+        except SEND_ERRORS as error:
+            log.warning("could not answer with a stored item's code (%s); trying a DM", type(error).__name__)
+        try:
+            await interaction.user.send(content, embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except SEND_ERRORS as error:
+            log.warning("could not send a stored item's code at all (%s)", type(error).__name__)
 
     async def _store_draft(self, token: str, draft: feedback.Draft, member_id: int) -> feedback.Submitted:
         try:
