@@ -16,12 +16,15 @@ from bot import cogs
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
-from bot.i18n import language_of
+from bot.i18n import language_of, t
 from bot.i18n.translator import CatalogTranslator
 from bot.services.access import Access, access_of
 from bot.ui.errors import PartnerTree
 
 log = logging.getLogger(__name__)
+
+#: ``Interaction.extras`` key: set when no live view, modal or persistent item takes the interaction.
+UNROUTED = "pb_unrouted"
 
 
 def cog_modules() -> list[str]:
@@ -92,8 +95,47 @@ class PartnerBot(commands.Bot):
         log.info("synced %d commands to guild %s (DM-capable ones globally)", len(synced), guild.id)
         return synced
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            # Decided now: discord.py has just routed the interaction and no handler has run yet. Later, a
+            # view that answered and stopped would look just like one that never existed.
+            args[0].extras[UNROUTED] = not self._routed(args[0])
+        super().dispatch(event_name, *args, **kwargs)
+
+    def _routed(self, interaction: discord.Interaction) -> bool:
+        """Whether a live view, modal or persistent item took this component press or form submission."""
+        data: Any = interaction.data or {}
+        custom_id = data.get("custom_id")
+        if not isinstance(custom_id, str):
+            return True
+        store = self._connection._view_store
+        if interaction.type is discord.InteractionType.modal_submit:
+            return custom_id in store._modals
+        if interaction.type is not discord.InteractionType.component:
+            return True
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        key = (data.get("component_type"), custom_id)
+        message_id = interaction.message.id if interaction.message is not None else None
+        item = store._views.get(message_id, {}).get(key) or store._views.get(None, {}).get(key)
+        return item is not None and item.view is not None and not item.view.is_finished()
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         self.user_locales[interaction.user.id] = str(interaction.locale.value)
+        if interaction.extras.get(UNROUTED):
+            await self._expired(interaction)
+
+    async def _expired(self, interaction: discord.Interaction) -> None:
+        """Buttons or a form whose short-lived view is gone (a restart, a timeout): say so instead of
+        leaving Discord to show "This interaction failed"."""
+        form = interaction.type is discord.InteractionType.modal_submit
+        text = t(interaction.locale, "error.form_expired" if form else "error.buttons_expired")
+        try:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except (discord.HTTPException, discord.InteractionResponded) as error:
+            log.warning("could not answer a press on an expired view (%s)", type(error).__name__)
 
     async def close(self) -> None:
         try:

@@ -146,6 +146,27 @@ async def test_duplicate_log_anyway(sim: Sim) -> None:
     assert len(sim.channel("leads").messages) == cards + 1
 
 
+async def test_a_prompt_or_form_left_open_across_a_restart_says_it_expired(sim: Sim) -> None:
+    _, prompt = await duplicate_prompt(sim)
+    form = await sim.slash(
+        "lead add", user="dave", partner="Biblioteca Nacional", level="national", direction="external"
+    )
+    assert form.modal is not None
+    before = await snapshot(sim.db)
+    await sim.restart()
+    pressed = await sim.click(prompt, "Log anyway", user="dave")  # type: ignore[arg-type]
+    assert pressed.reply is not None and pressed.ephemeral and "These buttons have expired" in pressed.text
+    submitted = await sim.submit(form.modal, {"Summary": "Digitised manuscripts"}, user="dave")
+    assert submitted.reply is not None and submitted.ephemeral
+    assert "This form has expired, so nothing was saved" in submitted.text
+    assert await snapshot(sim.db) == before
+    # What is still alive answers as before.
+    again = await sim.slash("lead add", user="dave", partner="Quito Film Archive", level="local", direction="external")
+    assert again.modal is not None
+    done = await sim.submit(again.modal, {"Summary": "Films"}, user="dave")
+    assert done.text.startswith("Logged L-2: Quito Film Archive.") and "expired" not in done.text
+
+
 async def test_duplicate_add_as_a_note(sim: Sim) -> None:
     original, prompt = await duplicate_prompt(sim)
     before = await snapshot(sim.db)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from bot.services import checklists, leads
 from bot.sim import Sim, SimChannel, SimMessage
 from tests.reliability.conftest import ANSWERS, answer, service_lead, slash_lead, watch
@@ -161,11 +159,6 @@ async def test_a_feedback_draft_is_forgotten_by_a_restart_and_says_so(sim: Sim) 
         problems.check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/ui: short-lived views (OwnedView: list pager, duplicate prompt, review pager) die with the process; "
-    "a press after a restart reaches no handler and gets no answer at all ('This interaction failed')",
-)
 async def test_short_lived_buttons_pressed_after_a_restart_say_they_expired(sim: Sim) -> None:
     for n in range(11):
         await service_lead(sim, f"Partner number {n:02d}", owner="dave")
