@@ -82,12 +82,13 @@ async def build(db: Database) -> list[dict[str, Any]]:
     return build_parts(rendered, "en")
 
 
-async def bench_digest_build(events: int = 10_000, runs: int = 15) -> dict[str, Any]:
-    """Seed ``events`` events into a fresh database and time the digest build ``runs`` times."""
+async def bench_digest_build(events: int = 10_000, runs: int = 15, *, leads_count: int = 3000) -> dict[str, Any]:
+    """Seed ``events`` events (on ``leads_count`` leads, at least 150) into a fresh database and time
+    the digest build ``runs`` times."""
     with tempfile.TemporaryDirectory() as folder:
         db = await open_database(Path(folder) / "bench.db")
         try:
-            counts = await seed(db, events)
+            counts = await seed(db, events, leads_count=leads_count)
             parts = await build(db)
             timing = await measure("digest build", lambda _i: build(db), runs=runs, warmup=2)
         finally:
