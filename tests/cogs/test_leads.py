@@ -480,3 +480,66 @@ async def test_export_in_three_formats_parsed_back(sim: Sim) -> None:
     cells = [html.unescape(c) for c in row[2:].split(" || ")]
     assert cells[0] == "L-1" and cells[8] == "Open | {{access}} [[here]]"
     assert "{{access}}" not in text and "[[here]]" not in text
+
+
+# -- naming a lead by its partner's name -----------------------------------------------------------
+
+
+async def test_a_lead_option_takes_an_exact_partner_name_or_alias(sim: Sim) -> None:
+    prado = await add_lead(sim, "Museo del Prado", user="alice")
+    await sim.slash("lead edit", user="alice", lead=prado.ref, field="aliases", value="MNP, Prado Museum")
+    await add_lead(sim, "Bibliothèque nationale de France", user="alice")
+    shown = await sim.slash("lead show", user="alice", lead="  museo   DEL prado ")
+    assert shown.ephemeral and f"{prado.ref} · Museo del Prado" in shown.text
+    noted = await sim.slash("lead note", user="alice", lead="prado museum", text="Met them in Madrid.")
+    assert noted.text == f"Note added to {prado.ref}."
+    moved = await sim.slash("lead move", user="alice", lead="MNP", status="assessing")
+    assert f"{prado.ref} moved from logged to assessing" in moved.text
+    # Latin accents aside, as the autocomplete does.
+    by_accentless = await sim.slash("lead show", user="alice", lead="Bibliotheque Nationale de France")
+    assert "L-2 · Bibliothèque nationale de France" in by_accentless.text
+    started = await sim.slash("checklist start", user="alice", lead="Museo del Prado")
+    assert started.ephemeral and f"for {prado.ref}" in started.text
+    results = await sim.slash("checklist results", user="alice", lead="museo del prado")
+    assert results.ephemeral and "There is no lead" not in results.text
+
+
+async def test_a_name_that_several_leads_have_asks_for_an_id(sim: Sim) -> None:
+    await service_lead(sim, "Europeana", owner="alice")
+    await service_lead(sim, "europeana", owner="alice")
+    await service_lead(sim, "Wikimedia UK", owner="alice", aliases=("Europeana",))
+    before = await snapshot(sim.db)
+    r = await sim.slash("lead note", user="alice", lead="Europeana", text="Which one?")
+    await assert_refused(sim, r, before, "Several leads you can see are named “Europeana”: L-1, L-2, L-3.")
+    picked = await sim.slash("lead note", user="alice", lead="L-2", text="This one.")
+    assert picked.text == "Note added to L-2."
+
+
+async def test_a_name_that_is_not_exact_or_unknown_is_refused_clearly(sim: Sim) -> None:
+    await add_lead(sim, "Europeana Foundation, Inc.", user="alice")
+    before = await snapshot(sim.db)
+    close = await sim.slash("lead move", user="alice", lead="Europeana Foundation", status="assessing")
+    await assert_refused(
+        sim,
+        close,
+        before,
+        "No lead you can see is named exactly “Europeana Foundation”.",
+        "Did you mean L-1 (Europeana",
+    )
+    unknown = await sim.slash("lead show", user="alice", lead="Nobody at all")
+    await assert_refused(sim, unknown, before, "There is no lead Nobody at all that you can see.", "exact partner name")
+    control = await sim.slash("lead show", user="alice", lead="\x00\x07")
+    await assert_refused(sim, control, before, "There is no lead ? that you can see")
+
+
+async def test_a_name_never_reveals_a_lead_the_member_cannot_see(sim: Sim) -> None:
+    hidden = await service_lead(sim, "Working group only", owner="alice")
+    public = await service_lead(sim, "Shared partner", owner="alice", visibility="public")
+    await service_lead(sim, "Shared partner", owner="alice")  # same name, working group only
+    before = await snapshot(sim.db)
+    refused = await sim.slash("lead show", user="dave", lead="working group only")
+    await assert_refused(sim, refused, before, "There is no lead working group only that you can see")
+    assert hidden.ref not in refused.text
+    # Only the lead dave may see counts: the name is not ambiguous for him.
+    shown = await sim.slash("lead show", user="dave", lead="Shared partner")
+    assert f"{public.ref} · Shared partner" in shown.text

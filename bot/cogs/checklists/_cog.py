@@ -15,6 +15,7 @@ from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
 from bot.i18n import t
 from bot.services import checklists, leads
 from bot.services.access import Access, require
+from bot.services.leads.search import resolve_lead
 from bot.services.questionnaires import Questionnaire, find_questionnaire, load_questionnaires
 from bot.ui.embeds import group_embeds, truncate
 from bot.ui.respond import respond
@@ -59,6 +60,17 @@ class ChecklistsCog(
         for run in await checklists.pending_runs(self.bot.db, self.bot.settings.guild_id):
             await self.flow.sync(run.id)
 
+    async def _lead_id(self, interaction: discord.Interaction, lead: str, access: Access) -> int:
+        """The lead a ``lead`` option names: picked from the list, typed as an id, or typed as a name."""
+        return await resolve_lead(
+            self.bot.db,
+            self.bot.settings.guild_id,
+            lead,
+            viewer_id=interaction.user.id,
+            viewer_access=access,
+            legal_suffixes=self.bot.settings.leads.legal_suffixes,
+        )
+
     # -- commands ---------------------------------------------------------------------------------
     @app_commands.command(
         name="start", description="Start a checklist about a lead in a new thread", extras=WORKING_GROUP
@@ -70,7 +82,7 @@ class ChecklistsCog(
     async def start(self, interaction: discord.Interaction, lead: str, questionnaire: str | None = None) -> None:
         access = self.bot.access(interaction.user)
         require(access, Access.WORKING_GROUP)
-        lead_id = leads.parse_lead_id(lead)
+        lead_id = await self._lead_id(interaction, lead, access)
         chosen = find_questionnaire(self.questionnaires, questionnaire or self.bot.settings.checklists.default)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await checklists.start_run(
@@ -111,9 +123,10 @@ class ChecklistsCog(
     )
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)")
     async def results(self, interaction: discord.Interaction, lead: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        access = self.bot.access(interaction.user)
+        require(access, Access.WORKING_GROUP)
         guild_id = self.bot.settings.guild_id
-        found = await leads.get_lead(self.bot.db, guild_id, leads.parse_lead_id(lead))
+        found = await leads.get_lead(self.bot.db, guild_id, await self._lead_id(interaction, lead, access))
         runs = await checklists.runs_for_lead(self.bot.db, guild_id, found.id)
         locale = str(interaction.locale.value)
         if not runs:

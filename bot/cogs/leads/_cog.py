@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.services import leads
 from bot.services.access import Access, require
 from bot.services.leads import dedup
+from bot.services.leads.search import resolve_lead
 from bot.ui.embeds import truncate
 from bot.ui.respond import respond
 
@@ -149,10 +150,18 @@ class LeadsCog(
     async def show(self, interaction: discord.Interaction, lead: str) -> None:
         access = self.bot.access(interaction.user)
         require(access, Access.MEMBER)
+        lead_id = await self._lead_id(interaction, lead, access)
         detail = await leads.lead_detail(
-            self.bot.db, self.guild_id, leads.parse_lead_id(lead), viewer_id=interaction.user.id, viewer_access=access
+            self.bot.db, self.guild_id, lead_id, viewer_id=interaction.user.id, viewer_access=access
         )
         await respond(interaction, embeds=self._rendered(detail, str(interaction.locale), access))
+
+    async def _lead_id(self, interaction: discord.Interaction, lead: str, access: Access) -> int:
+        """The lead a ``lead`` option names: picked from the list, typed as an id, or typed as a name."""
+        return await resolve_lead(
+            self.bot.db, self.guild_id, lead, viewer_id=interaction.user.id, viewer_access=access,
+            legal_suffixes=self.bot.settings.leads.legal_suffixes,
+        )  # fmt: skip
 
     def _rendered(self, detail: leads.LeadDetail, locale: str, access: Access) -> list[discord.Embed]:
         """The embeds of ``detail``, drawn once for as long as the service hands back the same detail."""
@@ -217,8 +226,9 @@ class LeadsCog(
     async def move(self, interaction: discord.Interaction, lead: str, status: Status, note: str | None = None) -> None:
         access = self.bot.access(interaction.user)
         require(access, Access.MEMBER)
+        lead_id = await self._lead_id(interaction, lead, access)
         event = await leads.transition(
-            self.bot.db, self.guild_id, leads.parse_lead_id(lead), status, actor_id=interaction.user.id,
+            self.bot.db, self.guild_id, lead_id, status, actor_id=interaction.user.id,
             actor_access=access, note=note, now=self.bot.clock(),
         )  # fmt: skip
         self.bot.dispatch("lead_event", event)
@@ -236,9 +246,11 @@ class LeadsCog(
     @app_commands.command(name="note", description="Add a note to a lead", extras=WORKING_GROUP)
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)", text="The note (up to 1,000 characters)")
     async def note(self, interaction: discord.Interaction, lead: str, text: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        access = self.bot.access(interaction.user)
+        require(access, Access.WORKING_GROUP)
+        lead_id = await self._lead_id(interaction, lead, access)
         event = await leads.add_note(
-            self.bot.db, self.guild_id, leads.parse_lead_id(lead), text, actor_id=interaction.user.id,
+            self.bot.db, self.guild_id, lead_id, text, actor_id=interaction.user.id,
             now=self.bot.clock(),
         )  # fmt: skip
         await respond(interaction, t(interaction.locale, "lead.noted", ref=event.ref))
@@ -251,9 +263,11 @@ class LeadsCog(
         lead="The lead (L-42, 42 or a partner name)", entity="Affiliate, foundation or community group"
     )
     async def assign(self, interaction: discord.Interaction, lead: str, entity: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        access = self.bot.access(interaction.user)
+        require(access, Access.WORKING_GROUP)
+        lead_id = await self._lead_id(interaction, lead, access)
         event = await leads.assign_entity(
-            self.bot.db, self.guild_id, leads.parse_lead_id(lead), entity, actor_id=interaction.user.id,
+            self.bot.db, self.guild_id, lead_id, entity, actor_id=interaction.user.id,
             now=self.bot.clock(),
         )  # fmt: skip
         await respond(interaction, t(interaction.locale, "lead.assigned", ref=event.ref, entity=event.note))
@@ -266,9 +280,11 @@ class LeadsCog(
         value="The new value (- empties an optional field; aliases separated by commas)",
     )
     async def edit(self, interaction: discord.Interaction, lead: str, field: EditableField, value: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        access = self.bot.access(interaction.user)
+        require(access, Access.WORKING_GROUP)
+        lead_id = await self._lead_id(interaction, lead, access)
         event = await leads.edit_lead(
-            self.bot.db, self.guild_id, leads.parse_lead_id(lead), field, value, actor_id=interaction.user.id,
+            self.bot.db, self.guild_id, lead_id, field, value, actor_id=interaction.user.id,
             now=self.bot.clock(), settings=self.bot.settings.leads,
         )  # fmt: skip
         await respond(interaction, t(interaction.locale, "lead.edited", ref=event.ref, field=field))
