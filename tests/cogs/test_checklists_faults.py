@@ -30,7 +30,10 @@ async def test_a_refused_interaction_reply_loses_nothing(sim: Sim) -> None:
     _, thread = await started(sim)
     question = thread.last
     sim.fail_next(500, route="/callback")
-    await sim.click(question, "No", user="alice")
+    r = await sim.click(question, "No", user="alice")
+    # The pressed message could not be updated: the member is told privately what became of the press.
+    assert r.reply is not None and r.ephemeral
+    assert r.text.startswith("Your choice on question 1 is recorded") and "/checklist status" in r.text
     run = await checklists.get_run(sim.db, sim.guild_id, 1)
     assert run.answers["level_fit"].value == "no"
     assert "Question 2 of 21" in thread.last.text  # the run moved on all the same
