@@ -3,33 +3,82 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+
+from discord.ext.test import factories
 
 from bot.sandbox._session import HELP, Session
 from bot.sim import Sim
 
 __all__ = ["HELP", "Session", "run_sandbox", "run_script"]
 
+#: The first id of the sandbox server's guild, roles, channels and members (a 2024 snowflake): the same
+#: on every run, so a database kept with ``--database`` still belongs to the server, and below every id
+#: made while the sandbox runs (messages, interactions), which come from the current time.
+STABLE_IDS_FROM = (1_704_067_200_000 - 1_420_070_400_000) << 22
+CLOCK_KEY = "sandbox.clock"  # guild_state: where the sandbox's clock stood when it last closed
+
+_make_id: Callable[[], int] = factories.make_id
+
+
+class _SandboxSim(Sim):
+    async def _boot(self) -> None:
+        factories.make_id = _make_id  # the server is built; from here on, ordinary ids
+        await super()._boot()
+
+
+async def _start(workdir: Path, database: Path | None, out: Callable[[str], None]) -> Sim:
+    """The simulated server with the bot started on it, its clock where a kept database left it, and its
+    background passes run once as a real start does (so the digest schedule begins counting now)."""
+    counter = itertools.count(STABLE_IDS_FROM)
+    factories.make_id = lambda: next(counter)
+    try:
+        sim = await _SandboxSim.start(workdir, database=database)
+    finally:
+        factories.make_id = _make_id
+    saved = await sim.db.fetchval(
+        "SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (sim.guild_id, CLOCK_KEY)
+    )
+    if saved is not None and datetime.fromisoformat(saved) > sim.clock():
+        sim.clock.set(datetime.fromisoformat(saved))
+        out(f"(resuming the sandbox kept in {database}: it is now {sim.clock():%a %d %b %Y %H:%M} UTC)")
+    await sim.tick()
+    return sim
+
+
+async def _close(sim: Sim) -> None:
+    if sim.bot is not None and not sim.bot.is_closed():
+        async with sim.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+                (sim.guild_id, CLOCK_KEY, sim.clock().isoformat()),
+            )
+    await sim.close()
+
 
 async def run_script(lines: list[str], *, workdir: Path, database: Path | None = None, locale: str = "en-US") -> str:
     """Run ``lines`` in a fresh sandbox and return the transcript (used by tests and ``--script``)."""
     transcript: list[str] = []
-    sim = await Sim.start(workdir, database=database)
+    sim = await _start(workdir, database, transcript.append)
     session = Session(sim, transcript.append, locale=locale)
     try:
         for line in lines:
             if not await session.run_line(line):
                 break
     finally:
-        await sim.close()
+        await _close(sim)
     return "\n".join(transcript)
 
 
 async def _interactive(workdir: Path, database: Path | None, locale: str) -> None:
-    sim = await Sim.start(workdir, database=database)
+    sim = await _start(workdir, database, print)
     session = Session(sim, print, locale=locale)
     print("Partnerships bot sandbox: a simulated server with alice and bob (working group), carol and erin")
     print("(reviewers) and dave (member). You are alice. Type `help` for the commands, `quit` to leave.")
@@ -40,7 +89,7 @@ async def _interactive(workdir: Path, database: Path | None, locale: str) -> Non
             if line is None or not await session.run_line(line):
                 break
     finally:
-        await sim.close()
+        await _close(sim)
 
 
 def _prompt(user: str) -> str | None:

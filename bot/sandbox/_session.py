@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.sandbox._render import render_message, render_modal
+import discord
+
+from bot.sandbox._render import readable, render_message, render_modal
 from bot.sim import Sim, SimError
 from bot.sim.models import InteractionResult, SimMessage, SimModal
 
@@ -23,11 +25,12 @@ Commands (one per line; lines starting with # are comments):
   select "Topic" partnership   choose option(s) in the latest select whose placeholder matches
   modal summary:"..." offer:"..."   fill and submit the open modal (field names or labels)
   wait 7d                let time pass (d, h, m): reviews close, digests go out
-  show #digest           print a channel, a thread (show thread Assessment) or a DM (show dm dave)
+  show #digest           print a channel, a thread (show thread L-1) or a DM (show dm dave)
   locale es-ES           change the current member's Discord language (en-US, es-ES, fr, ar)
   whoami / help / quit"""
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([dhm])$")
+MAX_WAIT = timedelta(days=366)  # time moves an hour per background pass
 
 
 class SandboxError(Exception):
@@ -42,13 +45,19 @@ class Session:
         self.locale = locale
         self.modal: SimModal | None = None
         self.seen = len(sim.server.messages)
+        # Who each interaction answer went to: a deferred answer carries no interaction token of its own.
+        self.answered: dict[int, int] = {}
+        self._readable = readable(sim.server, sim.clock)
 
     # -- visibility -------------------------------------------------------------------------------
     def _visible(self, message: SimMessage) -> bool:
         user = self.sim.member(self.user)
         if message.ephemeral:
-            record = self.sim.server.interactions.get(message.interaction_token or "")
-            return record is not None and record.user.id == user.id
+            owner = self.answered.get(message.id)
+            if owner is None:
+                record = self.sim.server.interactions.get(message.interaction_token or "")
+                owner = record.user.id if record is not None else None
+            return owner == user.id
         channel = self.sim.server.channels.get(message.channel_id)
         if channel is not None and channel.type == 1:
             return channel.recipient_id == user.id
@@ -66,28 +75,44 @@ class Session:
             return f"#{parent.name if parent else '?'} › {channel.name}"
         return f"#{channel.name}"
 
+    def render(self, message: SimMessage, *, edited: bool = False) -> str:
+        author = self.sim.server.users.get(message.author_id)
+        return render_message(
+            message,
+            self.where(message),
+            edited=edited,
+            author=author.name if author is not None else None,
+            text=self._readable,
+        )
+
     def _print_new(self, result: InteractionResult | None = None) -> None:
         messages = list(self.sim.server.messages.values())
         fresh = [m for m in messages[self.seen :] if not m.data.get("_loading")]
         self.seen = len(messages)
+        if result is not None:
+            user_id = self.sim.member(self.user).id
+            for message in result.messages:
+                self.answered[message.id] = user_id
+                if message not in fresh:  # a deferred answer: its placeholder was counted as seen
+                    fresh.append(message)
         for message in fresh:
             if self._visible(message):
-                self.out(render_message(message, self.where(message)))
+                self.out(self.render(message))
         if result is not None:
             if result.updated is not None and result.updated not in fresh:
-                self.out(render_message(result.updated, self.where(result.updated), edited=True))
+                self.out(self.render(result.updated, edited=True))
             if result.modal is not None:
                 self.modal = result.modal
                 self.out(render_modal(result.modal))
 
-    def _latest_with(self, predicate: Callable[[SimMessage], bool], nth: int = 1) -> SimMessage:
+    def _latest_with(self, predicate: Callable[[SimMessage], bool], nth: int = 1, *, missing: str) -> SimMessage:
         found = 0
         for message in reversed(list(self.sim.server.messages.values())):
             if self._visible(message) and predicate(message):
                 found += 1
                 if found == nth:
                     return message
-        raise SandboxError("no such message in sight (try `show #channel` to look around)")
+        raise SandboxError(f"{missing} (try `show #channel` to look around)")
 
     # -- commands ---------------------------------------------------------------------------------
     async def run_line(self, line: str) -> bool:
@@ -99,8 +124,13 @@ class Session:
         try:
             return await self._dispatch(line)
         except (SandboxError, SimError, KeyError, ValueError) as error:
-            message = str(error).strip("'\"") or error.__class__.__name__
+            # KeyError's str() is the repr of its message; show the message itself.
+            message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
+            message = message.strip() or error.__class__.__name__
             self.out(f"! {message}")
+            return True
+        except Exception as error:  # a sandbox session never ends in a traceback
+            self.out(f"! the sandbox could not run that line ({error.__class__.__name__}: {error})")
             return True
 
     async def _dispatch(self, line: str) -> bool:
@@ -153,6 +183,8 @@ class Session:
 
     async def _as(self, rest: str) -> None:
         name = rest.strip().lower()
+        if not name:
+            raise SandboxError("say who: as carol (alice, bob, carol, erin, dave)")
         self.sim.member(name)
         self.user = name
         self.out(f"(now acting as {name})")
@@ -166,12 +198,14 @@ class Session:
     async def _click(self, rest: str) -> None:
         words = self._split(rest)
         nth = 1
-        if words and words[0].isdigit():
+        if len(words) == 2 and words[0].isdigit():  # click 2 "Next"; a lone number is a label: click "3"
             nth = int(words.pop(0))
         if len(words) != 1:
             raise SandboxError('say which button: click "Approve" (or click 2 "Next")')
         label = words[0]
-        message = self._latest_with(lambda m: m.button(label) is not None, nth)
+        message = self._latest_with(
+            lambda m: m.button(label) is not None, nth, missing=f"no button {label!r} in sight for {self.user}"
+        )
         result = await self.sim.click(message, label, user=self.user, locale=self.locale)
         self._print_new(result)
 
@@ -184,7 +218,9 @@ class Session:
         def matches(comp: dict[str, Any]) -> bool:
             return which in (comp.get("placeholder") or "").lower() or which == comp.get("custom_id")
 
-        message = self._latest_with(lambda m: any(matches(c) for c in m.selects))
+        message = self._latest_with(
+            lambda m: any(matches(c) for c in m.selects), missing=f"no menu {words[0]!r} in sight for {self.user}"
+        )
         comp = next(c for c in message.selects if matches(c))
         values = []
         for want in wanted:
@@ -223,6 +259,8 @@ class Session:
         amount, unit = float(match.group(1)), match.group(2)
         unit_name = {"d": "days", "h": "hours", "m": "minutes"}[unit]
         total = timedelta(**{unit_name: amount})
+        if total > MAX_WAIT:
+            raise SandboxError(f"wait at most {MAX_WAIT.days}d at a time")
         step = timedelta(hours=1)
         while total > timedelta(0):
             move = min(step, total)
@@ -245,10 +283,14 @@ class Session:
         if not channel.messages:
             self.out(f"(nothing in {channel.name})")
         for message in channel.messages:
-            self.out(render_message(message, self.where(message)))
+            self.out(self.render(message))
 
     async def _locale(self, rest: str) -> None:
         if not rest:
             raise SandboxError("say which: locale es-ES (en-US, es-ES, fr, ar)")
+        try:
+            discord.Locale(rest.strip())
+        except ValueError:
+            raise SandboxError(f"{rest.strip()!r} is not a Discord language; try en-US, es-ES, fr, ar") from None
         self.locale = rest.strip()
         self.out(f"({self.user} now uses {self.locale})")
