@@ -161,6 +161,11 @@ def test_three_members_send_anonymous_feedback_and_each_gets_a_code(tour: Tour) 
 
 
 def test_the_digest_reports_the_week(tour: Tour) -> None:
+    # A digest that goes out during a wait is shown at the time it was posted.
+    first = step(tour.steps, "wait 72h").output
+    assert first.startswith("(Mon 05 Jan 2026 09:00 UTC)\n── #digest\n**Partnerships digest**")
+    assert "(in 3 days)" in first
+    assert first.rstrip().endswith("(it is now Thu 08 Jan 2026 08:00 UTC)")
     shown = step(tour.steps, "show #digest").output
     digests = shown.count("**Partnerships digest**")
     assert digests == 2

@@ -267,13 +267,24 @@ class Session:
             self.sim.clock.advance(move)
             total -= move
             await self.sim.tick()
-        self.out(f"(it is now {self.sim.clock():%a %d %b %Y %H:%M} UTC)")
+            if total > timedelta(0) and self._anything_new():
+                # What the bot posted on the way is shown when it was posted ("in 3 days" reads right).
+                self.out(f"({self._now()})")
+                self._print_new()
+        self.out(f"(it is now {self._now()})")
         self._print_new()
+
+    def _anything_new(self) -> bool:
+        fresh = list(self.sim.server.messages.values())[self.seen :]
+        return any(self._visible(m) and not m.data.get("_loading") for m in fresh)
+
+    def _now(self) -> str:
+        return f"{self.sim.clock():%a %d %b %Y %H:%M} UTC"
 
     async def _show(self, rest: str) -> None:
         words = self._split(rest)
         if not words:
-            raise SandboxError("say what: show #digest, show thread Assessment, show dm dave")
+            raise SandboxError("say what: show #digest, show thread L-1, show dm dave")
         if words[0] == "dm":
             channel = self.sim.dm_channel(words[1] if len(words) > 1 else self.user)
         elif words[0] == "thread":
