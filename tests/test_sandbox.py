@@ -194,6 +194,7 @@ BAD_LINES = [
     ('/lead add partner:"unterminated', "could not read that line"),
     ('click "Approve"', "no button 'Approve' in sight for alice"),
     ('click 2 "Next"', "no button 'Next' in sight"),
+    ('click 0 "Next"', "say which button"),
     ("click", "say which button"),
     ('select "Topic" partnership', "no menu 'Topic' in sight"),
     ('modal summary:"x"', "no modal is open"),
@@ -242,7 +243,7 @@ async def test_a_refusal_answered_after_a_deferral_is_shown_to_its_member(tmp_pa
     assert "── #general (private)\nThere is no lead L-99" in transcript
 
 
-async def test_a_lone_number_is_a_button_label(tmp_path: Path) -> None:
+async def test_a_lone_number_is_a_button_label_and_quotes_are_optional(tmp_path: Path) -> None:
     transcript = await run_script(
         [
             '/lead add partner:"Europeana" level:global direction:external summary:"Open images"',
@@ -250,11 +251,14 @@ async def test_a_lone_number_is_a_button_label(tmp_path: Path) -> None:
             'click "Yes"',
             "select Choose external",
             "click 3",
+            "dm Hello there",
+            "click Send anonymously",
         ],
         workdir=tmp_path,
     )
     assert "! " not in transcript
     assert "3/5 · answered by @alice" in transcript
+    assert "┌─ Sent anonymously" in transcript  # quotes around a label are optional
 
 
 # -- the command line --------------------------------------------------------------------------------

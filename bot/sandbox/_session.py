@@ -198,11 +198,11 @@ class Session:
     async def _click(self, rest: str) -> None:
         words = self._split(rest)
         nth = 1
-        if len(words) == 2 and words[0].isdigit():  # click 2 "Next"; a lone number is a label: click "3"
+        if len(words) >= 2 and words[0].isdigit():  # click 2 "Next"; a lone number is a label: click 3
             nth = int(words.pop(0))
-        if len(words) != 1:
+        if not words or nth < 1:
             raise SandboxError('say which button: click "Approve" (or click 2 "Next")')
-        label = words[0]
+        label = " ".join(words)  # quotes are optional: click Send anonymously
         message = self._latest_with(
             lambda m: m.button(label) is not None, nth, missing=f"no button {label!r} in sight for {self.user}"
         )
