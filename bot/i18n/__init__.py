@@ -122,6 +122,16 @@ def has_key(key: str) -> bool:
     return key in _merged(SOURCE)
 
 
+def term(locale: object, kind: str, value: str) -> str:
+    """A fixed word of the product (a status, level, direction, tier, severity) in ``locale``.
+
+    The English catalog keeps the words of DESIGN.md as they are (``in_review``); a value the catalog
+    does not know is shown as it is stored rather than as a key name.
+    """
+    key = f"{kind}.{value}"
+    return t(locale, key) if has_key(key) else value
+
+
 def translate_command_text(text: str, locale: object) -> str | None:
     """A command name, description or choice in ``locale``, or None when none is shipped."""
     lang = language_of(locale)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from bot.db import Database, Row
 from bot.errors import Conflict
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services import checklists, feedback, leads, schedule, updates
 
 #: A fire time later than this when first seen counts as missed (the bot was down), not merely late.
@@ -458,8 +458,8 @@ def _lead_line(locale: str, lead: leads.Lead) -> str:
         "digest.entry.new_lead",
         ref=lead.ref,
         partner=quote(lead.partner, 120),
-        level=lead.level,
-        direction=lead.direction,
+        level=term(locale, "level", lead.level),
+        direction=term(locale, "direction", lead.direction),
         sector=lead.sector or "—",
         when=stamp(lead.created_at, "R"),
     )
@@ -469,8 +469,8 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
     params = {
         "ref": _ref(event.lead_id),
         "partner": quote(event.partner, 120),
-        "from_status": event.from_status or "—",
-        "to_status": event.to_status,
+        "from_status": term(locale, "status", event.from_status) if event.from_status else "—",
+        "to_status": term(locale, "status", event.to_status or ""),
         "actor": f"<@{event.actor_id}>" if event.actor_id else t(locale, "digest.actor_system"),
         "when": stamp(event.at, "f"),
     }
@@ -504,7 +504,8 @@ def _checklist_line(locale: str, run: checklists.CompletedRun) -> str:
     if not run.flags:
         return t(locale, "digest.entry.checklist_clean", **params)
     flags = "; ".join(
-        t(locale, "digest.flag", severity=severity, message=quote(message, 160)) for severity, message in run.flags
+        t(locale, "digest.flag", severity=term(locale, "severity", severity), message=quote(message, 160))
+        for severity, message in run.flags
     )
     return t(locale, "digest.entry.checklist_flags", flags=flags, **params)
 
@@ -536,7 +537,7 @@ def _stale_line(locale: str, lead: leads.Lead) -> str:
         "digest.entry.stale",
         ref=lead.ref,
         partner=quote(lead.partner, 120),
-        status=lead.status,
+        status=term(locale, "status", lead.status),
         since=stamp(lead.updated_at, "R"),
     )
 
@@ -566,7 +567,7 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
         t(
             locale,
             "digest.entry.feedback",
-            topic=quote(item.topic, 60),
+            topic=term(locale, "feedback.topic", item.topic),
             week=item.week,
             text=quote(item.text, 500),
         )

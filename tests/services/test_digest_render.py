@@ -138,7 +138,7 @@ def test_every_section_renders_with_timestamps() -> None:
     assert f"can close {stamp(closes)} ({stamp(closes, 'R')})" in body
     assert "Flags: high: Shares user data" in body and "no flags" in body
     assert "[Contract template](https://discord.com/channels/1/10/11) · legal" in body
-    assert "*process*, 2026-W02: Please decide faster" in body
+    assert "*The working group's process*, 2026-W02: Please decide faster" in body
     assert "2 feedback item(s) waiting" in body
     assert "⚠ **L-5** Oil Corp: Fossil fuel company" in body
     assert f"**L-6** Sleepy Museum: assessing, no activity since {stamp(START - timedelta(days=40), 'R')}" in body

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services import leads
 from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, make_embed, pack_entries, truncate
 
@@ -53,15 +53,22 @@ def _colour(lead: leads.Lead) -> discord.Colour:
 
 def flag_lines(locale: str, lead: leads.Lead) -> str:
     return "\n".join(
-        t(locale, "lead.flag_line", severity=f.severity, message=plain(f.message, 200)) for f in lead.flags
+        t(locale, "lead.flag_line", severity=term(locale, "severity", f.severity), message=plain(f.message, 200))
+        for f in lead.flags
     )
 
 
 def lead_card(lead: leads.Lead, locale: str, *, contact: bool = False) -> discord.Embed:
     """The lead's card: in the leads channel, in replies and at the top of `/lead show`. Status, scope
     and who logged it head the description; optional details follow as fields."""
-    scope = " · ".join(v for v in (lead.level, lead.direction, lead.sector, lead.tier) if v)
-    head = t(locale, "lead.card.head", status=lead.status, scope=scope)
+    words = (
+        term(locale, "level", lead.level),
+        term(locale, "direction", lead.direction),
+        lead.sector,
+        term(locale, "tier", lead.tier) if lead.tier else None,
+    )
+    scope = " · ".join(v for v in words if v)
+    head = t(locale, "lead.card.head", status=term(locale, "status", lead.status), scope=scope)
     logged = t(
         locale,
         "lead.logged_line",
@@ -94,7 +101,14 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
     note = plain(event.note, 300) if event.note else ""
     if event.kind == "status":
         key = "lead.history.status_note" if note else "lead.history.status"
-        return t(locale, key, from_status=event.from_status, to_status=event.to_status, note=note, **params)
+        return t(
+            locale,
+            key,
+            from_status=term(locale, "status", event.from_status or ""),
+            to_status=term(locale, "status", event.to_status or ""),
+            note=note,
+            **params,
+        )
     if event.kind in ("created", "approve", "recuse"):
         return t(locale, f"lead.history.{event.kind}", **params)
     if event.kind == "edit":
@@ -140,9 +154,9 @@ def list_embed(page: leads.LeadPage, locale: str) -> discord.Embed:
             "lead.list.line",
             ref=lead.ref,
             partner=plain(lead.partner, 100),
-            status=lead.status,
-            level=lead.level,
-            direction=lead.direction,
+            status=term(locale, "status", lead.status),
+            level=term(locale, "level", lead.level),
+            direction=term(locale, "direction", lead.direction),
         )
         + (" ⚠" if lead.flags else "")
         for lead in page.leads
@@ -164,7 +178,7 @@ def search_embed(query: str, hits: Sequence[leads.SearchHit], locale: str) -> di
             "lead.search.line",
             ref=hit.lead.ref,
             partner=plain(hit.lead.partner, 100),
-            status=hit.lead.status,
+            status=term(locale, "status", hit.lead.status),
             field=label(locale, f"lead.search.field.{hit.field}"),
             excerpt=plain(hit.excerpt, 200),
         )
@@ -180,7 +194,7 @@ def duplicate_embed(partner: str, duplicates: Sequence[leads.Duplicate], locale:
             "lead.duplicate.line",
             ref=d.ref,
             partner=plain(d.partner, 100),
-            status=d.status,
+            status=term(locale, "status", d.status),
             score=int(d.score),
             matched=plain(d.matched, 100),
         )
@@ -228,5 +242,5 @@ def _review_status(state: leads.ReviewState, locale: str) -> str:
     if state.is_open:
         return label(locale, "review.state.open")
     if state.outcome == "ended":
-        return t(locale, "review.state.ended", status=state.lead.status)
+        return t(locale, "review.state.ended", status=term(locale, "status", state.lead.status))
     return label(locale, f"review.state.{state.outcome}")
