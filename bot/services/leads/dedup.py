@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import sqlite3
 import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import aiosqlite
 from rapidfuzz import fuzz
 
 from bot.db import Database
@@ -129,7 +129,7 @@ class NameMatch:
     score: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     key: str  # "p<lead id>" for a partner name, "a<alias id>" for an alias
     lead_id: int
@@ -138,77 +138,113 @@ class _Entry:
     sorted: str
 
 
+class _SortedForms:
+    """Forms in sorted order with the key of each, as two parallel lists (a list of pairs would cost a
+    tuple per entry: at 100k leads, tens of megabytes). Equal forms sit together in any order."""
+
+    __slots__ = ("forms", "keys")
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        forms: list[str] = []
+        keys: list[str] = []
+        for form, key in pairs:
+            forms.append(form)
+            keys.append(key)
+        order = sorted(range(len(forms)), key=forms.__getitem__)
+        self.forms = [forms[i] for i in order]
+        self.keys = [keys[i] for i in order]
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def add(self, form: str, key: str) -> None:
+        at = bisect.bisect_right(self.forms, form)
+        self.forms.insert(at, form)
+        self.keys.insert(at, key)
+
+    def remove(self, form: str, key: str) -> None:
+        at = bisect.bisect_left(self.forms, form)
+        while at < len(self.forms) and self.forms[at] == form:
+            if self.keys[at] == key:
+                del self.forms[at]
+                del self.keys[at]
+                return
+            at += 1
+
+    def equal(self, form: str) -> list[str]:
+        """The keys of every entry with exactly this form."""
+        at = bisect.bisect_left(self.forms, form)
+        end = bisect.bisect_right(self.forms, form, lo=at)
+        return self.keys[at:end]
+
+    def around(self, probe: str, window: int) -> list[str]:
+        """The keys of the ``window`` forms before ``probe`` in sorted order and the ``window`` after."""
+        at = bisect.bisect_left(self.forms, probe)
+        return self.keys[max(0, at - window) : at + window]
+
+
 class NameIndex:
-    """All partner names and aliases of one guild, searchable by similarity."""
+    """All partner names and aliases of one guild, searchable by similarity.
+
+    Kept small, since it lives in memory for as long as the bot runs: entries have slots, the sorted
+    lists are parallel lists of strings the entries share, and exact matches are found in those
+    lists too (equal forms sit together) rather than in a dictionary of their own."""
 
     def __init__(self, version: int, fingerprint: str = "") -> None:
         self.version = version
         self.fingerprint = fingerprint
         self.entries: dict[str, _Entry] = {}
-        self._exact: dict[str, set[str]] = {}
-        self._forward: list[tuple[str, str]] = []
-        self._backward: list[tuple[str, str]] = []
-        self._by_words: list[tuple[str, str]] = []
+        self._forward = _SortedForms()
+        self._backward = _SortedForms()
+        self._by_words = _SortedForms()
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @staticmethod
+    def _entry(key: str, lead_id: int, name: str, norm: str) -> _Entry:
+        words = sorted_form(norm)
+        return _Entry(key, lead_id, name, norm, norm if words == norm else words)
 
     @classmethod
     def build(cls, version: int, rows: Iterable[tuple[str, int, str, str]], fingerprint: str = "") -> NameIndex:
         index = cls(version, fingerprint)
         for key, lead_id, name, norm in rows:
-            entry = _Entry(key, lead_id, name, norm, sorted_form(norm))
+            entry = cls._entry(key, lead_id, name, norm)
             index.entries[key] = entry
-            index._exact.setdefault(entry.norm, set()).add(key)
-            index._exact.setdefault(entry.sorted, set()).add(key)
-        index._forward = sorted((e.norm, e.key) for e in index.entries.values())
-        index._backward = sorted((e.norm[::-1], e.key) for e in index.entries.values())
-        index._by_words = sorted((e.sorted, e.key) for e in index.entries.values())
+        entries = index.entries.values()
+        index._forward = _SortedForms((e.norm, e.key) for e in entries)
+        index._backward = _SortedForms((e.norm[::-1], e.key) for e in entries)
+        index._by_words = _SortedForms((e.sorted, e.key) for e in entries)
         return index
 
     def add(self, key: str, lead_id: int, name: str, norm: str) -> None:
         self.remove(key)
-        entry = _Entry(key, lead_id, name, norm, sorted_form(norm))
+        entry = self._entry(key, lead_id, name, norm)
         self.entries[key] = entry
-        self._exact.setdefault(entry.norm, set()).add(key)
-        self._exact.setdefault(entry.sorted, set()).add(key)
-        bisect.insort(self._forward, (entry.norm, key))
-        bisect.insort(self._backward, (entry.norm[::-1], key))
-        bisect.insort(self._by_words, (entry.sorted, key))
+        self._forward.add(entry.norm, key)
+        self._backward.add(entry.norm[::-1], key)
+        self._by_words.add(entry.sorted, key)
 
     def remove(self, key: str) -> None:
         entry = self.entries.pop(key, None)
         if entry is None:
             return
-        for form in (entry.norm, entry.sorted):
-            keys = self._exact.get(form)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self._exact[form]
-        for values, item in (
-            (self._forward, (entry.norm, key)),
-            (self._backward, (entry.norm[::-1], key)),
-            (self._by_words, (entry.sorted, key)),
-        ):
-            at = bisect.bisect_left(values, item)
-            if at < len(values) and values[at] == item:
-                del values[at]
+        self._forward.remove(entry.norm, key)
+        self._backward.remove(entry.norm[::-1], key)
+        self._by_words.remove(entry.sorted, key)
 
     def candidates(self, norm: str) -> set[str]:
         """Keys of the entries worth scoring against ``norm``."""
         words = sorted_form(norm)
+        # Every exact match (however many share the form), then the neighbours.
         found: set[str] = set()
-        found |= self._exact.get(norm, set())
-        found |= self._exact.get(words, set())
-        for values, probe in (
-            (self._forward, norm),
-            (self._backward, norm[::-1]),
-            (self._by_words, words),
-        ):
-            at = bisect.bisect_left(values, (probe, ""))
-            for _, key in values[max(0, at - WINDOW) : at + WINDOW]:
-                found.add(key)
+        for form in {norm, words}:
+            found.update(self._forward.equal(form))
+            found.update(self._by_words.equal(form))
+        found.update(self._forward.around(norm, WINDOW))
+        found.update(self._backward.around(norm[::-1], WINDOW))
+        found.update(self._by_words.around(words, WINDOW))
         return found
 
     def similar(self, norm: str, threshold: float, *, limit: int = 3) -> list[NameMatch]:
@@ -259,44 +295,41 @@ async def name_index(db: Database, guild_id: int, legal_suffixes: tuple[str, ...
     index = cached_index(db, guild_id)
     if index is not None and index.fingerprint == fingerprint and index.version == await names_version(db, guild_id):
         return index
-    # Inside a transaction: a consistent snapshot, and never a half-done write of another task.
-    async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, STATE_KEY)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None or row[0] != fingerprint:
-            await _renormalise(conn, guild_id, legal_suffixes, fingerprint)
-        async with conn.execute(
-            "SELECT 'p' || id, id, partner, partner_norm FROM leads WHERE guild_id = ? "
-            "UNION ALL SELECT 'a' || id, lead_id, alias, alias_norm FROM lead_aliases WHERE guild_id = ?",
-            (guild_id, guild_id),
-        ) as cur:
-            rows = await cur.fetchall()
-        async with conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) as cur:
-            version_row = await cur.fetchone()
-    index = NameIndex.build(int(version_row[0]) if version_row else 0, (tuple(r) for r in rows), fingerprint)
+    # Inside a transaction: a consistent snapshot, and never a half-done write of another task. Built on
+    # the database thread straight from the cursor, so the rows are never all in memory at once.
+    index = await db.run_sync(_build_index, guild_id, tuple(legal_suffixes), fingerprint)
     store_index(db, guild_id, index)
     return index
 
 
-async def _renormalise(
-    conn: aiosqlite.Connection, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str
-) -> None:
+def _build_index(
+    conn: sqlite3.Connection, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str
+) -> NameIndex:
+    row = conn.execute("SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, STATE_KEY)).fetchone()
+    if row is None or row[0] != fingerprint:
+        _renormalise(conn, guild_id, legal_suffixes, fingerprint)
+    version_row = conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)).fetchone()
+    cursor = conn.execute(
+        "SELECT 'p' || id, id, partner, partner_norm FROM leads WHERE guild_id = ? "
+        "UNION ALL SELECT 'a' || id, lead_id, alias, alias_norm FROM lead_aliases WHERE guild_id = ?",
+        (guild_id, guild_id),
+    )
+    return NameIndex.build(int(version_row[0]) if version_row else 0, (tuple(r) for r in cursor), fingerprint)
+
+
+def _renormalise(conn: sqlite3.Connection, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str) -> None:
     """Recompute every stored normal form (the configured legal suffixes or the rules changed)."""
-    async with conn.execute("SELECT id, partner FROM leads WHERE guild_id = ?", (guild_id,)) as cur:
-        leads = await cur.fetchall()
-    async with conn.execute("SELECT id, alias FROM lead_aliases WHERE guild_id = ?", (guild_id,)) as cur:
-        aliases = await cur.fetchall()
-    await conn.executemany(
+    leads = conn.execute("SELECT id, partner FROM leads WHERE guild_id = ?", (guild_id,)).fetchall()
+    aliases = conn.execute("SELECT id, alias FROM lead_aliases WHERE guild_id = ?", (guild_id,)).fetchall()
+    conn.executemany(
         "UPDATE leads SET partner_norm = ? WHERE id = ? AND partner_norm != ?",
         [(n, r[0], n) for r in leads for n in [normalise_name(r[1], legal_suffixes)]],
     )
-    await conn.executemany(
+    conn.executemany(
         "UPDATE lead_aliases SET alias_norm = ? WHERE id = ? AND alias_norm != ?",
         [(n, r[0], n) for r in aliases for n in [normalise_name(r[1], legal_suffixes)]],
     )
-    await conn.execute(
+    conn.execute(
         "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
         "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
         (guild_id, STATE_KEY, fingerprint),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 
 from bot.db import Database
@@ -13,12 +14,22 @@ _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
 
 async def events_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[LeadEvent]:
     """Every event in ``[start, end)``, oldest first."""
-    rows = await db.fetchall(
+    return await db.call(_events_sync, guild_id, to_ts(start), to_ts(end))
+
+
+def _events_sync(conn: sqlite3.Connection, guild_id: int, start: int, end: int) -> list[LeadEvent]:
+    # A busy week has thousands of events: plain tuples (no sqlite3.Row per event) and one hand-over.
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
         f"SELECT {EVENT_COLUMNS} FROM lead_events e JOIN leads l ON l.id = e.lead_id "
         "WHERE e.guild_id = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id",
-        (guild_id, to_ts(start), to_ts(end)),
+        (guild_id, start, end),
     )
-    return [event_from_row(r) for r in rows]
+    try:
+        return [event_from_row(r) for r in cursor]
+    finally:
+        cursor.close()
 
 
 async def created_between(db: Database, guild_id: int, start: datetime, end: datetime) -> list[Lead]:

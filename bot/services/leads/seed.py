@@ -4,7 +4,10 @@ aliases), summaries, statuses and history, written with executemany in one trans
 from __future__ import annotations
 
 import random
+import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.config import DEFAULT_LEGAL_SUFFIXES
 from bot.db import Database
@@ -69,6 +72,8 @@ _SECTORS = (
 )
 # Seeded leads are never in review: a review needs its own row and card.
 _SEED_STATUSES = tuple(s for s in STATUSES if s != "in_review")
+#: Leads generated and inserted at a time.
+_CHUNK = 5000
 _ENTITIES = ("Wikimedia Deutschland", "Wikimedia UK", "Wiki Movimento Brasil", "Wikimedia Foundation", None)
 
 
@@ -117,20 +122,64 @@ async def bulk_insert_leads(
     rng = random.Random(seed)
     start = int(await db.fetchval("SELECT coalesce(max(id), 0) FROM leads") or 0) + 1
     had_leads = bool(await db.fetchval("SELECT 1 FROM leads WHERE guild_id = ? LIMIT 1", (guild_id,)))
-    end_ts = to_ts(now)
+    plan = _Plan(guild_id, start, n, to_ts(now), owner_ids, legal_suffixes, had_leads)
+    await db.run_sync(_insert_all, plan, rng)
+    if prime_index:
+        await dedup.name_index(db, guild_id, legal_suffixes)
+    return range(start, start + n)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    guild_id: int
+    start: int
+    n: int
+    end_ts: int
+    owner_ids: tuple[int, ...]
+    legal_suffixes: tuple[str, ...]
+    had_leads: bool
+
+
+def _insert_all(conn: sqlite3.Connection, plan: _Plan, rng: random.Random) -> None:
+    """On the database thread, in one transaction: the leads in chunks, so that only a chunk of rows is
+    ever in memory (100k leads as one list would take over 100 MB for a moment)."""
+    for first in range(0, plan.n, _CHUNK):
+        leads, aliases, events = _chunk(plan, rng, range(plan.start + first, plan.start + min(plan.n, first + _CHUNK)))
+        conn.executemany(
+            "INSERT INTO leads (id, guild_id, partner, partner_norm, direction, level, sector, tier, entity, "
+            "summary, offer, ask, contact, link, visibility, status, owner_id, created_at, updated_at, "
+            "card_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            leads,
+        )
+        conn.executemany("INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (?, ?, ?, ?)", aliases)
+        conn.executemany(
+            "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, at) VALUES (?, ?, ?, ?, ?)", events
+        )
+    if not plan.had_leads:
+        conn.execute(
+            "INSERT OR IGNORE INTO guild_state (guild_id, key, value) VALUES (?, ?, ?)",
+            (plan.guild_id, dedup.STATE_KEY, dedup.rules_fingerprint(plan.legal_suffixes)),
+        )
+
+
+def _chunk(
+    plan: _Plan, rng: random.Random, ids: range
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    guild_id, suffixes = plan.guild_id, plan.legal_suffixes
     span = int(timedelta(days=3 * 365).total_seconds())
-    leads, aliases, events = [], [], []
-    for offset in range(n):
-        lead_id = start + offset
+    leads: list[tuple[Any, ...]] = []
+    aliases: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    for lead_id in ids:
         partner = synthetic_name(rng)
-        created = end_ts - rng.randint(0, span)
-        updated = min(end_ts, created + rng.randint(0, 90 * 86400))
+        created = plan.end_ts - rng.randint(0, span)
+        updated = min(plan.end_ts, created + rng.randint(0, 90 * 86400))
         leads.append(
             (
                 lead_id,
                 guild_id,
                 partner,
-                dedup.normalise_name(partner, legal_suffixes),
+                dedup.normalise_name(partner, suffixes),
                 rng.choice(DIRECTIONS),
                 rng.choice(LEVELS),
                 rng.choice(_SECTORS),
@@ -143,33 +192,13 @@ async def bulk_insert_leads(
                 f"https://example.org/partners/{lead_id}" if rng.random() < 0.5 else None,
                 "public" if rng.random() < 0.2 else "wg",
                 rng.choice(_SEED_STATUSES),
-                rng.choice(owner_ids),
+                rng.choice(plan.owner_ids),
                 created,
                 updated,
             )
         )
         if rng.random() < 0.1:
             alias = _word(rng) + " " + rng.choice(_KINDS)
-            aliases.append((guild_id, lead_id, alias, dedup.normalise_name(alias, legal_suffixes)))
+            aliases.append((guild_id, lead_id, alias, dedup.normalise_name(alias, suffixes)))
         events.append((guild_id, lead_id, leads[-1][16], "created", created))
-    async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO leads (id, guild_id, partner, partner_norm, direction, level, sector, tier, entity, "
-            "summary, offer, ask, contact, link, visibility, status, owner_id, created_at, updated_at, "
-            "card_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            leads,
-        )
-        await conn.executemany(
-            "INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (?, ?, ?, ?)", aliases
-        )
-        await conn.executemany(
-            "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, at) VALUES (?, ?, ?, ?, ?)", events
-        )
-        if not had_leads:
-            await conn.execute(
-                "INSERT OR IGNORE INTO guild_state (guild_id, key, value) VALUES (?, ?, ?)",
-                (guild_id, dedup.STATE_KEY, dedup.rules_fingerprint(legal_suffixes)),
-            )
-    if prime_index:
-        await dedup.name_index(db, guild_id, legal_suffixes)
-    return range(start, start + n)
+    return leads, aliases, events
