@@ -602,6 +602,7 @@ class SimServer:
             record.deferred_ephemeral = bool(flags & EPHEMERAL)
             placeholder = self.make_message(record.channel_id, {"flags": flags})
             placeholder.data["_loading"] = True
+            placeholder.interaction_token = record.token
             record.original = placeholder
         elif kind == 6:
             result.deferred = True

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from bot.app import PartnerBot
 
 
-def visible_commands(tree: app_commands.CommandTree, access: Access) -> list[str]:
+def visible_commands(
+    tree: app_commands.CommandTree, access: Access, guild: discord.abc.Snowflake | None = None
+) -> list[str]:
     """Every command path (``/lead add``) a caller with ``access`` may run, from the commands' own
     ``extras["access"]`` (defaults to member)."""
     paths: list[str] = []
@@ -31,7 +33,10 @@ def visible_commands(tree: app_commands.CommandTree, access: Access) -> list[str
         elif access >= needed:
             paths.append(f"/{prefix}{command.name}")
 
-    for command in tree.get_commands():
+    # Commands for the configured server only are registered there, the DM-capable ones for everyone.
+    everywhere = tree.get_commands()
+    here = tree.get_commands(guild=guild) if guild is not None else []
+    for command in [*everywhere, *here]:
         if isinstance(command, app_commands.Command | app_commands.Group):
             walk(command, "", Access.MEMBER)
     return sorted(set(paths))
@@ -48,7 +53,10 @@ class AboutCog(commands.Cog):
         if access is Access.NONE and interaction.guild is None:
             access = await self.bot.fetch_access(interaction.user.id)
         loc = interaction.locale
-        commands_list = visible_commands(self.bot.tree, access) or ["/about", "/feedback privacy"]
+        commands_list = visible_commands(self.bot.tree, access, discord.Object(self.bot.settings.guild_id)) or [
+            "/about",
+            "/feedback privacy",
+        ]
         embed = make_embed(
             t(loc, "about.title", version=__version__),
             t(loc, "about.body"),
