@@ -53,10 +53,8 @@ class AboutCog(commands.Cog):
         if access is Access.NONE and interaction.guild is None:
             access = await self.bot.fetch_access(interaction.user.id)
         loc = interaction.locale
-        commands_list = visible_commands(self.bot.tree, access, discord.Object(self.bot.settings.guild_id)) or [
-            "/about",
-            "/feedback privacy",
-        ]
+        server = discord.Object(self.bot.settings.guild_id)
+        commands_list = visible_commands(self.bot.tree, access, server) or ["/about", "/feedback privacy"]
         embed = make_embed(
             t(loc, "about.title", version=__version__),
             t(loc, "about.body"),
