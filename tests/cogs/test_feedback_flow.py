@@ -215,8 +215,14 @@ async def test_replies_follow_the_members_language(sim: Sim) -> None:
     assert "como máximo 2000 caracteres" in reply.text  # the DM answers in dave's last locale
     message = await preview(sim, "dave", "hola")
     assert "Vista previa" in message.text
-    sent = await sim.click(message, "Send anonymously", user="dave", locale="fr")
+    assert message.buttons == ["Enviar de forma anónima", "Cancelar"]
+    sent = await sim.click(message, "Enviar de forma anónima", user="dave", locale="fr")
     assert sent.updated is not None and "Envoyé anonymement" in sent.updated.text
+
+
+async def test_english_preview_keeps_the_fixed_button_words(sim: Sim) -> None:
+    message = await preview(sim, "erin", "The intake form is too long.")
+    assert message.buttons == ["Send anonymously", "Cancel"]
 
 
 async def test_nothing_the_bot_sends_can_ping(sim: Sim) -> None:

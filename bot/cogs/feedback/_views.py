@@ -24,8 +24,6 @@ from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id, in
 if TYPE_CHECKING:
     from bot.cogs.feedback._cog import FeedbackCog
 
-SEND_LABEL = "Send anonymously"  # fixed words (DESIGN.md): scripts and the sandbox press it by label
-CANCEL_LABEL = "Cancel"
 #: How long an unsent /feedback give form is kept in memory (seconds).
 FORM_TIMEOUT = 3600
 _TOKEN = r"(?P<token>[A-Za-z0-9_-]{16})"
@@ -62,8 +60,8 @@ def preview_embed(locale: object, draft: Draft) -> discord.Embed:
 def preview_view(token: str, topic: str, locale: object) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(TopicSelect(token, topic=topic, locale=locale))
-    view.add_item(SendButton(token))
-    view.add_item(CancelButton(token))
+    view.add_item(SendButton(token, locale=locale))
+    view.add_item(CancelButton(token, locale=locale))
     return view
 
 
@@ -100,10 +98,11 @@ class TopicSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=rf"pb:fb:
 
 
 class SendButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:send:{_TOKEN}"):
-    def __init__(self, token: str) -> None:
+    # "Send anonymously" in English (DESIGN.md's fixed words), translated for other locales.
+    def __init__(self, token: str, *, locale: object = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=SEND_LABEL,
+                label=t(locale, "feedback.button.send"),
                 style=discord.ButtonStyle.primary,
                 custom_id=custom_id("fb", "send", token),
                 row=1,
@@ -122,10 +121,10 @@ class SendButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:s
 
 
 class CancelButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:cancel:{_TOKEN}"):
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, locale: object = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=CANCEL_LABEL,
+                label=t(locale, "feedback.button.cancel"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=custom_id("fb", "cancel", token),
                 row=1,
@@ -237,6 +236,9 @@ class ReviewPager(OwnedView):
         self.header = header
         self.pages = pages
         self.index = 0
+        # The same words as the lead pagers, in the reader's language.
+        self.previous.label = t(locale, "lead.button.previous")
+        self.next.label = t(locale, "lead.button.next")
         self._sync()
 
     def content(self) -> str:
