@@ -63,7 +63,8 @@ class PartnerBot(commands.Bot):
         self.clock = clock
         #: Whether cogs run their background loops. bot/sim turns them off and calls ``tick()`` itself.
         self.background = background
-        #: Locale of each user's last interaction, in memory only: DMs answer in that language.
+        #: Locale of each user's last interaction: DMs answer in that language. In memory only, on purpose:
+        #: a stored (member, time) pair would sit beside anonymous feedback sent at that time.
         self.user_locales: dict[int, str] = {}
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
 
