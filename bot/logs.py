@@ -27,3 +27,5 @@ def setup_logging(log_dir: Path, level: str = "INFO", *, console: bool = True) -
         root.addHandler(stream)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
     logging.getLogger("discord.gateway").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG: member text has no place in a log file.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
