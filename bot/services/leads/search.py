@@ -5,14 +5,17 @@ trigram index (any three characters, for scripts written without spaces and for 
 is bm25 with names weighted above summaries and notes. A very common word can match most of the register;
 ranking every match would cost time in proportion to the register's size, so only the newest
 ``RANK_WINDOW`` matches are ranked: searches stay fast at 100k leads, and a word rare enough to matter is
-ranked exactly.
+ranked exactly. When more than ``RANK_WINDOW`` leads match, bm25 itself would cost as much (it counts
+every match for its statistics), so those newest matches are ranked by where the words are: in the
+name, then in an alias, then elsewhere, newest first within each.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +25,7 @@ from bot.services.access import Access
 from bot.services.leads import dedup
 from bot.services.leads.dedup import fold_latin
 from bot.services.leads.model import Lead, parse_lead_id, ref
-from bot.services.leads.queries import for_viewer, load_leads, visibility_sql
+from bot.services.leads.queries import _load_sync, for_viewer, visibility_sql
 
 SEARCH_LIMIT = 10
 QUERY_MAX = 200
@@ -72,31 +75,74 @@ def terms_of(query: str) -> list[str]:
     return [word for word in (w.replace('"', "") for w in text.split()) if word]
 
 
-def _quoted(terms: list[str], *, prefix: bool) -> str:
+def _phrases(terms: list[str], *, prefix: bool) -> list[str]:
     # Quoted terms are plain text to FTS5 (no operators). A prefix only from three characters on ("a*"
     # would expand to most of the vocabulary), or in scripts without spaces, where a run starting with
     # the term is the usual way a shorter word is found.
-    return " ".join(f'"{t}"*' if prefix and (len(t) >= 3 or _UNSPACED.search(t)) else f'"{t}"' for t in terms)
+    return [f'"{t}"*' if prefix and (len(t) >= 3 or _UNSPACED.search(t)) else f'"{t}"' for t in terms]
 
 
-async def _ranked(
-    db: Database,
+def _quoted(terms: list[str], *, prefix: bool) -> str:
+    return " ".join(_phrases(terms, prefix=prefix))
+
+
+def _ranked(
+    conn: sqlite3.Connection,
     table: str,
-    match: str,
+    phrases: list[str],
+    scope: Callable[[str], str],
     guild_id: int,
     visibility: tuple[str, tuple[object, ...]],
 ) -> list[int]:
+    """The lead ids matching every phrase (within ``scope``) in ``table``, best first, at most
+    ``RANK_WINDOW``."""
+    match = scope(" ".join(phrases))
     extra, params = visibility
-    rows = await db.fetchall(
-        f"SELECT f.rowid, bm25({table}, {_WEIGHTS}) FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
-        f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
-        (match, guild_id, *params, RANK_WINDOW),
-    )
-    return [r[0] for r in sorted(rows, key=lambda r: (r[1], -r[0]))]
+    newest = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT f.rowid FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
+            f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
+            (match, guild_id, *params, RANK_WINDOW + 1),
+        )
+    ]
+    if not newest:
+        return []
+    if len(newest) <= RANK_WINDOW:
+        # Few matches: bm25, whose statistics cost as much as there are matches, ranks them exactly.
+        rows = conn.execute(
+            f"SELECT f.rowid, bm25({table}, {_WEIGHTS}) FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
+            f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
+            (match, guild_id, *params, RANK_WINDOW),
+        ).fetchall()
+        return [r[0] for r in sorted(rows, key=lambda r: (r[1], -r[0]))]
+    # A word in much of the register: bm25 would first count its every match. The newest matches are
+    # ranked by where the words are instead (the weights' order): the name, then an alias, then the rest.
+    # Each phrase on its own, from the oldest lead of the window on: FTS5 then reads only that end of its
+    # list (several phrases together in one column would make it read them all).
+    window = newest[:RANK_WINDOW]
+    tiers: list[set[int]] = []
+    for column in ("partner", "aliases"):
+        tier = set(window)
+        for phrase in phrases:
+            tier &= {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ?",
+                    (f"{{{column}}} : {phrase}", window[-1]),
+                )
+            }
+        tiers.append(tier)
+    name, alias = tiers
+    return sorted(window, key=lambda i: (i not in name, i not in alias, -i))
 
 
-async def _scan_names(
-    db: Database, terms: list[str], guild_id: int, visibility: tuple[str, tuple[object, ...]], limit: int
+def _scan_names(
+    conn: sqlite3.Connection,
+    terms: list[str],
+    guild_id: int,
+    visibility: tuple[str, tuple[object, ...]],
+    limit: int,
 ) -> list[int]:
     """Terms too short for the trigram index: names and aliases that contain them all, newest first."""
     extra, params = visibility
@@ -109,7 +155,7 @@ async def _scan_names(
             "WHERE a.lead_id = l.id AND a.alias LIKE ? ESCAPE '\\'))"
         )
         values.extend((pattern, pattern))
-    rows = await db.fetchall(
+    rows = conn.execute(
         f"SELECT l.id FROM leads l WHERE l.guild_id = ?{extra} AND {' AND '.join(clauses)} ORDER BY l.id DESC LIMIT ?",
         (guild_id, *params, *values, limit),
     )
@@ -134,35 +180,9 @@ async def search_leads(
         raise InvalidInput("lead.query_empty")
     wg = viewer_access >= Access.WORKING_GROUP
     visibility = visibility_sql(viewer_id, viewer_access)
-
-    def scoped(match: str) -> str:
-        return match if wg else f"{_MEMBER_COLUMNS} : ({match})"
-
-    found: list[int] = []
-
-    def keep(ids: list[int]) -> None:
-        for lead_id in ids:
-            if lead_id not in found:
-                found.append(lead_id)
-
-    if not _UNSPACED.search(query):
-        keep(await _ranked(db, "leads_fts", scoped(_quoted(terms, prefix=False)), guild_id, visibility))
-    if len(found) < limit:
-        keep(await _ranked(db, "leads_fts", scoped(_quoted(terms, prefix=True)), guild_id, visibility))
-    if len(found) < limit and all(len(t) >= 3 for t in terms):
-        keep(await _ranked(db, "leads_fts_tri", scoped(_quoted(terms, prefix=False)), guild_id, visibility))
-    if not found and any(len(t) < 3 for t in terms):
-        keep(await _scan_names(db, terms, guild_id, visibility, limit))
-    ids = found[:limit]
-    leads = await load_leads(db, guild_id, ids)
-    notes: dict[int, str] = {}
-    if wg and ids:
-        marks = ",".join("?" * len(ids))
-        for row in await db.fetchall(
-            f"SELECT lead_id, group_concat(text, ' ') FROM lead_notes WHERE lead_id IN ({marks}) GROUP BY lead_id",
-            tuple(ids),
-        ):
-            notes[row[0]] = row[1]
+    unspaced = bool(_UNSPACED.search(query))
+    # Every query, the leads and their notes in one hand-over to the database thread.
+    ids, leads, notes = await db.call(_search_sync, guild_id, terms, unspaced, wg, visibility, limit)
     hits = []
     for lead_id in ids:
         if lead_id in leads:
@@ -172,7 +192,48 @@ async def search_leads(
     return hits
 
 
+def _search_sync(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    terms: list[str],
+    unspaced: bool,
+    wg: bool,
+    visibility: tuple[str, tuple[object, ...]],
+    limit: int,
+) -> tuple[list[int], dict[int, Lead], dict[int, str]]:
+    def scoped(match: str) -> str:
+        return match if wg else f"{_MEMBER_COLUMNS} : ({match})"
+
+    found: dict[int, None] = {}  # insertion-ordered, and membership in constant time
+
+    def keep(ids: list[int]) -> None:
+        for lead_id in ids:
+            found.setdefault(lead_id)
+
+    if not unspaced:
+        keep(_ranked(conn, "leads_fts", _phrases(terms, prefix=False), scoped, guild_id, visibility))
+    if len(found) < limit:
+        keep(_ranked(conn, "leads_fts", _phrases(terms, prefix=True), scoped, guild_id, visibility))
+    if len(found) < limit and all(len(t) >= 3 for t in terms):
+        keep(_ranked(conn, "leads_fts_tri", _phrases(terms, prefix=False), scoped, guild_id, visibility))
+    if not found and any(len(t) < 3 for t in terms):
+        keep(_scan_names(conn, terms, guild_id, visibility, limit))
+    ids = list(found)[:limit]
+    leads = _load_sync(conn, guild_id, ids)
+    notes: dict[int, str] = {}
+    if wg and ids:
+        marks = ",".join("?" * len(ids))
+        for row in conn.execute(
+            f"SELECT lead_id, group_concat(text, ' ') FROM lead_notes WHERE lead_id IN ({marks}) GROUP BY lead_id",
+            tuple(ids),
+        ):
+            notes[row[0]] = row[1]
+    return ids, leads, notes
+
+
 def _fold(text: str) -> str:
+    if text.isascii():  # NFKC and the Latin fold change nothing here
+        return text.lower()
     return fold_latin(unicodedata.normalize("NFKC", text).casefold())
 
 
