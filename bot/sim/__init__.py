@@ -6,9 +6,12 @@ discord.py's own parser; interaction responses captured at the webhook layer; th
 ways; injected faults; and restarts on the same database.
 """
 
+from bot.sim import ids
 from bot.sim.harness import Sim, SimError
 from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
 from bot.sim.server import SimServer
+
+ids.install()
 
 __all__ = [
     "InteractionResult",
