@@ -208,18 +208,53 @@ async def list_leads(
     extra, extra_params = visibility_sql(viewer_id, viewer_access)
     where += extra
     params.extend(extra_params)
-    total = int(await db.fetchval(f"SELECT count(*) FROM leads l WHERE {where}", params) or 0)
+    # The count is the costly part on a large register (a filter without an index reads every lead), and
+    # paging through a list asks for it again and again: kept until the connection writes anything.
+    counts = _COUNTS.setdefault(db, {})
+    key = (where, tuple(params))
+    hit = counts.get(key)
+    known = hit[1] if hit is not None and hit[0] == db.conn.total_changes else None
+    total, page, found, marker = await db.call(_list_sync, guild_id, where, params, known, page, per_page)
+    if marker is not None:
+        if len(counts) >= _COUNTS_KEPT:
+            counts.clear()
+        counts[key] = (marker, total)
+    return LeadPage(tuple(for_viewer(x, viewer_access) for x in found), total, page, per_page)
+
+
+#: Recent list counts, per database: (where, params) -> (changes marker, count).
+_COUNTS: weakref.WeakKeyDictionary[Database, dict[tuple[str, tuple[object, ...]], tuple[int, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+_COUNTS_KEPT = 64
+
+
+def _list_sync(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    where: str,
+    params: list[object],
+    known_total: int | None,
+    page: int,
+    per_page: int,
+) -> tuple[int, int, list[Lead], int | None]:
+    """(total, the page clamped to what exists, its leads, the change marker or None when a transaction
+    is open), all in one hand-over to the database thread."""
+    marker = None if conn.in_transaction else conn.total_changes
+    total = known_total
+    if total is None:
+        total = int(conn.execute(f"SELECT count(*) FROM leads l WHERE {where}", params).fetchone()[0] or 0)
     pages = max(1, -(-total // per_page))
     page = min(max(0, page), pages - 1)
     ids = [
         r[0]
-        for r in await db.fetchall(
+        for r in conn.execute(
             f"SELECT l.id FROM leads l WHERE {where} ORDER BY l.id DESC LIMIT ? OFFSET ?",
             (*params, per_page, page * per_page),
         )
     ]
-    leads = await leads_in_order(db, guild_id, ids)
-    return LeadPage(tuple(for_viewer(x, viewer_access) for x in leads), total, page, per_page)
+    found = _load_sync(conn, guild_id, ids)
+    return total, page, [found[i] for i in ids if i in found], marker
 
 
 async def known_entities(db: Database, guild_id: int, text: str = "", *, limit: int = 25) -> list[str]:
