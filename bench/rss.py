@@ -24,16 +24,28 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._timing import guild_id_for_next_server, peak_rss_mb
+from bench._timing import guild_id_for_next_server
 from bench.bench_leads import QUERIES
 from bot.sim import Sim
 
 
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def current_rss_mb() -> float:
     """Resident memory now, in MB (Linux)."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * 4096 / 2**20
+    return _status_mb("VmRSS")
+
+
+def process_peak_rss_mb() -> float:
+    """Peak resident memory of this program, in MB (Linux). Not getrusage's ru_maxrss: in a child
+    started by fork and exec that also counts the parent's memory at the fork."""
+    return _status_mb("VmHWM")
 
 
 async def measure_rss(database: Path, guild_id: int) -> dict[str, Any]:
@@ -59,7 +71,7 @@ async def measure_rss(database: Path, guild_id: int) -> dict[str, Any]:
             await sim.close()
     return {
         "leads": size,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(process_peak_rss_mb(), 1),
         "end_rss_mb": round(current_rss_mb(), 1),
         "first_start_ready_ms": round(ready_ms, 1),
     }

@@ -195,26 +195,37 @@ async def list_leads(
     per_page: int = PAGE_SIZE,
 ) -> LeadPage:
     """One page of the leads this viewer may see, newest first."""
-    where = "l.guild_id = ?"
+    filters_sql = ""
     params: list[object] = [guild_id]
     for column in ("status", "level", "direction", "sector"):
         value = getattr(filters, column)
         if value:
-            where += f" AND l.{column} = ?"
+            filters_sql += f" AND l.{column} = ?"
             params.append(value)
     if filters.mine:
-        where += " AND l.owner_id = ?"
+        filters_sql += " AND l.owner_id = ?"
         params.append(viewer_id)
     extra, extra_params = visibility_sql(viewer_id, viewer_access)
-    where += extra
+    filters_sql += extra
     params.extend(extra_params)
+    # Status and owner have indexes that start with the guild and end with the id: SQLite walks one of
+    # them newest first. Any other filter has none, and SQLite would then pick some other index on the
+    # guild, look every lead up through it and sort them all (a fifth of a second at 100k leads); with
+    # the guild column kept out of index choice ("+") it reads the table newest first instead and stops
+    # at the page (and counts in one pass over the table, several times faster than through an index).
+    indexed = bool(filters.status or filters.mine)
+    guild = "l.guild_id = ?" if indexed else "+l.guild_id = ?"
+    page_where = guild + filters_sql
+    count_where = ("l.guild_id = ?" if indexed or not filters_sql else "+l.guild_id = ?") + filters_sql
     # The count is the costly part on a large register (a filter without an index reads every lead), and
     # paging through a list asks for it again and again: kept until the connection writes anything.
     counts = _COUNTS.setdefault(db, {})
-    key = (where, tuple(params))
+    key = (count_where, tuple(params))
     hit = counts.get(key)
     known = hit[1] if hit is not None and hit[0] == db.conn.total_changes else None
-    total, page, found, marker = await db.call(_list_sync, guild_id, where, params, known, page, per_page)
+    total, page, found, marker = await db.call(
+        _list_sync, guild_id, count_where, page_where, params, known, page, per_page
+    )
     if marker is not None:
         if len(counts) >= _COUNTS_KEPT:
             counts.clear()
@@ -232,7 +243,8 @@ _COUNTS_KEPT = 64
 def _list_sync(
     conn: sqlite3.Connection,
     guild_id: int,
-    where: str,
+    count_where: str,
+    page_where: str,
     params: list[object],
     known_total: int | None,
     page: int,
@@ -243,13 +255,13 @@ def _list_sync(
     marker = None if conn.in_transaction else conn.total_changes
     total = known_total
     if total is None:
-        total = int(conn.execute(f"SELECT count(*) FROM leads l WHERE {where}", params).fetchone()[0] or 0)
+        total = int(conn.execute(f"SELECT count(*) FROM leads l WHERE {count_where}", params).fetchone()[0] or 0)
     pages = max(1, -(-total // per_page))
     page = min(max(0, page), pages - 1)
     ids = [
         r[0]
         for r in conn.execute(
-            f"SELECT l.id FROM leads l WHERE {where} ORDER BY l.id DESC LIMIT ? OFFSET ?",
+            f"SELECT l.id FROM leads l WHERE {page_where} ORDER BY l.id DESC LIMIT ? OFFSET ?",
             (*params, per_page, page * per_page),
         )
     ]
