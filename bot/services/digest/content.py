@@ -1,0 +1,66 @@
+"""What a digest period held: leads, moves, reviews, checklists, updates, feedback, leads needing attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.db import Database
+from bot.services import checklists, feedback, leads, updates
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    """Everything one digest reports, as the feature services returned it."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    new_leads: list[leads.Lead]
+    moves: list[leads.LeadEvent]
+    reviews: list[leads.ReviewState]
+    checklists: list[checklists.CompletedRun]
+    updates: list[updates.Update]
+    feedback: feedback.FeedbackDigest
+    flagged: list[leads.Lead]
+    stale: list[leads.Lead]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.new_leads
+            or self.moves
+            or self.reviews
+            or self.checklists
+            or self.updates
+            or self.feedback.released
+            or self.feedback.waiting
+            or self.flagged
+            or self.stale
+        )
+
+
+def is_move(event: leads.LeadEvent) -> bool:
+    """Status changes (creation, notes, flags and single approvals are events too, but not moves)."""
+    return event.kind == "status" and bool(event.to_status) and event.from_status != event.to_status
+
+
+async def collect(
+    db: Database, guild_id: int, start: datetime, end: datetime, *, now: datetime, stale_days: int
+) -> DigestContent:
+    """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``)."""
+    events = await leads.events_between(db, guild_id, start, end)
+    flagged, stale = await leads.needs_attention(db, guild_id, now, stale_days)
+    return DigestContent(
+        start=start,
+        end=end,
+        now=now,
+        new_leads=await leads.created_between(db, guild_id, start, end),
+        moves=[e for e in events if is_move(e)],
+        reviews=await leads.open_reviews(db, guild_id),
+        checklists=await checklists.completed_between(db, guild_id, start, end),
+        updates=await updates.posted_between(db, guild_id, start, end),
+        feedback=await feedback.digest_info(db, guild_id, start, end),
+        flagged=flagged,
+        stale=stale,
+    )

@@ -1,0 +1,205 @@
+"""A digest's text in one language: plain entries grouped by section, within Discord's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import t, term
+from bot.services import checklists, leads, updates
+from bot.services.digest._time import unix
+from bot.services.digest.content import DigestContent
+
+#: Entries shown per section; the rest are counted in one closing line.
+SECTION_LIMIT = 100
+#: Longest piece of user text (partner names, rationales, feedback) quoted in one entry.
+QUOTE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """The digest as plain text: a header line, then sections of whole entries (none when quiet)."""
+
+    header: str
+    sections: tuple[Section, ...]
+    quiet: bool
+
+    def with_part(self, locale: str, number: int, total: int) -> str:
+        """The header carrying the part number; also how a part is recognised in the channel's history."""
+        if total <= 1:
+            return self.header
+        return t(locale, "digest.header_part", header=self.header, number=number, total=total)
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|<>[]#"})
+
+
+def quote(text: str | None, limit: int = QUOTE_LIMIT) -> str:
+    """User text made safe for one line of markdown: whitespace collapsed, markup escaped, length capped."""
+    flat = " ".join((text or "").split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat.translate(_MARKDOWN)
+
+
+def stamp(when: datetime, style: str = "f") -> str:
+    """A Discord timestamp: every reader sees it in their own time zone and language."""
+    return f"<t:{unix(when)}:{style}>"
+
+
+def _ref(lead_id: int) -> str:
+    return f"L-{lead_id}"
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return len(value)
+    except TypeError:
+        return 0
+
+
+def _lead_line(locale: str, lead: leads.Lead) -> str:
+    return t(
+        locale,
+        "digest.entry.new_lead",
+        ref=lead.ref,
+        partner=quote(lead.partner, 120),
+        level=term(locale, "level", lead.level),
+        direction=term(locale, "direction", lead.direction),
+        sector=lead.sector or "—",
+        when=stamp(lead.created_at, "R"),
+    )
+
+
+def _move_line(locale: str, event: leads.LeadEvent) -> str:
+    params = {
+        "ref": _ref(event.lead_id),
+        "partner": quote(event.partner, 120),
+        "from_status": term(locale, "status", event.from_status) if event.from_status else "—",
+        "to_status": term(locale, "status", event.to_status or ""),
+        "actor": f"<@{event.actor_id}>" if event.actor_id else t(locale, "digest.actor_system"),
+        "when": stamp(event.at, "f"),
+    }
+    if event.to_status == "vetoed":
+        return t(locale, "digest.entry.veto", rationale=quote(event.note) or "—", **params)
+    if event.note:
+        return t(locale, "digest.entry.move_note", note=quote(event.note, 160), **params)
+    return t(locale, "digest.entry.move", **params)
+
+
+def _review_line(locale: str, review: leads.ReviewState) -> str:
+    return t(
+        locale,
+        "digest.entry.review",
+        ref=review.lead.ref,
+        partner=quote(review.lead.partner, 120),
+        approvals=_count(review.approvals),
+        opened=stamp(review.opened_at, "R"),
+        closes=stamp(review.closes_at, "f"),
+        closes_relative=stamp(review.closes_at, "R"),
+    )
+
+
+def _checklist_line(locale: str, run: checklists.CompletedRun) -> str:
+    params = {
+        "ref": _ref(run.lead_id),
+        "partner": quote(run.partner, 120),
+        "questionnaire": quote(run.questionnaire_title, 120),
+        "when": stamp(run.completed_at, "R"),
+    }
+    if not run.flags:
+        return t(locale, "digest.entry.checklist_clean", **params)
+    flags = "; ".join(
+        t(locale, "digest.flag", severity=term(locale, "severity", severity), message=quote(message, 160))
+        for severity, message in run.flags
+    )
+    return t(locale, "digest.entry.checklist_flags", flags=flags, **params)
+
+
+def _update_line(locale: str, update: updates.Update, guild_id: int) -> str:
+    link = (
+        f"https://discord.com/channels/{guild_id}/{update.channel_id}/{update.message_id}"
+        if update.channel_id and update.message_id
+        else ""
+    )
+    when = stamp(update.posted_at or update.created_at, "R")
+    title = quote(update.title, 150)
+    if update.area:
+        key = "digest.entry.update_area_link" if link else "digest.entry.update_area"
+        return t(locale, key, title=title, area=quote(update.area, 60), link=link, when=when)
+    key = "digest.entry.update_link" if link else "digest.entry.update"
+    return t(locale, key, title=title, link=link, when=when)
+
+
+def _flagged_line(locale: str, lead: leads.Lead) -> str:
+    hard = [f for f in lead.flags if f.source.startswith("hard_line") or f.severity == "high"]
+    messages = "; ".join(quote(f.message, 120) for f in (hard or list(lead.flags))) or "—"
+    return t(locale, "digest.entry.flagged", ref=lead.ref, partner=quote(lead.partner, 120), flags=messages)
+
+
+def _stale_line(locale: str, lead: leads.Lead) -> str:
+    return t(
+        locale,
+        "digest.entry.stale",
+        ref=lead.ref,
+        partner=quote(lead.partner, 120),
+        status=term(locale, "status", lead.status),
+        since=stamp(lead.updated_at, "R"),
+    )
+
+
+def _section(locale: str, key: str, entries: list[str]) -> Section | None:
+    if not entries:
+        return None
+    shown = entries[:SECTION_LIMIT]
+    if len(entries) > SECTION_LIMIT:
+        shown.append(t(locale, "digest.more", count=len(entries) - SECTION_LIMIT))
+    return Section(
+        key=key,
+        title=t(locale, f"digest.section.{key}", count=len(entries)),
+        entries=tuple(shown),
+    )
+
+
+def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guild_id: int = 0) -> RenderedDigest:
+    """The digest's text in ``locale``: plain entries grouped by section, never an entry split."""
+    period = {"start": stamp(content.start), "end": stamp(content.end)}
+    header_key = {"catch_up": "digest.header_catch_up", "manual": "digest.header_manual"}.get(kind, "digest.header")
+    header = t(locale, header_key, **period)
+    if content.empty:
+        return RenderedDigest(header=t(locale, "digest.quiet", header=header), sections=(), quiet=True)
+    fb = content.feedback
+    feedback_entries = [
+        t(
+            locale,
+            "digest.entry.feedback",
+            topic=term(locale, "feedback.topic", item.topic),
+            week=item.week,
+            text=quote(item.text, 500),
+        )
+        for item in fb.released
+    ]
+    if fb.waiting:
+        feedback_entries.append(t(locale, "digest.entry.feedback_waiting", count=fb.waiting))
+    attention = [_flagged_line(locale, lead) for lead in content.flagged]
+    attention += [_stale_line(locale, lead) for lead in content.stale]
+    candidates = [
+        _section(locale, "new_leads", [_lead_line(locale, lead) for lead in content.new_leads]),
+        _section(locale, "moves", [_move_line(locale, event) for event in content.moves]),
+        _section(locale, "reviews", [_review_line(locale, review) for review in content.reviews]),
+        _section(locale, "checklists", [_checklist_line(locale, run) for run in content.checklists]),
+        _section(locale, "updates", [_update_line(locale, u, guild_id) for u in content.updates]),
+        _section(locale, "feedback", feedback_entries),
+        _section(locale, "attention", attention),
+    ]
+    return RenderedDigest(header=header, sections=tuple(s for s in candidates if s is not None), quiet=False)
