@@ -1,4 +1,5 @@
-"""/lead search when a word matches more leads than are ranked (RANK_WINDOW): names first, then newest."""
+"""/lead search when a word matches more leads than bm25 ranks (EXACT_RANK): among the newest RANK_WINDOW
+matches, names first, then aliases, then the rest, newest first."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ async def test_a_common_word_ranks_names_first_among_the_newest_matches(
     sim: Sim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "EXACT_RANK", 3)
     for n, word in enumerate(("Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir")):
         await _add(sim, f"{word} Hall {n}", "Old archive of the museum collections.")
     named = await _add(sim, "Kaluvo Museum", "Digitisation of letters.")
@@ -33,6 +35,7 @@ async def test_a_common_word_ranks_names_first_among_the_newest_matches(
 
 async def test_a_rare_word_is_still_ranked_by_bm25(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "EXACT_RANK", 3)
     summary_only = await _add(sim, "Quercus Trust", "Friends of the Zorvath archive.")
     named = await _add(sim, "Zorvath Library", "Letters and maps.")
     r = await sim.slash("lead search", user="alice", query="zorvath")

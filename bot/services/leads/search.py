@@ -5,9 +5,10 @@ trigram index (any three characters, for scripts written without spaces and for 
 is bm25 with names weighted above summaries and notes. A very common word can match most of the register;
 ranking every match would cost time in proportion to the register's size, so only the newest
 ``RANK_WINDOW`` matches are ranked: searches stay fast at 100k leads, and a word rare enough to matter is
-ranked exactly. When more than ``RANK_WINDOW`` leads match, bm25 itself would cost as much (it counts
-every match for its statistics), so those newest matches are ranked by where the words are: in the
-name, then in an alias, then elsewhere, newest first within each.
+ranked exactly. bm25 itself costs time per match (and its statistics read every match in the register),
+so it ranks only when at most ``EXACT_RANK`` leads match; beyond that the newest ``RANK_WINDOW`` matches
+are ranked by where the words are: in the name, then in an alias, then elsewhere, newest first within
+each.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from bot.services.leads.queries import _load_sync, for_viewer, visibility_sql
 SEARCH_LIMIT = 10
 QUERY_MAX = 200
 RANK_WINDOW = 500
+#: Up to this many matches, bm25 ranks them (it costs a few microseconds a match, and reads every match).
+EXACT_RANK = 100
 EXCERPT = 140
 #: bm25 weights of partner, aliases, summary, offer, ask, notes.
 _WEIGHTS = "10.0, 8.0, 2.0, 1.0, 1.0, 1.0"
@@ -103,24 +106,25 @@ def _ranked(
         for r in conn.execute(
             f"SELECT f.rowid FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
             f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
-            (match, guild_id, *params, RANK_WINDOW + 1),
+            (match, guild_id, *params, RANK_WINDOW),
         )
     ]
     if not newest:
         return []
-    if len(newest) <= RANK_WINDOW:
+    if len(newest) <= EXACT_RANK:
         # Few matches: bm25, whose statistics cost as much as there are matches, ranks them exactly.
         rows = conn.execute(
             f"SELECT f.rowid, bm25({table}, {_WEIGHTS}) FROM {table} f CROSS JOIN leads l ON l.id = f.rowid "
             f"WHERE {table} MATCH ? AND l.guild_id = ?{extra} ORDER BY f.rowid DESC LIMIT ?",
-            (match, guild_id, *params, RANK_WINDOW),
+            (match, guild_id, *params, EXACT_RANK),
         ).fetchall()
         return [r[0] for r in sorted(rows, key=lambda r: (r[1], -r[0]))]
-    # A word in much of the register: bm25 would first count its every match. The newest matches are
-    # ranked by where the words are instead (the weights' order): the name, then an alias, then the rest.
+    # More matches: bm25 would cost a millisecond or more per hundred (and its statistics read every match
+    # in the register). The newest RANK_WINDOW matches are ranked by where the words are instead, in the
+    # weights' order: the name, then an alias, then the rest; newest first within each.
     # Each phrase on its own, from the oldest lead of the window on: FTS5 then reads only that end of its
     # list (several phrases together in one column would make it read them all).
-    window = newest[:RANK_WINDOW]
+    window = newest
     tiers: list[set[int]] = []
     for column in ("partner", "aliases"):
         tier = set(window)
