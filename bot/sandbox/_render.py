@@ -86,7 +86,10 @@ def render_components(message: SimMessage) -> list[str]:
                 label = comp.get("label") or comp.get("custom_id") or "?"
                 parts.append(f"[{label}]" + (" (disabled)" if comp.get("disabled") else ""))
             elif comp.get("type") in (3, 5, 6, 7, 8):
-                options = " | ".join(o.get("value", "") for o in comp.get("options") or [])
+                # The chosen option, as a client shows it in the closed menu, is marked with a star.
+                options = " | ".join(
+                    f"{o.get('value', '')}{'*' if o.get('default') else ''}" for o in comp.get("options") or []
+                )
                 placeholder = comp.get("placeholder") or "choose"
                 parts.append(f"{{{placeholder}: {options}}}")
         if parts:
