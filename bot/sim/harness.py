@@ -29,8 +29,8 @@ from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
 from bot.db import open_database
 from bot.sim.http import SimHttp, SimWebhookAdapter
-from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
-from bot.sim.server import InteractionRecord, SimServer
+from bot.sim.models import InteractionRecord, InteractionResult, SimChannel, SimMessage, SimModal, SimUser
+from bot.sim.server import SimServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_QUESTIONNAIRES = REPO_ROOT / "data" / "questionnaires"

@@ -225,3 +225,17 @@ class InteractionResult:
     def __repr__(self) -> str:
         modal = self.modal.title if self.modal else None
         return f"<InteractionResult {self.kind} type={self.response_type} modal={modal!r} text={self.text[:120]!r}>"
+
+
+@dataclass
+class InteractionRecord:
+    """One interaction the simulated server handed the bot: where its responses and follow-ups go."""
+
+    token: str
+    channel_id: int
+    user: SimUser
+    result: InteractionResult
+    source: SimMessage | None = None
+    original: SimMessage | None = None
+    responded: bool = False
+    deferred_ephemeral: bool = False

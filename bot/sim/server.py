@@ -12,65 +12,20 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import discord
 from discord.ext.test import factories
 
-from bot.sim.models import EPHEMERAL, InteractionResult, SimChannel, SimField, SimMessage, SimModal, SimUser
+from bot.sim.faults import Fault, http_error
+from bot.sim.models import InteractionRecord, SimChannel, SimMessage, SimUser
+from bot.sim.webhooks import InteractionWebhooks
 
 JsonDict = dict[str, Any]
 
 ADMINISTRATOR = str(discord.Permissions.all().value)
 EVERYONE_PERMS = str(discord.Permissions.general().value | discord.Permissions.text().value)
-
-
-@dataclass
-class FakeResponse:
-    """Enough of aiohttp's response for discord.py's exception classes."""
-
-    status: int
-    reason: str
-
-
-@dataclass
-class Fault:
-    status: int
-    remaining: int
-    route: str | None = None
-    channel_id: int | None = None
-
-    def matches(self, method: str, path: str, channel_id: int | None) -> bool:
-        if self.route is not None and self.route not in f"{method} {path}":
-            return False
-        return not (self.channel_id is not None and self.channel_id != channel_id)
-
-
-def http_error(status: int, message: str = "", code: int = 0) -> discord.HTTPException:
-    """The exception discord.py raises for a failed request with this status."""
-    response = FakeResponse(status, message or "error")
-    body = {"code": code, "message": message or f"simulated {status}"}
-    if status == 403:
-        return discord.Forbidden(response, body)  # type: ignore[arg-type]
-    if status == 404:
-        return discord.NotFound(response, body)  # type: ignore[arg-type]
-    if status >= 500:
-        return discord.DiscordServerError(response, body)  # type: ignore[arg-type]
-    return discord.HTTPException(response, body)  # type: ignore[arg-type]
-
-
-@dataclass
-class InteractionRecord:
-    token: str
-    channel_id: int
-    user: SimUser
-    result: InteractionResult
-    source: SimMessage | None = None
-    original: SimMessage | None = None
-    responded: bool = False
-    deferred_ephemeral: bool = False
 
 
 def _now_iso() -> str:
@@ -98,6 +53,7 @@ class SimServer:
         self.state: Any = None  # the bot's ConnectionState, set on each (re)start
         self.created = _now_iso()
         self.bot_role_id = self.add_role("Partnerships bot", permissions=ADMINISTRATOR)
+        self.webhooks = InteractionWebhooks(self)
 
     # -- building the guild -----------------------------------------------------------------------
     def add_role(self, name: str, *, permissions: str = EVERYONE_PERMS) -> int:
@@ -254,7 +210,7 @@ class SimServer:
     def fail_next(self, status: int, count: int = 1, *, route: str | None = None, channel_id: int | None = None):
         self.faults.append(Fault(status, count, route, channel_id))
 
-    def _check_faults(self, method: str, path: str, channel_id: int | None) -> None:
+    def check_faults(self, method: str, path: str, channel_id: int | None) -> None:
         for fault in self.faults:
             if fault.remaining > 0 and fault.matches(method, path, channel_id):
                 fault.remaining -= 1
@@ -349,7 +305,7 @@ class SimServer:
             if match is not None:
                 params = match.groupdict()
                 channel_id = int(params["channel_id"]) if params.get("channel_id", "").isdigit() else None
-                self._check_faults(method, path, channel_id)
+                self.check_faults(method, path, channel_id)
                 return handler(self, params, body, files, query)
         raise NotImplementedError(f"bot/sim does not simulate {method} {path}")
 
@@ -527,158 +483,7 @@ class SimServer:
 
     # -- interaction callbacks and webhooks (interaction responses) --------------------------------
     def handle_webhook(self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict):
-        self.requests.append(f"{method} {path}")
-        match = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
-        if match:
-            record = self._record(match.group(2))
-            self._check_faults(method, path, record.channel_id)
-            return self._callback(record, body or {}, files)
-        match = re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", path)
-        if match is None:
-            raise NotImplementedError(f"bot/sim does not simulate webhook {method} {path}")
-        record = self._record(match.group(2))
-        self._check_faults(method, path, record.channel_id)
-        target = match.group(3)
-        if target is None and method == "POST":
-            return self._followup(record, body or {}, files)
-        message = self._webhook_target(record, target)
-        if method == "GET":
-            return message.data
-        if method == "PATCH":
-            if message is record.original and record.original.data.get("_loading"):
-                message.data.pop("_loading", None)
-                message.data["content"] = ""
-                self.edit_message(message, body or {}, files)
-                self.store(message)
-                record.result.messages.append(message)
-                return message.data
-            self.edit_message(message, body or {}, files)
-            if record.source is not None and message is record.source:
-                record.result.updated = message
-            return message.data
-        if method == "DELETE":
-            channel = self.channels.get(message.channel_id)
-            if channel is not None and message in channel.messages:
-                channel.messages.remove(message)
-            return None
-        raise NotImplementedError(f"bot/sim does not simulate webhook {method} {path}")
-
-    def _record(self, token: str) -> InteractionRecord:
-        record = self.interactions.get(token)
-        if record is None:
-            raise http_error(404, "Unknown interaction", 10062)
-        return record
-
-    def _webhook_target(self, record: InteractionRecord, target: str | None) -> SimMessage:
-        if target == "@original":
-            message = record.original
-            if message is None:
-                raise http_error(404, "Unknown Message", 10008)
-            return message
-        message = self.messages.get(int(target or 0))
-        if message is None:
-            raise http_error(404, "Unknown Message", 10008)
-        return message
-
-    def _callback(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
-        if record.responded:
-            raise http_error(400, "Interaction has already been acknowledged.", 40060)
-        record.responded = True
-        kind = int(body.get("type", 0))
-        data = body.get("data") or {}
-        result = record.result
-        result.response_type = kind
-        resource: JsonDict = {"type": kind}
-        if kind == 4:
-            message = self.make_message(record.channel_id, data, files)
-            message.interaction_token = record.token
-            record.original = message
-            self.store(message)
-            result.messages.append(message)
-            resource["message"] = message.data
-        elif kind == 5:
-            result.deferred = True
-            flags = int(data.get("flags") or 0)
-            record.deferred_ephemeral = bool(flags & EPHEMERAL)
-            placeholder = self.make_message(record.channel_id, {"flags": flags})
-            placeholder.data["_loading"] = True
-            placeholder.interaction_token = record.token
-            record.original = placeholder
-        elif kind == 6:
-            result.deferred = True
-            record.original = record.source
-        elif kind == 7:
-            if record.source is None:
-                raise http_error(400, "Interaction has no message to update", 50035)
-            self.edit_message(record.source, data, files)
-            record.original = record.source
-            result.updated = record.source
-            resource["message"] = record.source.data
-        elif kind == 8:
-            result.choices = list(data.get("choices") or [])
-        elif kind == 9:
-            result.modal = self._modal(data, record)
-        else:
-            raise NotImplementedError(f"bot/sim does not simulate interaction response type {kind}")
-        interaction = {
-            "id": str(factories.make_id()),
-            "type": 2,
-            "response_message_loading": kind == 5,
-            "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
-        }
-        if record.original is not None:
-            interaction["response_message_id"] = str(record.original.id)
-        return {"interaction": interaction, "resource": resource}
-
-    def _modal(self, data: JsonDict, record: InteractionRecord) -> SimModal:
-        fields: list[SimField] = []
-        for top in data.get("components") or []:
-            inputs: list[tuple[JsonDict, str | None]] = []
-            if top.get("type") == 1:
-                inputs = [(c, None) for c in top.get("components") or []]
-            elif top.get("type") == 18:
-                inputs = [(top.get("component") or {}, top.get("label"))]
-            for comp, label in inputs:
-                if comp.get("type") != 4:
-                    continue
-                fields.append(
-                    SimField(
-                        custom_id=comp["custom_id"],
-                        label=label or comp.get("label") or comp["custom_id"],
-                        value=comp.get("value"),
-                        required=comp.get("required", True),
-                        max_length=comp.get("max_length"),
-                        min_length=comp.get("min_length"),
-                        style=comp.get("style", 1),
-                    )
-                )
-        return SimModal(
-            custom_id=data["custom_id"],
-            title=data.get("title", ""),
-            fields=fields,
-            channel_id=record.channel_id,
-            message=record.source,
-        )
-
-    def _followup(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
-        if not record.responded:
-            raise http_error(404, "Unknown Webhook", 10015)
-        flags = int(body.get("flags") or 0)
-        placeholder = record.original
-        if placeholder is not None and placeholder.data.get("_loading"):
-            # The first follow-up after a deferral replaces the "thinking" message.
-            if record.deferred_ephemeral:
-                flags |= EPHEMERAL
-            placeholder.data.pop("_loading", None)
-            self.edit_message(placeholder, {**body, "flags": flags}, files)
-            self.store(placeholder)
-            record.result.messages.append(placeholder)
-            return placeholder.data
-        message = self.make_message(record.channel_id, {**body, "flags": flags}, files)
-        message.interaction_token = record.token
-        self.store(message)
-        record.result.messages.append(message)
-        return message.data
+        return self.webhooks.handle(method, path, body, files)
 
     # -- gateway events to the bot ----------------------------------------------------------------
     def dispatch(self, event: str, data: JsonDict) -> None:
