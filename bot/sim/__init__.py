@@ -7,8 +7,9 @@ ways; injected faults; and restarts on the same database.
 """
 
 from bot.sim import ids
-from bot.sim.harness import Sim, SimError
+from bot.sim.harness import Sim
 from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
+from bot.sim.payloads import SimError
 from bot.sim.server import SimServer
 
 ids.install()
