@@ -1,7 +1,7 @@
 """Every benchmark, end to end through bot/sim (an interaction in, the bot's response captured).
 
     .venv/bin/python -m bench            # the full run (under ten minutes on two cores)
-    .venv/bin/python -m bench --quick    # a smoke run with small sizes (about a minute)
+    .venv/bin/python -m bench --quick    # a smoke run with small sizes (well under a minute)
 
 Runs, in this order: the floor (a no-op slash command through the same path, see bench/noop.py);
 a checklist answer (button press to next question posted); feedback ingest through the DM path;
