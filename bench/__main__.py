@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench._timing import Timing, guild_id_for_next_server, keep_snowflakes_small, measure, peak_rss_mb
+from bench._timing import Timing, guild_id_for_next_server, measure, peak_rss_mb
 from bench.bench_checklists import bench_checklist_answer
 from bench.bench_digest import TARGET_MS as DIGEST_MS
 from bench.bench_digest import bench_digest_build
@@ -80,7 +80,6 @@ def _ms(value: float) -> float:
 
 
 async def _floor(root: Path, runs: int) -> Timing:
-    keep_snowflakes_small()
     sim = await Sim.start(root / "floor", extensions=["bench.noop"])
     try:
         return await measure("noop", lambda _i: sim.slash("noop", user="alice"), runs=runs, warmup=20)
@@ -96,7 +95,6 @@ async def _start_to_ready(
     samples = []
     for n in range(starts):
         workdir = root / f"start-{n}-{'db' if database else 'empty'}"
-        keep_snowflakes_small()
         same = guild_id_for_next_server(guild_id) if guild_id is not None else nullcontext()
         with same:
             began = time.perf_counter()

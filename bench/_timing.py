@@ -27,16 +27,6 @@ class Timing:
         return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def keep_snowflakes_small() -> None:
-    """Keep the simulated server's ids within 64 bits in a long run.
-
-    The id factory bot/sim uses puts a count of ids made so far in a 12-bit field without wrapping it,
-    so after 4,096 ids every new id is wider than SQLite's INTEGER. A run of the benchmarks makes tens
-    of thousands; wrapping the count keeps ids unique (4,096 ids within one millisecond never happen).
-    """
-    factories.generated_ids &= 0xFFF
-
-
 @contextmanager
 def guild_id_for_next_server(guild_id: int) -> Iterator[None]:
     """Give the next simulated server ``guild_id`` (its first id), so a bot started on a database seeded
@@ -57,11 +47,9 @@ def guild_id_for_next_server(guild_id: int) -> Iterator[None]:
 async def measure(name: str, action: Callable[[int], Awaitable[object]], runs: int, warmup: int = 5) -> Timing:
     """Run ``action(i)`` ``warmup`` times unmeasured, then ``runs`` times, each timed in milliseconds."""
     for i in range(warmup):
-        keep_snowflakes_small()
         await action(-1 - i)
     samples = []
     for i in range(runs):
-        keep_snowflakes_small()
         start = time.perf_counter()
         await action(i)
         samples.append((time.perf_counter() - start) * 1000)

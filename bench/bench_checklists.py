@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench._timing import Timing, keep_snowflakes_small, measure, peak_rss_mb
+from bench._timing import Timing, measure, peak_rss_mb
 from bot.config import LeadsSettings
 from bot.services import checklists, leads
 from bot.sim import Sim
@@ -77,7 +77,6 @@ class _Runner:
     async def _current(self) -> tuple[str, Any]:
         """The question being asked and its planned answer; text questions are answered on the way."""
         while True:
-            keep_snowflakes_small()
             if self.thread is None:
                 await self._start()
             run = await checklists.run_for_thread(self.sim.db, self.sim.guild_id, self.thread.id)
@@ -106,7 +105,6 @@ class _Runner:
 async def bench_checklist_answer(samples: int = 200) -> dict[str, Any]:
     """Time ``samples`` presses (button press to next question posted) and the no-op floor."""
     with tempfile.TemporaryDirectory() as folder:
-        keep_snowflakes_small()
         sim = await Sim.start(Path(folder), extensions=["bench.noop"])
         try:
             floor = await measure("noop", lambda _i: sim.slash("noop", user="alice"), runs=samples, warmup=10)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._timing import keep_snowflakes_small
 from bot.db import open_database
 from bot.services import feedback
 from bot.sim import Sim
@@ -24,7 +23,6 @@ TARGET_PER_SECOND = 1000
 
 
 async def _submit_by_dm(sim: Sim, member: str, text: str) -> None:
-    keep_snowflakes_small()
     [preview] = await sim.dm(member, text)
     sent = await sim.click(preview, "Send anonymously", user=member)
     if sent.updated is None or "`" not in sent.updated.content:
@@ -32,7 +30,6 @@ async def _submit_by_dm(sim: Sim, member: str, text: str) -> None:
 
 
 async def _submit_by_modal(sim: Sim, member: str, text: str) -> None:
-    keep_snowflakes_small()
     opened = await sim.slash("feedback give", user=member, topic="general")
     if opened.modal is None:
         raise RuntimeError(f"no modal: {opened.text[:200]}")
@@ -67,11 +64,9 @@ async def bench_feedback(
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(workdir) if workdir is not None else Path(scratch)
         per_day = submissions * 2 + warmup * 2
-        keep_snowflakes_small()
         sim = await Sim.start(root / "bench-feedback", config={"feedback": {"per_day": per_day}})
         try:
             names = [sim.add_member(f"bench{i:03d}").name for i in range(members)]
-            keep_snowflakes_small()
             text = "The intake form is slow; write to me at someone@example.org or call 555-123-4567."
             for i in range(warmup):
                 await _submit_by_dm(sim, names[i % members], text)

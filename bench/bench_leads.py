@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench._timing import Timing, keep_snowflakes_small, peak_rss_mb
+from bench._timing import Timing, peak_rss_mb
 from bot.db import Database
 from bot.services import leads
 from bot.services.leads.seed import synthetic_name
@@ -81,12 +81,10 @@ async def _rounds(actions: dict[str, Action], runs: int, warmup: int = 5) -> dic
     else the machine is doing weighs on each of them alike."""
     for i in range(warmup):
         for action in actions.values():
-            keep_snowflakes_small()
             await action(-1 - i)
     samples: dict[str, list[float]] = {name: [] for name in actions}
     for i in range(runs):
         for name, action in actions.items():
-            keep_snowflakes_small()
             start = time.perf_counter()
             await action(i)
             samples[name].append((time.perf_counter() - start) * 1000)
@@ -96,7 +94,6 @@ async def _rounds(actions: dict[str, Action], runs: int, warmup: int = 5) -> dic
 async def bench_size(size: int, runs: int, workdir: Path) -> dict[str, Any]:
     """Seed ``size`` leads into a fresh simulated server and time the commands there, each beside the
     no-op floor on the same server. Leaves the database in ``workdir / f"leads-{size}"``."""
-    keep_snowflakes_small()
     sim = await Sim.start(workdir / f"leads-{size}", extensions=["bench.noop"])
     try:
         started = time.perf_counter()
