@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import string
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -38,7 +37,12 @@ def language_of(locale: object) -> str:
     value = getattr(locale, "value", locale)
     if not value:
         return SOURCE
-    lang = str(value).replace("_", "-").split("-")[0].lower()
+    return _language(str(value))
+
+
+@lru_cache(maxsize=128)
+def _language(value: str) -> str:
+    lang = value.replace("_", "-").split("-")[0].lower()
     return lang if lang in LANGUAGES else SOURCE
 
 
@@ -114,7 +118,7 @@ def t(locale: object, key: str, /, **params: Any) -> str:
     if params:
         if lang in RTL_LANGUAGES:
             params = {k: isolate(str(v)) if isinstance(v, str | int) else v for k, v in params.items()}
-        text = string.Formatter().vformat(text, (), _Keep(params))
+        text = text.format_map(_Keep(params))
     return text
 
 
