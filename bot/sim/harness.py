@@ -12,7 +12,6 @@ the bot sent.
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
 from bot.db import open_database
 from bot.sim.http import SimHttp, SimWebhookAdapter
-from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
+from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser, clone
 from bot.sim.payloads import InteractionPayloads, SimError
 from bot.sim.server import SimServer
 
@@ -48,12 +47,12 @@ OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
+    merged = clone(base)
     for key, value in overrides.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = clone(value)
     return merged
 
 
@@ -408,7 +407,7 @@ class Sim(InteractionPayloads):
         self.server.store(message)
         async_context.set(self.adapter)
         baseline = set(asyncio.all_tasks())
-        self.bot._connection.parse_message_create(copy.deepcopy(message.data))  # type: ignore[arg-type]
+        self.bot._connection.parse_message_create(clone(message.data))  # type: ignore[arg-type]
         await self.settle(baseline)
         return [m for m in channel.messages[before:] if m.author_id == self.server.bot_user_id]
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, strings, numbers, booleans, None), several times
+    faster than ``copy.deepcopy``: every message the simulated server stores or hands out is copied."""
+    return marshal.loads(marshal.dumps(value))
+
 
 EPHEMERAL = 1 << 6
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import discord
 from discord.ext.test import factories
 
-from bot.sim.models import InteractionRecord, InteractionResult, SimChannel, SimMessage, SimUser
+from bot.sim.models import InteractionRecord, InteractionResult, SimChannel, SimMessage, SimUser, clone
 from bot.sim.server import SimServer
 
 
@@ -185,6 +184,6 @@ class InteractionPayloads:
         raise SimError(f"no component {key!r} on {message!r}")
 
     def _message_payload(self, message: SimMessage) -> dict[str, Any]:
-        data = copy.deepcopy(message.data)
+        data = clone(message.data)
         data.pop("_loading", None)
         return data

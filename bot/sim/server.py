@@ -8,7 +8,6 @@ created, a member's message) are fed to the bot's own ``ConnectionState`` parser
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ import discord
 from discord.ext.test import factories
 
 from bot.sim.faults import Fault, http_error
-from bot.sim.models import InteractionRecord, SimChannel, SimMessage, SimUser
+from bot.sim.models import InteractionRecord, SimChannel, SimMessage, SimUser, clone
 from bot.sim.webhooks import InteractionWebhooks
 
 JsonDict = dict[str, Any]
@@ -253,8 +252,8 @@ class SimServer:
             "mentions": [],
             "mention_roles": [],
             "attachments": attachments,
-            "embeds": copy.deepcopy(payload.get("embeds") or []),
-            "components": copy.deepcopy(payload.get("components") or []),
+            "embeds": clone(payload.get("embeds") or []),
+            "components": clone(payload.get("components") or []),
             "pinned": False,
             "type": 0,
             "flags": int(payload.get("flags") or 0) if flags is None else flags,
@@ -275,7 +274,7 @@ class SimServer:
     def edit_message(self, message: SimMessage, payload: JsonDict, files: list[tuple[str, bytes]]) -> None:
         for key in ("content", "embeds", "components", "flags"):
             if key in payload:
-                message.data[key] = copy.deepcopy(payload[key]) if payload[key] is not None else None
+                message.data[key] = clone(payload[key]) if payload[key] is not None else None
         if files or "attachments" in payload:
             kept = payload.get("attachments")
             if kept is not None and not files:
@@ -464,7 +463,7 @@ class SimServer:
         commands = []
         for command in body or []:
             stored = {
-                **copy.deepcopy(command),
+                **clone(command),
                 "id": str(factories.make_id()),
                 "application_id": str(self.application_id),
                 "version": "1",
@@ -476,7 +475,7 @@ class SimServer:
             self.guild_commands = commands
         else:
             self.global_commands = commands
-        return copy.deepcopy(commands)
+        return clone(commands)
 
     def _typing(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> None:
         return None
