@@ -17,14 +17,16 @@ import discord
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
+from bot.sim.models import clone
 from bot.sim.server import SimServer
 
 
 def _roundtrip(value: Any) -> Any:
-    """What the bot gets back is a fresh copy, as if it came over the wire."""
+    """What the bot gets back is a fresh copy, as if it came over the wire (the server keeps its own
+    state JSON-shaped, so a structural copy is enough)."""
     if value is None:
         return None
-    return json.loads(json.dumps(value))
+    return clone(value)
 
 
 def _path(url: str) -> str:
