@@ -108,3 +108,14 @@ async def test_unknown_runs_and_leads_without_runs(sim: Sim) -> None:
     r = await sim.slash("checklist results", user="alice", lead=lead.ref, locale="fr")
     assert r.ephemeral and r.text == "Aucune liste de contrôle n'a encore été faite pour L-1."
     assert await db_state(sim) == before
+
+
+async def test_a_closed_lead_is_not_assessed(sim: Sim) -> None:
+    lead = await add_lead(sim)
+    moved = await sim.slash("lead move", user="alice", lead=lead.ref, status="withdrawn", note="Partner withdrew")
+    assert "withdrawn" in moved.text
+    before = await db_state(sim)
+    threads = len(sim.threads())
+    r = await sim.slash("checklist start", user="alice", lead=lead.ref)
+    assert r.ephemeral and r.text == t("en", "checklist.lead_closed", ref=lead.ref, status="withdrawn")
+    assert await db_state(sim) == before and len(sim.threads()) == threads

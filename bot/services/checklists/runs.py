@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services import leads
 from bot.services.access import Access
 from bot.services.checklists.model import (
@@ -51,6 +51,9 @@ async def start_run(
     """Open a run (or find the one already open for this lead and questionnaire) and move a
     ``logged`` lead to ``assessing``. The thread is attached afterwards with :func:`set_thread`."""
     lead = await leads.get_lead(db, guild_id, lead_id)
+    if lead.status in leads.CLOSED_STATUSES:
+        # A completed, vetoed, declined or withdrawn lead has nothing left to decide.
+        raise Conflict("checklist.lead_closed", ref=lead.ref, status=term(locale, "status", lead.status))
     existing = await _open_run(db, guild_id, lead_id, questionnaire.id)
     if existing is not None:
         return StartOutcome(existing, lead, created=False, event=None)
