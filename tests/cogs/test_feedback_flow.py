@@ -266,3 +266,12 @@ async def test_the_code_comes_by_dm_when_no_answer_to_the_press_gets_through(sim
     last = sim.dm_channel("dave").messages[-1]
     assert last is not message and "Sent anonymously" in last.text
     code_in(last.text)
+
+
+async def test_a_blank_form_is_refused_in_words_that_fit_the_form(sim: Sim) -> None:
+    opened = await sim.slash("feedback give", user="dave", topic="general")
+    assert opened.modal is not None
+    r = await sim.submit(opened.modal, {"text": "   "}, user="dave")
+    assert r.ephemeral and r.text.startswith("There is no text to send.")
+    assert "text message" not in r.text
+    assert await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0

@@ -42,7 +42,7 @@ async def test_a_dm_starting_with_a_nul_is_stored_without_it(sim: Sim) -> None:
 
 async def test_a_dm_of_only_control_characters_is_refused_and_stores_nothing(sim: Sim) -> None:
     [reply] = await sim.dm("dave", "\x00\x01\x7f")
-    assert "has no text" in reply.text
+    assert "There is no text to send" in reply.text
     assert reply.buttons == []
     assert await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
