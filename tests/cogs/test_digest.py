@@ -108,7 +108,7 @@ async def test_digest_reports_each_kind_of_activity(sim: Sim) -> None:
     assert "in_review → vetoed" not in text  # a veto reads as a veto
     assert f"vetoed by <@{carol}>" in text and "Rationale: Their licence terms are incompatible" in text
     assert "Updates posted (1)" in text and "Brand guidelines agreed" in text
-    assert "1 feedback item(s) waiting" in text
+    assert "Feedback waiting for a full batch before it is released: 1." in text
     assert "<t:" in text and ":R>" in text
 
 

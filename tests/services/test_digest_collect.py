@@ -107,7 +107,7 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
     body = "\n".join(entry for section in rendered.sections for entry in section.entries)
     assert "Rationale: They sell our contributors' data to advertisers." in body
     assert "Mini assessment completed" in body and "high: User data is shared" in body
-    assert "Arms trade links" in body and "2 feedback item(s) waiting" in body
+    assert "Arms trade links" in body and "Feedback waiting for a full batch before it is released: 2." in body
 
 
 async def test_an_untouched_period_is_empty(db: Database) -> None:

@@ -139,9 +139,9 @@ def test_every_section_renders_with_timestamps() -> None:
     assert "Flags: high: Shares user data" in body and "no flags" in body
     assert "[Contract template](https://discord.com/channels/1/10/11) · legal" in body
     assert "*The working group's process*, 2026-W02: Please decide faster" in body
-    assert "2 feedback item(s) waiting" in body
+    assert "Feedback waiting for a full batch before it is released: 2." in body
     assert "⚠ **L-5** Oil Corp: Fossil fuel company" in body
-    assert f"**L-6** Sleepy Museum: assessing, no activity since {stamp(START - timedelta(days=40), 'R')}" in body
+    assert f"**L-6** Sleepy Museum: assessing, last activity {stamp(START - timedelta(days=40), 'R')}" in body
 
 
 def test_waiting_feedback_alone_is_not_quiet() -> None:
