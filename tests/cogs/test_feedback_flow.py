@@ -275,3 +275,12 @@ async def test_a_blank_form_is_refused_in_words_that_fit_the_form(sim: Sim) -> N
     assert r.ephemeral and r.text.startswith("There is no text to send.")
     assert "text message" not in r.text
     assert await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_a_draft_pushed_out_by_newer_ones_says_why(sim: Sim) -> None:
+    first = await preview(sim, "dave", "Draft number 0")
+    for n in range(1, 6):
+        await preview(sim, "dave", f"Draft number {n}")
+    r = await sim.click(first, "Send anonymously", user="dave")
+    assert "This draft is gone" in r.text and "5 at most" in r.text
+    assert await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
