@@ -119,3 +119,16 @@ async def test_a_closed_lead_is_not_assessed(sim: Sim) -> None:
     r = await sim.slash("checklist start", user="alice", lead=lead.ref)
     assert r.ephemeral and r.text == t("en", "checklist.lead_closed", ref=lead.ref, status="withdrawn")
     assert await db_state(sim) == before and len(sim.threads()) == threads
+
+
+async def test_closing_a_lead_closes_its_open_checklist(sim: Sim) -> None:
+    lead, thread = await started(sim)
+    question = thread.last
+    moved = await sim.slash("lead move", user="alice", lead=lead.ref, status="withdrawn", note="Partner withdrew")
+    assert "withdrawn" in moved.text
+    [run] = await sim.db.fetchall("SELECT status, cancelled_by FROM checklist_runs")
+    assert tuple(run) == ("cancelled", None)
+    assert thread.last is not None
+    assert thread.last.text == t("en", "checklist.closed_with_lead", ref=lead.ref, status="withdrawn")
+    assert question is not None and question.buttons == []  # the question no longer takes answers
+    assert thread.archived

@@ -60,6 +60,17 @@ class ChecklistsCog(
         for run in await checklists.pending_runs(self.bot.db, self.bot.settings.guild_id):
             await self.flow.sync(run.id)
 
+    @commands.Cog.listener()
+    async def on_lead_event(self, event: leads.LeadEvent) -> None:
+        """A lead that is closed takes its open checklist runs with it: their answers would decide nothing."""
+        if event.kind != "status" or event.to_status not in leads.CLOSED_STATUSES:
+            return
+        cancelled = await checklists.cancel_runs_of_closed_lead(
+            self.bot.db, self.bot.settings.guild_id, event.lead_id, actor_id=None, now=self.bot.clock()
+        )
+        for run in cancelled:
+            await self.flow.sync(run.id)
+
     async def _lead_id(self, interaction: discord.Interaction, lead: str, access: Access) -> int:
         """The lead a ``lead`` option names: picked from the list, typed as an id, or typed as a name."""
         return await resolve_lead(

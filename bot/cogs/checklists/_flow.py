@@ -16,7 +16,7 @@ from bot.app import PartnerBot
 from bot.cogs.checklists._embeds import intro_embed, question_embed, recorded_embed, summary_embeds
 from bot.cogs.checklists._views import TextAnswerModal, question_view
 from bot.errors import PartnerBotError
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services import checklists, leads
 from bot.services.access import Access, require
 from bot.services.checklists import ChecklistRun, Step
@@ -205,6 +205,13 @@ class ChecklistFlow:
         if event is not None:
             self.bot.dispatch("lead_event", event)
 
+    async def _closed_notice(self, run: ChecklistRun, locale: str) -> str:
+        if run.cancelled_by is not None:
+            return t(locale, "checklist.cancelled_notice", user=f"<@{run.cancelled_by}>")
+        # No one cancelled it: the lead was closed (see ChecklistsCog.on_lead_event).
+        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        return t(locale, "checklist.closed_with_lead", ref=lead.ref, status=term(locale, "status", lead.status))
+
     async def _close(self, run: ChecklistRun) -> None:
         """Tell a cancelled run's thread, take the buttons off its question, archive it."""
         locale = self.bot.guild_locale()
@@ -216,9 +223,6 @@ class ChecklistFlow:
                         await thread.get_partial_message(run.question_message_id).edit(view=None)
                     except SEND_ERRORS:
                         log.info("question message of cancelled run %s could not be edited", run.id)
-                await thread.send(
-                    t(locale, "checklist.cancelled_notice", user=f"<@{run.cancelled_by}>"),
-                    allowed_mentions=NO_PINGS,
-                )
+                await thread.send(await self._closed_notice(run, locale), allowed_mentions=NO_PINGS)
                 await thread.edit(archived=True)
         await checklists.mark_closed_posted(self.bot.db, run.guild_id, run.id)

@@ -23,7 +23,7 @@ from bot.services.checklists.model import (
     parse_run_id,
     validate_value,
 )
-from bot.services.checklists.runs import answer, back, cancel_run, skip, start_run
+from bot.services.checklists.runs import answer, back, cancel_run, cancel_runs_of_closed_lead, skip, start_run
 from bot.services.checklists.store import (
     get_run,
     mark_closed_posted,
@@ -51,6 +51,7 @@ __all__ = [
     "answer",
     "back",
     "cancel_run",
+    "cancel_runs_of_closed_lead",
     "completed_between",
     "current_question",
     "flag_raised",

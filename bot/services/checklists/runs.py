@@ -22,7 +22,7 @@ from bot.services.checklists.model import (
     to_ts,
     validate_value,
 )
-from bot.services.checklists.store import get_run, load_runs
+from bot.services.checklists.store import get_run, load_runs, runs_for_lead
 from bot.services.questionnaires import Questionnaire, snapshot
 
 log = logging.getLogger(__name__)
@@ -185,8 +185,9 @@ async def back(db: Database, guild_id: int, run_id: int, question_id: str, *, no
     return Step(await get_run(db, guild_id, run_id), question, None, went_back=True)
 
 
-async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int, now: datetime) -> ChecklistRun:
-    """Close an open run for good; its thread is told and archived by the caller."""
+async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int | None, now: datetime) -> ChecklistRun:
+    """Close an open run for good; its thread is told and archived by the caller. ``actor_id`` is None
+    when no one pressed anything (the lead itself was closed)."""
     refuse_closed(await get_run(db, guild_id, run_id))
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -197,3 +198,19 @@ async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int,
         if cursor.rowcount != 1:  # completed or cancelled since the read above
             refuse_closed(await get_run(db, guild_id, run_id))
     return await get_run(db, guild_id, run_id)
+
+
+async def cancel_runs_of_closed_lead(
+    db: Database, guild_id: int, lead_id: int, *, actor_id: int | None, now: datetime
+) -> list[ChecklistRun]:
+    """Cancel the open runs of a lead that has just been closed (completed, vetoed, declined, withdrawn):
+    answers would decide nothing any more. Returns the runs cancelled; their threads are told by the caller."""
+    cancelled = []
+    for run in await runs_for_lead(db, guild_id, lead_id):
+        if run.status != "open":
+            continue
+        try:
+            cancelled.append(await cancel_run(db, guild_id, run.id, actor_id=actor_id, now=now))
+        except Conflict:
+            continue  # completed or cancelled meanwhile
+    return cancelled
