@@ -126,9 +126,10 @@ async def test_mentions_and_right_to_left_names_are_stored_as_typed(sim: Sim) ->
 
 
 async def duplicate_prompt(sim: Sim, name: str = "Europeana Foundation, Inc.") -> tuple[leads.Lead, object]:
+    """The full prompt, as the working group (bob) gets it (members: tests/cogs/test_leads_privacy.py)."""
     original = await add_lead(sim, "Europeana", user="alice")
     r = await sim.slash(
-        "lead add", user="dave", partner=name, level="global", direction="external", summary="Second try",
+        "lead add", user="bob", partner=name, level="global", direction="external", summary="Second try",
         contact="someone@example.org",
     )  # fmt: skip
     assert r.ephemeral and "This may already be logged" in r.text and "L-1" in r.text
@@ -139,7 +140,7 @@ async def duplicate_prompt(sim: Sim, name: str = "Europeana Foundation, Inc.") -
 async def test_duplicate_log_anyway(sim: Sim) -> None:
     _, prompt = await duplicate_prompt(sim)
     cards = len(sim.channel("leads").messages)
-    r = await sim.click(prompt, "Log anyway", user="dave")  # type: ignore[arg-type]
+    r = await sim.click(prompt, "Log anyway", user="bob")  # type: ignore[arg-type]
     assert r.updated is not None and r.updated.text.startswith("Logged L-2: Europeana Foundation, Inc.")
     assert r.updated.buttons == []
     assert (await lead_of(sim, 2)).summary == "Second try"
@@ -154,7 +155,7 @@ async def test_a_prompt_or_form_left_open_across_a_restart_says_it_expired(sim: 
     assert form.modal is not None
     before = await snapshot(sim.db)
     await sim.restart()
-    pressed = await sim.click(prompt, "Log anyway", user="dave")  # type: ignore[arg-type]
+    pressed = await sim.click(prompt, "Log anyway", user="bob")  # type: ignore[arg-type]
     assert pressed.reply is not None and pressed.ephemeral and "These buttons have expired" in pressed.text
     submitted = await sim.submit(form.modal, {"Summary": "Digitised manuscripts"}, user="dave")
     assert submitted.reply is not None and submitted.ephemeral
@@ -170,7 +171,7 @@ async def test_a_prompt_or_form_left_open_across_a_restart_says_it_expired(sim: 
 async def test_duplicate_add_as_a_note(sim: Sim) -> None:
     original, prompt = await duplicate_prompt(sim)
     before = await snapshot(sim.db)
-    r = await sim.click(prompt, "Add as a note to L-1", user="dave")  # type: ignore[arg-type]
+    r = await sim.click(prompt, "Add as a note to L-1", user="bob")  # type: ignore[arg-type]
     assert r.updated is not None and "Added what you typed as a note to L-1" in r.updated.text
     after = await snapshot(sim.db)
     assert len(after["leads"]) == len(before["leads"]) == 1
@@ -181,13 +182,13 @@ async def test_duplicate_add_as_a_note(sim: Sim) -> None:
     assert (
         "Europeana Foundation, Inc." in note.text and "Second try" in note.text and "someone@example.org" in note.text
     )
-    assert note.author_id == sim.member("dave").id
+    assert note.author_id == sim.member("bob").id
 
 
 async def test_duplicate_cancel_saves_nothing(sim: Sim) -> None:
     _, prompt = await duplicate_prompt(sim)
     before = await snapshot(sim.db)
-    r = await sim.click(prompt, "Cancel", user="dave")  # type: ignore[arg-type]
+    r = await sim.click(prompt, "Cancel", user="bob")  # type: ignore[arg-type]
     assert r.updated is not None and "Cancelled. Nothing was saved." in r.updated.text
     assert await snapshot(sim.db) == before
 
@@ -473,13 +474,35 @@ async def test_export_in_three_formats_parsed_back(sim: Sim) -> None:
     assert first["contact"] == "+44 20 7946 0000" and first["notes"][0]["text"] == "Met them"
     assert [h["kind"] for h in first["history"]] == ["created", "note", "status"]
 
+    await sim.slash("lead edit", user="alice", lead=lead.ref, field="visibility", value="public")
     r = await sim.slash("lead export", user="alice", format="wikitext", status="assessing")
+    assert "1 public leads exported as wikitext; 0 working-group-only leads left out." in r.text
     text = r.file().decode("utf-8")
     assert text.startswith('{| class="wikitable sortable"') and text.rstrip().endswith("|}")
     row = text.split("|-\n")[1].split("\n")[0]
     cells = [html.unescape(c) for c in row[2:].split(" || ")]
     assert cells[0] == "L-1" and cells[8] == "Open | {{access}} [[here]]"
     assert "{{access}}" not in text and "[[here]]" not in text
+
+
+async def test_wikitext_export_publishes_public_leads_only(sim: Sim) -> None:
+    public = await add_lead(sim, "Open Library", user="alice", summary="Books for everyone")
+    await add_lead(sim, "Quiet Bank", user="alice", summary="Confidential talks")
+    await add_lead(sim, "Dave's Museum", user="dave", summary="Only dave and the working group see it")
+    await sim.slash("lead edit", user="alice", lead=public.ref, field="visibility", value="public")
+    r = await sim.slash("lead export", user="alice", format="wikitext")
+    assert r.ephemeral and "1 public leads exported as wikitext; 2 working-group-only leads left out." in r.text
+    text = r.file().decode("utf-8")
+    assert "Open Library" in text and "Books for everyone" in text
+    for hidden in ("Quiet Bank", "Confidential", "L-2", "Museum", "L-3"):
+        assert hidden not in text, hidden
+    r = await sim.slash("lead export", user="alice", format="wikitext", locale="fr")
+    assert "1 pistes publiques exportées en wikitext ; 2 pistes réservées au groupe de travail" in r.text
+    # csv and json stay complete for the working group.
+    r = await sim.slash("lead export", user="alice", format="csv")
+    assert "3 leads exported as csv." in r.text and b"Quiet Bank" in r.file()
+    r = await sim.slash("lead export", user="alice", format="json")
+    assert [x["partner"] for x in json.loads(r.file())["leads"]] == ["Open Library", "Quiet Bank", "Dave's Museum"]
 
 
 # -- naming a lead by its partner's name -----------------------------------------------------------

@@ -87,9 +87,21 @@ async def test_moves_that_need_a_note(sim: Sim) -> None:
     reviewing = await lead_in(sim, "in_review", "Needs a rationale")
     before = await snapshot(sim.db)
     r = await sim.slash("lead move", user="alice", lead=logged.ref, status="declined")
-    await assert_refused(sim, r, before, "Moving to declined needs a note")
+    await assert_refused(sim, r, before, "Declining a lead needs a note saying why it was declined.")
+    assert "lessons" not in r.text
     r = await sim.slash("lead move", user="alice", lead=active.ref, status="completed")
-    await assert_refused(sim, r, before, "Moving to completed needs a note", "lessons learned")
+    await assert_refused(sim, r, before, "Completing a lead needs a note with the lessons learned.")
+    assert "why" not in r.text
+    for locale, declined, completed in (
+        ("es-ES", "por qué se rechaza", "lecciones aprendidas"),
+        ("fr", "pourquoi elle est déclinée", "leçons apprises"),
+        ("ar", "سبب رفضها", "الدروس المستفادة"),
+    ):
+        r = await sim.slash("lead move", user="alice", lead=logged.ref, status="declined", locale=locale)
+        await assert_refused(sim, r, before, declined)
+        assert completed not in r.text
+        r = await sim.slash("lead move", user="alice", lead=active.ref, status="completed", locale=locale)
+        await assert_refused(sim, r, before, completed)
     r = await sim.slash("lead move", user="carol", lead=reviewing.ref, status="vetoed", note="too short")
     await assert_refused(sim, r, before, "at least 20 characters")
     r = await sim.slash("lead move", user="alice", lead=logged.ref, status="declined", note="n" * 1001)

@@ -43,6 +43,24 @@ async def test_quorum_then_minimum_time(sim: Sim) -> None:
     assert "Approved" in card.text and card.buttons == []
     history = await sim.slash("lead show", user="alice", lead=lead.ref)
     assert "in_review → approved" in history.text and "approved" in history.text
+    # The window closing approved it, not erin's vote: the move has no actor.
+    [line] = [x for x in history.text.split("\n") if "→ approved" in x]
+    assert "the review closed with its quorum of approvals" in line and "<@" not in line
+    [event] = [e for e in await leads_events(sim, lead) if e[0] == "status" and e[2] == "approved"]
+    assert event == ("status", "in_review", "approved", None, None)
+    sim.advance(days=7)
+    await sim.tick()  # the weekly digest
+    [digest] = [m for m in sim.all_messages() if "Partnerships digest" in m.text]
+    [moved] = [x for x in digest.text.split("\n") if "→ approved" in x]
+    assert "by the bot (review rules)" in moved and "<@" not in moved
+
+
+async def leads_events(sim: Sim, lead: leads.Lead) -> list[tuple[object, ...]]:
+    rows = await sim.db.fetchall(
+        "SELECT kind, from_status, to_status, actor_id, note FROM lead_events WHERE lead_id = ? ORDER BY id",
+        (lead.id,),
+    )
+    return [tuple(r) for r in rows]
 
 
 async def test_approval_after_the_minimum_time_decides_at_once(sim: Sim) -> None:
@@ -52,6 +70,10 @@ async def test_approval_after_the_minimum_time_decides_at_once(sim: Sim) -> None
     r = await sim.click(card, "Approve", user="erin")
     assert "L-1 is approved" in r.text
     assert (await lead_of(sim, lead)).status == "approved"
+    erin = sim.member("erin").id
+    assert (await leads_events(sim, lead))[-2:] == [
+        ("approve", None, None, erin, None), ("status", "in_review", "approved", None, None),
+    ]  # fmt: skip
 
 
 async def test_veto_with_rationale_ends_the_review(sim: Sim) -> None:
@@ -120,6 +142,10 @@ async def test_buttons_work_after_a_restart(sim: Sim) -> None:
     r = await sim.click(card, "Approve", user="erin")
     assert "L-1 is approved" in r.text
     assert (await lead_of(sim, lead)).status == "approved"
+    erin = sim.member("erin").id
+    assert (await leads_events(sim, lead))[-2:] == [
+        ("approve", None, None, erin, None), ("status", "in_review", "approved", None, None),
+    ]  # fmt: skip
     await sim.restart()
     lead2, card2 = await open_review(sim, "Second partner")
     await sim.restart()

@@ -312,8 +312,8 @@ async def test_same_status_and_unknown_status(db: Database) -> None:
 @pytest.mark.parametrize(
     ("target", "note", "key"),
     [
-        ("declined", None, "lead.note_required"),
-        ("declined", "   ", "lead.note_required"),
+        ("declined", None, "lead.note_required.declined"),
+        ("declined", "   ", "lead.note_required.declined"),
         ("declined", "n" * 1001, "lead.text_too_long"),
     ],
 )
@@ -330,7 +330,7 @@ async def test_completed_needs_lessons_and_veto_a_rationale(db: Database) -> Non
     active = await lead_in(db, "active")
     with pytest.raises(InvalidInput) as caught:
         await move(db, active.id, "completed", note=None)
-    assert caught.value.key == "lead.note_required"
+    assert caught.value.key == "lead.note_required.completed"
     reviewing = await lead_in(db, "in_review")
     with pytest.raises(InvalidInput) as caught:
         await move(db, reviewing.id, "vetoed", note="too short")

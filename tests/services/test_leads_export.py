@@ -1,5 +1,5 @@
 """Exports, each parsed back: CSV (BOM, formula injection), JSON (every field and the history), wikitext
-(sortable table, markup escaped)."""
+(sortable table of the public leads only, markup escaped)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from bot.db import Database
 from bot.errors import InvalidInput
 from bot.services import leads
-from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, WG, add, move
+from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, SETTINGS, WG, add, move
 
 NASTY = "=HYPERLINK(\"http://evil\")|{{Template}} [[Link]] ~~~~ '''bold''' <nowiki>&amp;"
 
@@ -84,9 +84,15 @@ async def test_json_has_every_field_and_the_history(db: Database) -> None:
     assert document["leads"][1]["summary"] == NASTY  # JSON keeps text exactly
 
 
+async def publish(db: Database, *lead_list: leads.Lead) -> None:
+    for lead in lead_list:
+        await leads.edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=WG, now=NOW, settings=SETTINGS)
+
+
 async def test_wikitext_is_a_sortable_table_with_markup_escaped(db: Database) -> None:
-    await sample(db)
+    await publish(db, *await sample(db))
     export = await leads.export_leads(db, GUILD, "wikitext", now=NOW)
+    assert (export.count, export.left_out) == (3, 0)
     text = export.data.decode("utf-8")
     lines = text.strip().split("\n")
     assert lines[0] == '{| class="wikitable sortable"' and lines[-1] == "|}"
@@ -101,6 +107,27 @@ async def test_wikitext_is_a_sortable_table_with_markup_escaped(db: Database) ->
     assert cells[1][8] == NASTY
     assert cells[2][1] == "مكتبة الإسكندرية"
     assert "+44" not in text  # contacts stay inside the working group
+
+
+async def test_wikitext_holds_public_leads_only_csv_and_json_every_lead(db: Database) -> None:
+    first, second, third = await sample(db)
+    await publish(db, second)
+    wiki = await leads.export_leads(db, GUILD, "wikitext", now=NOW)
+    assert (wiki.count, wiki.left_out) == (1, 2)
+    text = wiki.data.decode("utf-8")
+    assert second.ref in text and "evil" in text
+    for hidden in (first, third):
+        assert hidden.ref not in text and hidden.partner not in text
+    assert "Europeana" not in text and "Open access" not in text
+    # The working group's own formats stay complete.
+    for fmt in ("csv", "json"):
+        full = await leads.export_leads(db, GUILD, fmt, now=NOW)
+        assert (full.count, full.left_out) == (3, 0)
+        assert "Europeana" in full.data.decode("utf-8-sig")
+    # With a status filter, only leads in that status are counted either way.
+    assessing = await leads.export_leads(db, GUILD, "wikitext", status="assessing", now=NOW)
+    assert (assessing.count, assessing.left_out) == (0, 1)
+    assert assessing.data.decode("utf-8").strip().split("\n")[-1] == "|}"
 
 
 async def test_status_filter_and_refusals(db: Database) -> None:

@@ -62,7 +62,8 @@ async def test_quorum_before_min_time_waits_for_the_clock(db: Database) -> None:
     assert second.decided is None and second.state.approvals == 2
     assert await leads.close_due_reviews(db, GUILD, NOW + timedelta(hours=71)) == []
     [event] = await leads.close_due_reviews(db, GUILD, NOW + timedelta(hours=72))
-    assert (event.from_status, event.to_status, event.actor_id) == ("in_review", "approved", REVIEWER_B)
+    # The review's terms approved it, not the last voter: no actor, no note.
+    assert (event.from_status, event.to_status, event.actor_id, event.note) == ("in_review", "approved", None, None)
     assert (await leads.get_lead(db, GUILD, lead.id)).status == "approved"
     state = await leads.review_state(db, GUILD, lead.id)
     assert state is not None and state.outcome == "approved" and not state.is_open
@@ -75,6 +76,8 @@ async def test_approval_after_min_time_decides_at_once(db: Database) -> None:
     result = await vote(db, lead.id, "approve", REVIEWER_B, hours=81)
     assert result.decided is not None and result.decided.to_status == "approved"
     assert [e.kind for e in result.events] == ["approve", "status"]
+    # The vote is the reviewer's; the approval it completed is the review's.
+    assert [e.actor_id for e in result.events] == [REVIEWER_B, None]
 
 
 async def test_veto_ends_the_review_at_once_with_its_rationale(db: Database) -> None:

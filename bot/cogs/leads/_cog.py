@@ -292,7 +292,8 @@ class LeadsCog(
 
     @app_commands.command(name="export", description="Export leads as a file", extras=WORKING_GROUP)
     @app_commands.describe(
-        format="csv for spreadsheets, json with history, wikitext for a wiki page", status="Only leads in this status"
+        format="csv for spreadsheets, json with history, wikitext (public leads only) for a wiki page",
+        status="Only leads in this status",
     )
     async def export(
         self, interaction: discord.Interaction, format: ExportFormat, status: Status | None = None
@@ -303,7 +304,10 @@ class LeadsCog(
         if len(export.data) > FILE_LIMIT:
             await respond(interaction, t(interaction.locale, "lead.export_too_big", count=export.count))
             return
-        text = t(interaction.locale, "lead.exported", count=export.count, format=format)
+        if format == "wikitext":  # made for publishing: public leads only
+            text = t(interaction.locale, "lead.exported_public", count=export.count, left_out=export.left_out)
+        else:
+            text = t(interaction.locale, "lead.exported", count=export.count, format=format)
         await respond(interaction, text, file=discord.File(io.BytesIO(export.data), filename=export.filename))
 
     # -- autocomplete -----------------------------------------------------------------------------

@@ -101,6 +101,8 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
     note = plain(event.note, 300) if event.note else ""
     if event.kind == "status":
         key = "lead.history.status_note" if note else "lead.history.status"
+        if event.actor_id is None and (event.from_status, event.to_status) == ("in_review", "approved"):
+            key = "lead.history.status_review"  # the review's terms approved it, no one person
         return t(
             locale,
             key,
@@ -187,7 +189,15 @@ def search_embed(query: str, hits: Sequence[leads.SearchHit], locale: str) -> di
     return make_embed(title, pack_entries(entries)[0])
 
 
-def duplicate_embed(partner: str, duplicates: Sequence[leads.Duplicate], locale: str) -> discord.Embed:
+def duplicate_embed(
+    partner: str, duplicates: Sequence[leads.Duplicate], locale: str, *, note_to: leads.Duplicate | None
+) -> discord.Embed:
+    """The duplicate prompt. ``duplicates`` are only those the logger may see; with none (every likely
+    duplicate is the working group's) it warns without naming anything. ``note_to``: the lead *Add as a
+    note* writes to, or None when that button is not offered."""
+    if not duplicates:
+        body = t(locale, "lead.duplicate.hidden", partner=plain(partner, 100))
+        return make_embed(label(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
     lines = [
         t(
             locale,
@@ -201,7 +211,10 @@ def duplicate_embed(partner: str, duplicates: Sequence[leads.Duplicate], locale:
         for d in duplicates
     ]
     body = t(locale, "lead.duplicate.body", partner=plain(partner, 100)) + "\n" + "\n".join(lines)
-    body += "\n\n" + t(locale, "lead.duplicate.question", ref=duplicates[0].ref)
+    if note_to is not None:
+        body += "\n\n" + t(locale, "lead.duplicate.question", ref=note_to.ref)
+    else:
+        body += "\n\n" + label(locale, "lead.duplicate.question_no_note")
     return make_embed(label(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
 
 

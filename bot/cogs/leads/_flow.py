@@ -10,13 +10,20 @@ import discord
 from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import duplicate_embed, lead_card, list_embed
 from bot.cogs.leads._views import DuplicateView, ListView, VetoModal
+from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
+from bot.services.access import Access
 from bot.ui.embeds import truncate
 from bot.ui.respond import respond
 
 if TYPE_CHECKING:
     from bot.app import PartnerBot
+
+
+def may_note(access: Access) -> bool:
+    """Whether someone with ``access`` may add notes to leads (`/lead note` is the working group's)."""
+    return access >= Access.WORKING_GROUP
 
 
 class LeadFlow:
@@ -33,14 +40,18 @@ class LeadFlow:
     ) -> None:
         """Save the lead (or show its likely duplicates), answer privately, post the card."""
         loc = interaction.locale
+        access = self.bot.access(interaction.user)
         result = await leads.log_lead(
             self.bot.db, self.guild_id, draft, owner_id=interaction.user.id, now=self.bot.clock(),
-            settings=self.bot.settings.leads, check_duplicates=check_duplicates,
+            settings=self.bot.settings.leads, check_duplicates=check_duplicates, owner_access=access,
         )  # fmt: skip
         from_button = interaction.type is discord.InteractionType.component
         if result.lead is None:
-            view = DuplicateView(interaction.user.id, draft, result.duplicates[0], loc)
-            await respond(interaction, embed=duplicate_embed(draft.partner, result.duplicates, str(loc)), view=view)
+            # Only what the logger may see is named; "Add as a note" only for those who may add notes.
+            target = result.duplicates[0] if result.duplicates and may_note(access) else None
+            view = DuplicateView(interaction.user.id, draft, target, loc)
+            embed = duplicate_embed(draft.partner, result.duplicates, str(loc), note_to=target)
+            await respond(interaction, embed=embed, view=view)
             return
         lead = result.lead
         text = t(loc, "lead.added", ref=lead.ref, partner=truncate(lead.partner, 100))
@@ -54,6 +65,10 @@ class LeadFlow:
     async def add_as_note(
         self, interaction: discord.Interaction, draft: leads.LeadDraft, duplicate: leads.Duplicate
     ) -> None:
+        # Checked again at the press: the role may have gone since the prompt was shown.
+        access = self.bot.access(interaction.user)
+        if not may_note(access) or not duplicate.visible_to(interaction.user.id, access):
+            raise NotAllowed("error.needs_role.working_group")
         note = leads.duplicate_note(draft, logger_id=interaction.user.id)
         await leads.add_note(
             self.bot.db, self.guild_id, duplicate.lead_id, note, actor_id=interaction.user.id, now=self.bot.clock()

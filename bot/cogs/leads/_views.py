@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
 from bot.services.leads.model import CONTACT_MAX, LINK_MAX, RATIONALE_MIN, TEXT_MAX
@@ -69,15 +70,19 @@ class AddLeadModal(BaseModal):
 class DuplicateView(OwnedView):
     """*Log anyway*, *Add as a note to L-n*, *Cancel* under a likely duplicate."""
 
-    def __init__(self, owner_id: int, draft: leads.LeadDraft, duplicate: leads.Duplicate, locale: object) -> None:
+    def __init__(
+        self, owner_id: int, draft: leads.LeadDraft, duplicate: leads.Duplicate | None, locale: object
+    ) -> None:
+        """``duplicate``: the lead *Add as a note* writes to; None leaves that button out (the logger may
+        not add notes, or may not see any of the likely duplicates)."""
         super().__init__(owner_id, locale=locale)
         self.draft = draft
         self.duplicate = duplicate
-        buttons = (
-            (t(locale, "lead.button.log_anyway"), discord.ButtonStyle.primary, self._log_anyway),
-            (t(locale, "lead.button.add_note", ref=duplicate.ref), discord.ButtonStyle.secondary, self._add_note),
-            (t(locale, "lead.button.cancel"), discord.ButtonStyle.secondary, self._cancel),
-        )
+        buttons = [(t(locale, "lead.button.log_anyway"), discord.ButtonStyle.primary, self._log_anyway)]
+        if duplicate is not None:
+            label = t(locale, "lead.button.add_note", ref=duplicate.ref)
+            buttons.append((label, discord.ButtonStyle.secondary, self._add_note))
+        buttons.append((t(locale, "lead.button.cancel"), discord.ButtonStyle.secondary, self._cancel))
         for label, style, callback in buttons:
             button: discord.ui.Button[DuplicateView] = discord.ui.Button(label=truncate(label, 80), style=style)
             button.callback = callback  # type: ignore[method-assign]
@@ -88,8 +93,10 @@ class DuplicateView(OwnedView):
         await flow_of(interaction).finish_add(interaction, self.draft, check_duplicates=False)
 
     async def _add_note(self, interaction: discord.Interaction) -> None:
-        self.stop()
+        if self.duplicate is None:  # never offered: refuse a press as if it were not allowed
+            raise NotAllowed("error.needs_role.working_group")
         await flow_of(interaction).add_as_note(interaction, self.draft, self.duplicate)
+        self.stop()
 
     async def _cancel(self, interaction: discord.Interaction) -> None:
         self.stop()

@@ -1,5 +1,5 @@
 """Exports of the register: CSV for spreadsheets, JSON with every field and the history, and a sortable
-wikitext table the movement can paste into a wiki page."""
+wikitext table of the public leads the movement can paste into a wiki page."""
 
 from __future__ import annotations
 
@@ -48,16 +48,22 @@ class Export:
     filename: str
     data: bytes
     count: int
+    #: Leads the format leaves out: wikitext is for publishing, so working-group-only leads stay out.
+    left_out: int = 0
 
 
-async def _lead_ids(db: Database, guild_id: int, status: str | None) -> list[int]:
+async def _lead_ids(db: Database, guild_id: int, status: str | None) -> list[tuple[int, bool]]:
+    """(id, public?) of the guild's leads (in ``status``), oldest first."""
     if status:
         rows = await db.fetchall(
-            "SELECT id FROM leads WHERE guild_id = ? AND status = ? ORDER BY id", (guild_id, status)
+            "SELECT id, visibility = 'public' FROM leads WHERE guild_id = ? AND status = ? ORDER BY id",
+            (guild_id, status),
         )
     else:
-        rows = await db.fetchall("SELECT id FROM leads WHERE guild_id = ? ORDER BY id", (guild_id,))
-    return [r[0] for r in rows]
+        rows = await db.fetchall(
+            "SELECT id, visibility = 'public' FROM leads WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+    return [(r[0], bool(r[1])) for r in rows]
 
 
 async def _leads(db: Database, guild_id: int, ids: list[int]) -> Iterator[list[Lead]]:
@@ -212,12 +218,15 @@ def _json_lead(lead: Lead, notes: list[Any], history: list[Any]) -> dict[str, An
 
 
 async def export_leads(db: Database, guild_id: int, fmt: str, *, status: str | None = None, now: datetime) -> Export:
-    """The guild's leads (all, or those in ``status``) as a file in ``fmt``: csv, json or wikitext."""
+    """The guild's leads (all, or those in ``status``) as a file in ``fmt``: csv, json or wikitext.
+    csv and json hold every lead (for the working group); wikitext, made to be published on a wiki, only
+    the public ones (``left_out`` counts the others)."""
     if fmt not in FORMATS:
         raise InvalidInput("lead.export_format", formats=", ".join(FORMATS))
     if status is not None and status not in STATUSES:
         raise InvalidInput("lead.choice_invalid", field="status", allowed=", ".join(STATUSES))
-    ids = await _lead_ids(db, guild_id, status)
+    found = await _lead_ids(db, guild_id, status)
+    ids = [lead_id for lead_id, public in found if public or fmt != "wikitext"]
     stamp = now.strftime("%Y-%m-%d")
     suffix = f"-{status}" if status else ""
     if fmt == "csv":
@@ -241,4 +250,5 @@ async def export_leads(db: Database, guild_id: int, fmt: str, *, status: str | N
     for chunk in await _leads(db, guild_id, ids):
         lines.extend(_wiki_row(lead) for lead in chunk)
     lines.append("|}")
-    return Export(f"leads{suffix}-{stamp}.wiki", ("\n".join(lines) + "\n").encode("utf-8"), len(ids))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    return Export(f"leads{suffix}-{stamp}.wiki", data, len(ids), left_out=len(found) - len(ids))

@@ -159,6 +159,10 @@ async def touch(conn: aiosqlite.Connection, lead_id: int, now: datetime) -> None
     await conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
 
 
+#: Statuses whose required note has its own refusal message (``lead.note_required.<status>``).
+_NOTE_KEYS = frozenset({"declined", "completed"})
+
+
 def check_move(
     row: sqlite3.Row, to_status: str, *, actor_id: int | None, actor_access: Access, note: str | None
 ) -> tuple[Move, str | None]:
@@ -188,7 +192,9 @@ def check_move(
     if cleaned is not None and len(cleaned) > NOTE_MAX:
         raise InvalidInput("lead.text_too_long", field="note", max=NOTE_MAX, length=len(cleaned))
     if move.note == "required" and cleaned is None:
-        raise InvalidInput("lead.note_required", status=move.target)
+        # Each status says what its note is for (why it was declined; the lessons learned).
+        key = f"lead.note_required.{move.target}" if move.target in _NOTE_KEYS else "lead.note_required"
+        raise InvalidInput(key, status=move.target)
     if move.note == "rationale" and (cleaned is None or len(cleaned) < RATIONALE_MIN):
         raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
     return move, cleaned

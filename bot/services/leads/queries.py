@@ -99,7 +99,8 @@ _DETAILS_KEPT = 256
 async def lead_detail(
     db: Database, guild_id: int, lead_id: int, *, viewer_id: int, viewer_access: Access
 ) -> LeadDetail:
-    """The lead as `/lead show` presents it to this viewer: notes and contact for the working group only.
+    """The lead as `/lead show` presents it to this viewer: notes, the notes of status moves and the
+    contact for the working group only.
 
     Kept in memory until the connection writes anything at all (SQLite's change counter), so showing a
     lead again costs no database round trip; never kept when read while a transaction was open."""
@@ -143,7 +144,8 @@ def _detail_sync(
         )
     kinds = "" if wg else " AND e.kind IN ('created', 'status')"
     events = tuple(
-        event_from_row(r)
+        # Members see that a move happened, not its note (a reason or lessons learned), like notes.
+        event_from_row(r) if wg else dataclasses.replace(event_from_row(r), note=None)
         for r in conn.execute(
             f"SELECT {EVENT_COLUMNS} FROM lead_events e JOIN leads l ON l.id = e.lead_id "
             f"WHERE e.lead_id = ?{kinds} ORDER BY e.id",

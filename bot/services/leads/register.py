@@ -14,6 +14,7 @@ import aiosqlite
 from bot.config import HardLine, LeadsSettings
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput
+from bot.services.access import Access
 from bot.services.leads import dedup
 from bot.services.leads.model import (
     CONTACT_MAX,
@@ -84,19 +85,30 @@ class Duplicate:
     matched: str
     score: float
     status: str
+    visibility: str = "wg"
+    owner_id: int | None = None
 
     @property
     def ref(self) -> str:
         return ref(self.lead_id)
 
+    def visible_to(self, viewer_id: int, access: Access) -> bool:
+        """Whether this viewer may see the lead (the rule of ``check_visible``): the working group sees
+        every lead, a member their own and public ones."""
+        if access >= Access.WORKING_GROUP:
+            return True
+        return access >= Access.MEMBER and (self.visibility == "public" or self.owner_id == viewer_id)
+
 
 @dataclass(frozen=True)
 class AddResult:
-    """Either the lead was saved (``lead``), or likely duplicates wait for the logger's decision."""
+    """Either the lead was saved (``lead``), or likely duplicates wait for the logger's decision:
+    ``duplicates`` the logger may see, ``hidden`` how many more they may not (never named to them)."""
 
     lead: Lead | None
     duplicates: tuple[Duplicate, ...] = ()
     events: tuple[LeadEvent, ...] = ()
+    hidden: int = 0
 
 
 async def find_duplicates(db: Database, guild_id: int, partner: str, settings: LeadsSettings) -> list[Duplicate]:
@@ -109,14 +121,14 @@ async def find_duplicates(db: Database, guild_id: int, partner: str, settings: L
     rows = {
         r[0]: r
         for r in await db.fetchall(
-            f"SELECT id, partner, status FROM leads WHERE +guild_id = ? AND id IN ({marks})",
+            f"SELECT id, partner, status, visibility, owner_id FROM leads WHERE +guild_id = ? AND id IN ({marks})",
             (guild_id, *(m.lead_id for m in matches)),
         )
     }
     return [
-        Duplicate(m.lead_id, rows[m.lead_id][1], m.name, m.score, rows[m.lead_id][2])
+        Duplicate(m.lead_id, row[1], m.name, m.score, row[2], row[3], row[4])
         for m in matches
-        if m.lead_id in rows
+        if (row := rows.get(m.lead_id)) is not None
     ]
 
 
@@ -129,13 +141,19 @@ async def log_lead(
     now: datetime,
     settings: LeadsSettings,
     check_duplicates: bool = True,
+    owner_access: Access | None = None,
 ) -> AddResult:
     """Check and save a new lead. With ``check_duplicates`` and a likely duplicate, nothing is saved and
-    the duplicates come back instead ("Log anyway" calls again without the check)."""
+    the duplicates come back instead ("Log anyway" calls again without the check). With ``owner_access``
+    only the duplicates the logger may see come back; the others are only counted (``hidden``)."""
     draft = check_draft(draft, settings.sectors)
     if check_duplicates:
         duplicates = await find_duplicates(db, guild_id, draft.partner, settings)
-        if duplicates:
+        if owner_access is not None:
+            visible = [d for d in duplicates if d.visible_to(owner_id, owner_access)]
+            if duplicates:
+                return AddResult(None, tuple(visible), hidden=len(duplicates) - len(visible))
+        elif duplicates:
             return AddResult(None, tuple(duplicates))
     suffixes = settings.legal_suffixes
     flags = hard_line_flags((draft.partner, *draft.aliases, draft.summary), settings.hard_lines)

@@ -229,7 +229,7 @@ async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.
     if to_ts(now) < review["closes_at"]:
         return None
     async with conn.execute(
-        "SELECT vote, reviewer_id FROM review_votes WHERE review_id = ? ORDER BY at DESC, reviewer_id DESC",
+        "SELECT vote, reviewer_id FROM review_votes WHERE review_id = ?",
         (review["id"],),
     ) as cur:
         votes = list(await cur.fetchall())
@@ -238,8 +238,9 @@ async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.
     approvers = [v[1] for v in votes if v[0] == "approve"]
     if len(approvers) < review["quorum"]:
         return None
-    # The reviewer whose approval completed the quorum answers for the decision in the history.
-    return await apply_move(conn, row, "approved", actor_id=approvers[0], note=None, now=now)
+    # The review's terms decide, not whoever voted last: the move has no actor (the history and the
+    # digest show it as the review's, or the system's).
+    return await apply_move(conn, row, "approved", actor_id=None, note=None, now=now)
 
 
 async def close_due_reviews(db: Database, guild_id: int, now: datetime) -> list[LeadEvent]:
