@@ -178,6 +178,25 @@ async def test_dedup_sees_leads_written_after_the_index_was_built(db: Database) 
     assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Zeta Works", SETTINGS)] == [beta.id]
 
 
+async def test_duplicates_a_logger_may_not_see_are_only_counted(db: Database) -> None:
+    hidden = await add(db, "Quiet Bank", owner_id=WG)  # the working group's only
+    public = await add(db, "Quiet Bank, Inc.", owner_id=WG, visibility="public")
+    own = await add(db, "Quiet Bank Ltd", owner_id=OWNER)
+    assert {d.lead_id for d in await leads.find_duplicates(db, GUILD, "Quiet Bank", SETTINGS)} == {
+        hidden.id, public.id, own.id,
+    }  # fmt: skip
+    before = await snapshot(db)
+    member = await log(db, draft("Quiet Bank"), owner_access=Access.MEMBER)
+    assert member.lead is None and member.hidden == 1
+    assert {d.lead_id for d in member.duplicates} == {public.id, own.id}
+    stranger = await log(db, draft("Quiet Bank"), owner_id=OWNER + 1, owner_access=Access.MEMBER)
+    assert stranger.lead is None and [d.lead_id for d in stranger.duplicates] == [public.id]
+    assert stranger.hidden == 2
+    group = await log(db, draft("Quiet Bank"), owner_id=WG, owner_access=Access.WORKING_GROUP)
+    assert group.lead is None and group.hidden == 0 and len(group.duplicates) == 3
+    assert await snapshot(db) == before  # nothing saved while a duplicate waits for a decision
+
+
 async def test_dedup_is_per_guild(db: Database) -> None:
     await add(db, "Europeana", guild_id=OTHER_GUILD)
     assert not await leads.find_duplicates(db, GUILD, "Europeana", SETTINGS)
