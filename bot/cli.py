@@ -118,7 +118,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(result.data)
     else:
         Path(args.out).write_bytes(result.data)
-        print(f"wrote {result.count} leads to {args.out}")
+        left_out = f"; {result.left_out} working-group-only leads left out" if result.left_out else ""
+        print(f"wrote {result.count} leads to {args.out}{left_out}")
     return 0
 
 

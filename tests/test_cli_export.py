@@ -44,7 +44,10 @@ async def test_export_cli_writes_csv_json_and_wikitext(tmp_path: Path) -> None:
             stdin=subprocess.DEVNULL,
         )
         assert result.returncode == 0, result.stderr
-        assert "wrote 3 leads" in result.stdout
+        if fmt == "wikitext":  # for publishing: public leads only
+            assert "wrote 0 leads" in result.stdout and "3 working-group-only leads left out" in result.stdout
+        else:
+            assert "wrote 3 leads" in result.stdout
         return out.read_bytes()
 
     data = export("csv")
