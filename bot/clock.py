@@ -8,6 +8,19 @@ from datetime import UTC, datetime, timedelta
 Clock = Callable[[], datetime]
 
 
+def to_unix(when: datetime) -> int:
+    """Whole seconds since the epoch, as the database stores times. Naive datetimes are refused: a time
+    without a zone would be read as the machine's local time."""
+    if when.tzinfo is None:
+        raise ValueError("expected a timezone-aware datetime")
+    return int(when.timestamp())
+
+
+def from_unix(value: int) -> datetime:
+    """A stored time back as an aware datetime in UTC."""
+    return datetime.fromtimestamp(value, UTC)
+
+
 def system_clock() -> datetime:
     """The real time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from bot.clock import from_unix, to_unix
 from bot.db import Database, Row
 from bot.errors import InvalidInput, NotFound
 
@@ -37,13 +38,7 @@ class Update:
 
 
 def _ts(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def _unix(when: datetime) -> int:
-    if when.tzinfo is None:
-        raise ValueError("expected an aware datetime")
-    return int(when.timestamp())
+    return None if value is None else from_unix(value)
 
 
 def _update(row: Row) -> Update:
@@ -120,7 +115,7 @@ async def create_update(
         cursor = await conn.execute(
             "INSERT INTO updates (guild_id, area, title, body, link, author_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, clean_area, title, body, clean_link, author_id, _unix(now)),
+            (guild_id, clean_area, title, body, clean_link, author_id, to_unix(now)),
         )
         update_id = cursor.lastrowid
     return await get_update(db, guild_id, int(update_id or 0))
@@ -141,7 +136,7 @@ async def mark_posted(
         await conn.execute(
             "UPDATE updates SET channel_id = ?, message_id = ?, posted_at = ? "
             "WHERE guild_id = ? AND id = ? AND message_id IS NULL",
-            (channel_id, message_id, _unix(now), guild_id, update_id),
+            (channel_id, message_id, to_unix(now), guild_id, update_id),
         )
 
 
@@ -164,7 +159,7 @@ async def missing_threads(db: Database, guild_id: int, *, since: datetime) -> li
     rows = await db.fetchall(
         "SELECT * FROM updates WHERE guild_id = ? AND message_id IS NOT NULL AND thread_id IS NULL "
         "AND posted_at >= ? ORDER BY id",
-        (guild_id, _unix(since)),
+        (guild_id, to_unix(since)),
     )
     return [_update(r) for r in rows]
 
@@ -184,6 +179,6 @@ async def posted_between(db: Database, guild_id: int, start: datetime, end: date
     """Updates Discord accepted in ``[start, end)``, oldest first (the digest's feed)."""
     rows = await db.fetchall(
         "SELECT * FROM updates WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? ORDER BY posted_at, id",
-        (guild_id, _unix(start), _unix(end)),
+        (guild_id, to_unix(start), to_unix(end)),
     )
     return [_update(r) for r in rows]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bot.clock import from_unix, to_unix
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services import leads
 from bot.services.questionnaires import SCALE, SEVERITIES, YESNO, Question, Questionnaire
@@ -16,12 +17,11 @@ SYNC_NOTE, SYNC_FLAGS, SYNC_DONE = 1, 2, 3
 FLAG_SOURCE = "checklist"
 
 
-def to_ts(when: datetime) -> int:
-    return int(when.timestamp())
+to_ts = to_unix
 
 
 def from_ts(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
+    return None if value is None else from_unix(value)
 
 
 @dataclass(frozen=True)

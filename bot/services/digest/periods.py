@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.clock import from_unix
 from bot.db import Database
 from bot.services import schedule
-from bot.services.digest._time import from_unix
 
 #: A fire time later than this when first seen counts as missed (the bot was down), not merely late.
 LATE_GRACE = timedelta(minutes=30)

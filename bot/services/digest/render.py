@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.clock import to_unix
 from bot.i18n import t, term
 from bot.services import checklists, leads, updates
-from bot.services.digest._time import unix
 from bot.services.digest.content import DigestContent
 
 #: Entries shown per section; the rest are counted in one closing line.
@@ -52,7 +52,7 @@ def quote(text: str | None, limit: int = QUOTE_LIMIT) -> str:
 
 def stamp(when: datetime, style: str = "f") -> str:
     """A Discord timestamp: every reader sees it in their own time zone and language."""
-    return f"<t:{unix(when)}:{style}>"
+    return f"<t:{to_unix(when)}:{style}>"
 
 
 def _ref(lead_id: int) -> str:

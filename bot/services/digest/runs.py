@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.clock import from_unix, to_unix
 from bot.db import Database, Row
 from bot.errors import Conflict
-from bot.services.digest._time import from_unix, unix
 from bot.services.digest.periods import Plan, RunKind
 
 
@@ -140,7 +140,7 @@ async def record(
             await conn.execute(
                 "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
                 "created_at, delivered_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?, NULL)",
-                (guild_id, unix(period.start), unix(period.end), period.kind, locale, unix(now)),
+                (guild_id, to_unix(period.start), to_unix(period.end), period.kind, locale, to_unix(now)),
             )
         if deliver is None:
             return None
@@ -148,13 +148,13 @@ async def record(
             await conn.execute(
                 "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
                 "created_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?)",
-                (guild_id, unix(deliver.start), unix(deliver.end), skip_delivery, locale, unix(now)),
+                (guild_id, to_unix(deliver.start), to_unix(deliver.end), skip_delivery, locale, to_unix(now)),
             )
             return None
         cursor = await conn.execute(
             "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, created_at) "
             "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (guild_id, unix(deliver.start), unix(deliver.end), deliver.kind, locale, unix(now)),
+            (guild_id, to_unix(deliver.start), to_unix(deliver.end), deliver.kind, locale, to_unix(now)),
         )
         run_id = int(cursor.lastrowid or 0)
         await conn.executemany(
@@ -172,11 +172,11 @@ async def record_attempt(db: Database, guild_id: int, run_id: int, position: int
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE digest_parts SET attempted_at = ? WHERE run_id = ? AND guild_id = ? AND position = ?",
-            (unix(now), run_id, guild_id, position),
+            (to_unix(now), run_id, guild_id, position),
         )
         await conn.execute(
             "UPDATE digest_runs SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
-            (unix(now), run_id, guild_id),
+            (to_unix(now), run_id, guild_id),
         )
 
 
@@ -189,7 +189,7 @@ async def record_part_sent(
         await conn.execute(
             "UPDATE digest_parts SET message_id = ?, sent_at = ? "
             "WHERE run_id = ? AND guild_id = ? AND position = ? AND message_id IS NULL",
-            (message_id, unix(now), run_id, guild_id, position),
+            (message_id, to_unix(now), run_id, guild_id, position),
         )
         row = await (
             await conn.execute("SELECT COUNT(*) FROM digest_parts WHERE run_id = ? AND message_id IS NULL", (run_id,))
@@ -203,7 +203,7 @@ async def record_part_sent(
         await conn.execute(
             "UPDATE digest_runs SET status = 'delivered', delivered_at = ?, last_error = NULL "
             "WHERE id = ? AND guild_id = ? AND status = 'pending'",
-            (unix(now), run_id, guild_id),
+            (to_unix(now), run_id, guild_id),
         )
     return True
 
@@ -213,5 +213,5 @@ async def record_failure(db: Database, guild_id: int, run_id: int, *, status: in
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE digest_runs SET last_error = ?, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
-            (status, unix(now), run_id, guild_id),
+            (status, to_unix(now), run_id, guild_id),
         )

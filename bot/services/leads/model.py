@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.clock import from_unix, to_unix
 from bot.errors import InvalidInput, NotFound
 
 STATUSES = (
@@ -60,14 +61,8 @@ def ref(lead_id: int) -> str:
     return f"L-{lead_id}"
 
 
-def to_ts(when: datetime) -> int:
-    if when.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return int(when.timestamp())
-
-
-def from_ts(value: int) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
+to_ts = to_unix
+from_ts = from_unix
 
 
 @dataclass(frozen=True)
