@@ -1,4 +1,5 @@
-"""Anonymous feedback: storage, release in batches, retraction, retention, and drafts held in memory.
+"""Anonymous feedback: storage, release in batches, retraction and retention (drafts, held in memory
+only, are in :mod:`bot.services.feedback_drafts`).
 
 What is kept per item is guild, topic, text, the UTC day it arrived, a salted hash of its retraction
 code and, once released, its batch and its place in the batch. Nothing here ever receives an author:
@@ -13,18 +14,21 @@ import hmac
 import logging
 import secrets
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.services.feedback_drafts import DRAFT_TTL as DRAFT_TTL  # re-exported: callers use feedback.X
+from bot.services.feedback_drafts import TOPICS as TOPICS
+from bot.services.feedback_drafts import Draft as Draft
+from bot.services.feedback_drafts import Drafts as Drafts
+from bot.services.feedback_drafts import check_topic
 from bot.services.feedback_text import CleanText, clean
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("general", "process", "partnership", "other")
-DRAFT_TTL = timedelta(minutes=15)
 #: Crockford's base32: no I, L, O or U, so a code read aloud or retyped is hard to get wrong.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 16 x 5 bits = 80 bits
@@ -80,12 +84,6 @@ class FeedbackDigest:
 
 
 # -- small rules -----------------------------------------------------------------------------------
-def check_topic(topic: str) -> str:
-    if topic not in TOPICS:
-        raise InvalidInput("feedback.bad_topic", topics=", ".join(TOPICS))
-    return topic
-
-
 def iso_week(day: date) -> str:
     """``2026-W03``: the ISO year and week, the finest date the working group ever sees."""
     year, week, _ = day.isocalendar()
@@ -363,67 +361,3 @@ async def digest_info(db: Database, guild_id: int, start: datetime, end: datetim
     )
     released = [item for batch in _group(rows) for item in batch.items]
     return FeedbackDigest(released=released, waiting=await waiting_count(db, guild_id))
-
-
-# -- drafts (memory only) --------------------------------------------------------------------------
-@dataclass
-class Draft:
-    """A DM preview waiting for *Send anonymously*. ``owner`` is a keyed hash, never a member id."""
-
-    text: CleanText
-    owner: bytes
-    created: datetime
-    topic: str = "general"
-    attachments_dropped: bool = False
-
-    def expired(self, now: datetime) -> bool:
-        return now - self.created >= DRAFT_TTL
-
-
-@dataclass
-class Drafts:
-    """Drafts by random token. Nothing here is ever written to disk; a restart forgets them all."""
-
-    per_owner: int = 5
-    _drafts: dict[str, Draft] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self._drafts)
-
-    def create(self, draft: Draft) -> str:
-        mine = [t for t, d in self._drafts.items() if hmac.compare_digest(d.owner, draft.owner)]
-        for token in mine[: max(0, len(mine) - self.per_owner + 1)]:
-            del self._drafts[token]  # oldest first: dicts keep insertion order
-        token = secrets.token_urlsafe(12)
-        self._drafts[token] = draft
-        return token
-
-    def get(self, token: str, owner: bytes, *, now: datetime) -> Draft:
-        """The live draft ``token`` of ``owner``; NotFound ``feedback.draft_expired`` otherwise."""
-        draft = self._drafts.get(token)
-        if draft is None or not hmac.compare_digest(draft.owner, owner):
-            raise NotFound("feedback.draft_expired")
-        if draft.expired(now):
-            del self._drafts[token]
-            raise NotFound("feedback.draft_expired")
-        return draft
-
-    def set_topic(self, token: str, owner: bytes, topic: str, *, now: datetime) -> Draft:
-        draft = self.get(token, owner, now=now)
-        draft.topic = check_topic(topic)
-        return draft
-
-    def pop(self, token: str, owner: bytes, *, now: datetime) -> Draft:
-        draft = self.get(token, owner, now=now)
-        del self._drafts[token]
-        return draft
-
-    def restore(self, token: str, draft: Draft) -> None:
-        """Put back a draft whose submission failed before anything was stored."""
-        self._drafts[token] = draft
-
-    def prune(self, now: datetime) -> int:
-        stale = [t for t, d in self._drafts.items() if d.expired(now)]
-        for token in stale:
-            del self._drafts[token]
-        return len(stale)
