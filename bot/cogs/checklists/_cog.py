@@ -15,7 +15,7 @@ from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
 from bot.i18n import t
 from bot.services import checklists, leads
 from bot.services.access import Access, require
-from bot.services.leads.search import resolve_lead
+from bot.services.leads.resolve import resolve_lead
 from bot.services.questionnaires import Questionnaire, find_questionnaire, load_questionnaires
 from bot.ui.embeds import group_embeds, truncate
 from bot.ui.respond import respond

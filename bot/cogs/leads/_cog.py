@@ -22,7 +22,7 @@ from bot.i18n import t
 from bot.services import leads
 from bot.services.access import Access, require
 from bot.services.leads import dedup
-from bot.services.leads.search import resolve_lead
+from bot.services.leads.resolve import resolve_lead
 from bot.ui.embeds import truncate
 from bot.ui.respond import respond
 
