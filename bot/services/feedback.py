@@ -250,6 +250,7 @@ async def retract(db: Database, guild_id: int, code: str, *, now: datetime, rete
                 raise Conflict(f"feedback.already_{gone[2]}")
             raise NotFound("feedback.code_unknown")
         await conn.execute("DELETE FROM feedback_items WHERE id = ?", (match[0],))
+        await _rewrite_items(conn)
         expires = date.fromisoformat(match[3]) + timedelta(days=retention_days)
         await conn.execute(
             "INSERT INTO feedback_tombstones (guild_id, code_salt, code_hash, reason, expires_on)"
@@ -261,6 +262,25 @@ async def retract(db: Database, guild_id: int, code: str, *, now: datetime, rete
     if not wiped:
         log.warning("WAL checkpoint after a retraction was busy; it will be retried")
     return Retracted(was_released=match[4] is not None, wiped=wiped)
+
+
+async def _rewrite_items(conn: Any) -> None:
+    """Put every remaining item on fresh pages.
+
+    ``secure_delete`` zeroes a deleted row and every freed page, but when SQLite earlier moved a row
+    between pages (a page split or rebalance), the old copy can linger in the unused space of a page
+    that is still in use. Emptying the table frees (and so zeroes) all its pages; the items are then
+    written back. The table holds at most ``retention_days`` of feedback, so this stays small.
+    """
+    rows = await conn.execute_fetchall(f"SELECT {_ITEM_COLUMNS} FROM feedback_items ORDER BY id")
+    await conn.execute("DELETE FROM feedback_items")
+    await conn.executemany(
+        f"INSERT INTO feedback_items ({_ITEM_COLUMNS}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS.split(', ')))})",
+        [tuple(row) for row in rows],
+    )
+
+
+_ITEM_COLUMNS = "id, guild_id, topic, text, day, code_salt, code_hash, batch, position"
 
 
 async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention_days: int) -> Purged:
@@ -278,6 +298,8 @@ async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention
         )
         cur = await conn.execute("DELETE FROM feedback_items WHERE guild_id = ? AND day < ?", (guild_id, cutoff))
         deleted = cur.rowcount
+        if deleted:
+            await _rewrite_items(conn)
         await cur.close()
         stones = await conn.execute(
             "DELETE FROM feedback_tombstones WHERE guild_id = ? AND expires_on < ?",
