@@ -20,6 +20,7 @@ from bot.i18n import language_of, t
 from bot.i18n.translator import CatalogTranslator
 from bot.services.access import Access, access_of
 from bot.ui.errors import PartnerTree
+from bot.ui.respond import respond
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,7 @@ class PartnerBot(commands.Bot):
         form = interaction.type is discord.InteractionType.modal_submit
         text = t(interaction.locale, "error.form_expired" if form else "error.buttons_expired")
         try:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+            await respond(interaction, text)
         except (discord.HTTPException, discord.InteractionResponded) as error:
             log.warning("could not answer a press on an expired view (%s)", type(error).__name__)
 
