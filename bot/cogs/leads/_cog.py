@@ -247,7 +247,7 @@ class LeadsCog(
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)", text="The note (up to 1,000 characters)")
     async def note(self, interaction: discord.Interaction, lead: str, text: str) -> None:
         access = self.bot.access(interaction.user)
-        require(access, Access.WORKING_GROUP)
+        require(access, leads.NOTE_ACCESS)
         lead_id = await self._lead_id(interaction, lead, access)
         event = await leads.add_note(
             self.bot.db, self.guild_id, lead_id, text, actor_id=interaction.user.id,

@@ -13,17 +13,12 @@ from bot.cogs.leads._views import DuplicateView, ListView, VetoModal
 from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
-from bot.services.access import Access
+from bot.services.access import require
 from bot.ui.embeds import truncate
 from bot.ui.respond import respond
 
 if TYPE_CHECKING:
     from bot.app import PartnerBot
-
-
-def may_note(access: Access) -> bool:
-    """Whether someone with ``access`` may add notes to leads (`/lead note` is the working group's)."""
-    return access >= Access.WORKING_GROUP
 
 
 class LeadFlow:
@@ -48,7 +43,7 @@ class LeadFlow:
         from_button = interaction.type is discord.InteractionType.component
         if result.lead is None:
             # Only what the logger may see is named; "Add as a note" only for those who may add notes.
-            target = result.duplicates[0] if result.duplicates and may_note(access) else None
+            target = result.duplicates[0] if result.duplicates and access >= leads.NOTE_ACCESS else None
             view = DuplicateView(interaction.user.id, draft, target, loc)
             embed = duplicate_embed(draft.partner, result.duplicates, str(loc), note_to=target)
             await respond(interaction, embed=embed, view=view)
@@ -67,7 +62,8 @@ class LeadFlow:
     ) -> None:
         # Checked again at the press: the role may have gone since the prompt was shown.
         access = self.bot.access(interaction.user)
-        if not may_note(access) or not duplicate.visible_to(interaction.user.id, access):
+        require(access, leads.NOTE_ACCESS)
+        if not duplicate.visible_to(interaction.user.id, access):
             raise NotAllowed("error.needs_role.working_group")
         note = leads.duplicate_note(draft, logger_id=interaction.user.id)
         await leads.add_note(

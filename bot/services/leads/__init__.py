@@ -24,6 +24,7 @@ from bot.services.leads.model import (
     parse_lead_id,
 )
 from bot.services.leads.pipeline import (
+    NOTE_ACCESS,
     TRANSITIONS,
     Move,
     add_flags,
@@ -74,6 +75,7 @@ __all__ = [
     "EDITABLE",
     "FORMATS",
     "LEVELS",
+    "NOTE_ACCESS",
     "OPEN_STATUSES",
     "STATUSES",
     "TIERS",

@@ -311,6 +311,10 @@ async def transition(
         return await apply_move(conn, row, move.target, actor_id=actor_id, note=cleaned, now=now)
 
 
+#: Who may add notes to leads (`/lead note`, and *Add as a note* on the duplicate prompt).
+NOTE_ACCESS = Access.WORKING_GROUP
+
+
 async def add_note(
     db: Database, guild_id: int, lead_id: int, text: str, *, actor_id: int | None, now: datetime
 ) -> LeadEvent:
