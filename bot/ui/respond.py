@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 
 from bot.ui.embeds import truncate
 
 NO_PINGS = discord.AllowedMentions.none()
+#: What a call to Discord can fail with: an HTTP error (403, 404, 429 given up on, 5xx), a timeout, or
+#: the connection itself. Callers that must not lose data catch exactly these.
+SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
 
 
 async def respond(

@@ -9,7 +9,6 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-import aiohttp
 import discord
 
 from bot.app import PartnerBot
@@ -21,11 +20,10 @@ from bot.services import checklists, leads
 from bot.services.access import Access, require
 from bot.services.checklists import ChecklistRun, Step
 from bot.ui.embeds import group_embeds, truncate
-from bot.ui.respond import NO_PINGS
+from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
-SEND_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 #: Discord refuses posts to an archived thread with this code.
 THREAD_ARCHIVED = 50083
 
@@ -92,10 +90,7 @@ class ChecklistFlow:
         number = step.run.questionnaire.index_of(step.question.id) + 1
         text = t(interaction.locale, "checklist.saved_not_shown", number=number)
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-            else:
-                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            await respond(interaction, text)
         except SEND_ERRORS:
             log.warning("could not tell the member that the answer to run %s was saved", step.run.id)
 

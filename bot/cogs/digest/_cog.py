@@ -6,7 +6,6 @@ import asyncio
 import logging
 from datetime import datetime
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -19,7 +18,7 @@ from bot.services import digest as digest_service
 from bot.services import schedule
 from bot.services.access import Access, require
 from bot.services.digest import DigestRun, Plan
-from bot.ui.respond import NO_PINGS, respond
+from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,6 @@ WG = {"access": int(Access.WORKING_GROUP)}
 HISTORY_LOOKBACK = 100
 #: Preview messages sent privately at most (a longer digest says how many more parts it has).
 PREVIEW_PARTS = 5
-SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
 
 
 class DigestCog(commands.GroupCog, group_name="digest", group_description="The working group's digest"):

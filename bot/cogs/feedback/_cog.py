@@ -7,11 +7,9 @@ database or a log line. The only per-member state is in memory and keyed by HMAC
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -33,7 +31,7 @@ from bot.i18n import t
 from bot.services import feedback
 from bot.services.access import Access, require
 from bot.services.ratelimit import DailyLimit
-from bot.ui.respond import respond
+from bot.ui.respond import SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +42,6 @@ TOPIC_CHOICES = [
     app_commands.Choice(name="Other", value="other"),
 ]
 ANYONE = {"access": int(Access.NONE)}
-SEND_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)

@@ -7,12 +7,10 @@ remembered, again by keyed hash only, so the next /feedback command in the serve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import discord
 
 from bot.cogs.feedback._views import preview_embed, preview_view
@@ -20,14 +18,13 @@ from bot.errors import InvalidInput, PartnerBotError
 from bot.i18n import t
 from bot.services.feedback import Draft, looks_like_code
 from bot.services.feedback_text import clean, is_blank
+from bot.ui.respond import SEND_ERRORS
 
 if TYPE_CHECKING:
     from bot.cogs.feedback._cog import FeedbackCog
 
 log = logging.getLogger(__name__)
 
-#: Failures of the membership check that a later DM may not meet.
-CHECK_ERRORS = (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError)
 #: Discord's error code for "Cannot send messages to this user" (DMs closed, or the bot blocked).
 DMS_CLOSED = 50007
 # A DM that is only a retraction code as shown (four dash-joined groups of four), or the words of
@@ -63,7 +60,7 @@ async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
             return
         try:
             access = await bot.fetch_access(user_id)
-        except CHECK_ERRORS as error:
+        except SEND_ERRORS as error:
             log.warning("could not check the membership of a feedback DM's author: %s", type(error).__name__)
             await send(cog, message.channel, owner, content=t(locale, "feedback.member_check_failed"))
             return

@@ -16,7 +16,7 @@ from bot.cogs.updates._views import UpdateModal, list_embed, thread_name, update
 from bot.i18n import t
 from bot.services import updates
 from bot.services.access import Access, require
-from bot.ui.respond import NO_PINGS, respond
+from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ WG = {"access": int(Access.WORKING_GROUP)}
 THREAD_RETRY = timedelta(days=7)
 #: Discord's error code when a message already has a thread (one opened before a crash).
 THREAD_EXISTS = 160004
-SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
 
 
 class UpdatesCog(commands.GroupCog, group_name="update", group_description="Working-group updates"):
