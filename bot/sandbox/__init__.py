@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import sys
 import tempfile
@@ -11,10 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from discord.ext.test import factories
-
 from bot.sandbox._session import HELP, Session
-from bot.sim import Sim
+from bot.sim import Sim, ids
 
 __all__ = ["HELP", "Session", "run_sandbox", "run_script"]
 
@@ -24,24 +21,18 @@ __all__ = ["HELP", "Session", "run_sandbox", "run_script"]
 STABLE_IDS_FROM = (1_704_067_200_000 - 1_420_070_400_000) << 22
 CLOCK_KEY = "sandbox.clock"  # guild_state: where the sandbox's clock stood when it last closed
 
-_make_id: Callable[[], int] = factories.make_id
-
 
 class _SandboxSim(Sim):
     async def _boot(self) -> None:
-        factories.make_id = _make_id  # the server is built; from here on, ordinary ids
+        ids.end_fixed_ids()  # the server is built; from here on, ordinary ids
         await super()._boot()
 
 
 async def _start(workdir: Path, database: Path | None, out: Callable[[str], None]) -> Sim:
     """The simulated server with the bot started on it, its clock where a kept database left it, and its
     background passes run once as a real start does (so the digest schedule begins counting now)."""
-    counter = itertools.count(STABLE_IDS_FROM)
-    factories.make_id = lambda: next(counter)
-    try:
+    with ids.fixed_ids(STABLE_IDS_FROM):
         sim = await _SandboxSim.start(workdir, database=database)
-    finally:
-        factories.make_id = _make_id
     saved = await sim.db.fetchval(
         "SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (sim.guild_id, CLOCK_KEY)
     )
