@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.config import FeedbackSettings
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services.feedback import TOPICS, Draft, ReleasedBatch, Submitted
 from bot.services.feedback_text import CleanText
 from bot.ui.embeds import Colour, group_embeds, make_embed
@@ -30,7 +30,7 @@ _TOKEN = r"(?P<token>[A-Za-z0-9_-]{16})"
 
 
 def topic_label(locale: object, topic: str) -> str:
-    return t(locale, f"feedback.topic.{topic}")
+    return term(locale, "feedback.topic", topic)
 
 
 def masked_note(locale: object, text: CleanText) -> str | None:
