@@ -150,6 +150,12 @@ class PartnerBot(commands.Bot):
             return access_of((r.id for r in user.roles), self.settings)
         return Access.NONE
 
+    def cached_access(self, user_id: int) -> Access | None:
+        """Access of a user from the guild's member cache, without asking Discord; None when not cached."""
+        guild = self.get_guild(self.settings.guild_id)
+        member = guild.get_member(user_id) if guild is not None else None
+        return access_of((r.id for r in member.roles), self.settings) if member is not None else None
+
     async def fetch_access(self, user_id: int) -> Access:
         """Access of a user seen outside the guild (in a DM): asks Discord for their membership."""
         guild = self.get_guild(self.settings.guild_id)

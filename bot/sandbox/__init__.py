@@ -51,7 +51,7 @@ async def _close(sim: Sim) -> None:
                 "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                 (sim.guild_id, CLOCK_KEY, sim.clock().isoformat()),
             )
-    await sim.close()
+    await sim.close(check=False)
 
 
 async def run_script(lines: list[str], *, workdir: Path, database: Path | None = None, locale: str = "en-US") -> str:

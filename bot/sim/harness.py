@@ -19,13 +19,14 @@ from typing import Any
 
 import discord
 import yaml
-from discord.webhook.async_ import async_context
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.app import PartnerBot, create_bot
 from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
 from bot.db import open_database
-from bot.sim.http import SimHttp, SimWebhookAdapter
+from bot.sim.faults import FaultKind
+from bot.sim.http import SimHttp
 from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser, clone
 from bot.sim.payloads import InteractionPayloads, SimError
 from bot.sim.server import SimServer
@@ -64,7 +65,8 @@ class Sim(InteractionPayloads):
         self.settings = settings
         self.clock = clock
         self.bot: PartnerBot = None  # type: ignore[assignment]
-        self.adapter = SimWebhookAdapter(server)
+        #: discord.py's own webhook adapter (interaction responses, follow-ups); its session is the sim's.
+        self.adapter = AsyncWebhookAdapter()
         self._task_timeout = 15.0
         self.role_ids: dict[str, int] = {}
         self.extensions: list[str] = []
@@ -86,7 +88,8 @@ class Sim(InteractionPayloads):
         """A server with the default members and channels, a matching config, a bot started on it."""
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
-        server = SimServer(locale=guild_locale)
+        clock = clock or ManualClock()
+        server = SimServer(locale=guild_locale, clock=clock)
         role_ids = {
             "working_group": server.add_role("Partnerships working group"),
             "reviewers": server.add_role("Partnership reviewers"),
@@ -112,7 +115,7 @@ class Sim(InteractionPayloads):
         if raw["roles"].get("members") == "members":
             raw["roles"]["members"] = role_ids["members"]
         settings = parse_settings(yaml.safe_dump(raw), source="sim-config.yaml", base_dir=workdir)
-        sim = cls(server, settings, clock or ManualClock())
+        sim = cls(server, settings, clock)
         sim.role_ids = role_ids
         sim.extensions = list(extensions)
         await sim._boot()
@@ -144,16 +147,21 @@ class Sim(InteractionPayloads):
         self.bot = bot
         await self.settle()
 
-    async def close(self) -> None:
-        """Shut the bot down (unloading cogs and closing its database)."""
+    async def close(self, *, check: bool = True) -> None:
+        """Shut the bot down (unloading cogs and closing its database). With ``check``, fail if the bot
+        broke any of Discord's rules meanwhile, naming each (clear ``server.violations`` in a test that
+        breaks one on purpose)."""
         if self.bot is not None and not self.bot.is_closed():
             await self.settle()
             await self.bot.close()
         self.server.state = None
+        if check and self.server.violations:
+            broken, self.server.violations = self.server.violations, []
+            raise SimError("the bot broke Discord's rules:\n- " + "\n- ".join(broken))
 
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database file and the same server."""
-        await self.close()
+        await self.close(check=False)
         await self._boot()
 
     async def crash(self) -> None:
@@ -217,10 +225,23 @@ class Sim(InteractionPayloads):
         return self.server.dm_channel(self.member(name))
 
     # -- faults and time --------------------------------------------------------------------------
-    def fail_next(self, status: int, count: int = 1, *, route: str | None = None, channel: str | None = None) -> None:
-        """Make the next ``count`` matching calls fail with ``status`` (500, 429, 403, 404...)."""
+    def fail_next(
+        self,
+        status: int = 0,
+        count: int = 1,
+        *,
+        route: str | None = None,
+        channel: str | None = None,
+        kind: FaultKind = "status",
+        seconds: float = 0.0,
+    ) -> None:
+        """Make the next ``count`` matching requests go wrong on the wire: Discord answers ``status`` (503,
+        403, 404...; discord.py retries a 500 on REST and any 5xx on webhooks by itself), or with ``kind``:
+        ``"rate_limit"`` (a 429 with ``retry_after=seconds``, which discord.py sleeps through and retries),
+        ``"timeout"``, ``"disconnect"`` (a dropped connection), ``"slow"`` (answered after ``seconds``) or
+        ``"lost"`` (Discord does it, but the answer never arrives: the bot sees a timeout)."""
         channel_id = self._channel_id(channel) if channel else None
-        self.server.fail_next(status, count, route=route, channel_id=channel_id)
+        self.server.fail_next(status, count, route=route, channel_id=channel_id, kind=kind, seconds=seconds)
 
     def _channel_id(self, channel: str) -> int:
         if channel.startswith("dm:"):

@@ -247,3 +247,7 @@ class InteractionRecord:
     original: SimMessage | None = None
     responded: bool = False
     deferred_ephemeral: bool = False
+    #: The interaction's type (2 command, 3 component, 4 autocomplete, 5 modal submit).
+    kind: int = 2
+    #: When the bot received it, on the event loop's clock (the 3-second and 15-minute rules count from here).
+    received_at: float = 0.0

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -87,7 +88,9 @@ class InteractionPayloads:
             payload["authorizing_integration_owners"] = {"0": str(self.server.guild_id)}
         kinds = {2: "command", 3: "component", 4: "autocomplete", 5: "modal"}
         result = InteractionResult(kind=kinds[kind])
-        self.server.interactions[token] = InteractionRecord(token, channel.id, user, result)
+        self.server.interactions[token] = InteractionRecord(
+            token, channel.id, user, result, kind=kind, received_at=asyncio.get_running_loop().time()
+        )
         return payload, result
 
     def _find_command(self, path: str, dm: bool) -> tuple[dict[str, Any], list[str]]:

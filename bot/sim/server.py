@@ -1,8 +1,9 @@
 """The simulated Discord server: guild state, message store and the REST routes the bot calls.
 
-Requests arrive here from :class:`bot.sim.http.SimHttp` (the bot's REST client) and
-:class:`bot.sim.http.SimWebhookAdapter` (interaction responses and follow-ups), exactly as discord.py
-would send them to Discord. Changes the real Discord would announce over the gateway (a thread
+Requests arrive here through :class:`bot.sim.http.SimSession`, the aiohttp session under discord.py's REST
+client and webhook adapter (interaction responses and follow-ups), exactly as discord.py sends them to
+Discord; a request that breaks one of Discord's documented rules (:mod:`bot.sim.rules`) is refused as
+Discord would refuse it. Changes the real Discord would announce over the gateway (a thread
 created, a member's message) are fed to the bot's own ``ConnectionState`` parsers.
 """
 
@@ -17,7 +18,8 @@ from typing import Any
 import discord
 from discord.ext.test import factories
 
-from bot.sim.faults import Fault, http_error
+from bot.sim import rules
+from bot.sim.faults import Fault, FaultKind, http_error
 from bot.sim.models import InteractionRecord, SimChannel, SimMessage, SimUser, clone
 from bot.sim.webhooks import InteractionWebhooks
 
@@ -34,7 +36,13 @@ def _now_iso() -> str:
 class SimServer:
     """One guild with its roles, channels, threads, members, DMs and every message sent."""
 
-    def __init__(self, *, guild_name: str = "Partnerships sandbox", locale: str = "en-US") -> None:
+    def __init__(
+        self,
+        *,
+        guild_name: str = "Partnerships sandbox",
+        locale: str = "en-US",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.guild_id = factories.make_id()
         self.application_id = factories.make_id()
         self.bot_user_id = self.application_id
@@ -49,6 +57,13 @@ class SimServer:
         self.guild_commands: list[JsonDict] = []
         self.global_commands: list[JsonDict] = []
         self.requests: list[str] = []
+        #: Every rule of Discord's the bot broke, in words naming the rule (see :meth:`refuse`).
+        self.violations: list[str] = []
+        #: Server time, for rules measured in minutes (nonces): the bot's clock in tests, so they can
+        #: let minutes pass without waiting.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        #: When each nonce was first seen, per channel.
+        self.nonces: dict[tuple[int, str], tuple[datetime, SimMessage]] = {}
         self.state: Any = None  # the bot's ConnectionState, set on each (re)start
         self.created = _now_iso()
         self.bot_role_id = self.add_role("Partnerships bot", permissions=ADMINISTRATOR)
@@ -205,17 +220,51 @@ class SimServer:
             "joined_at": self.created,
         }
 
-    # -- faults -----------------------------------------------------------------------------------
-    def fail_next(self, status: int, count: int = 1, *, route: str | None = None, channel_id: int | None = None):
-        self.faults.append(Fault(status, count, route, channel_id))
+    # -- faults and refusals -------------------------------------------------------------------------
+    def fail_next(
+        self,
+        status: int = 0,
+        count: int = 1,
+        *,
+        route: str | None = None,
+        channel_id: int | None = None,
+        kind: FaultKind = "status",
+        seconds: float = 0.0,
+    ) -> None:
+        """Make the next ``count`` matching requests fail (see :class:`bot.sim.faults.Fault`)."""
+        self.faults.append(Fault(status, count, route, channel_id, kind, seconds))
 
-    def check_faults(self, method: str, path: str, channel_id: int | None) -> None:
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The fault that strikes this request, if any (each strikes ``remaining`` times)."""
+        channel_id = self._request_channel(path)
         for fault in self.faults:
             if fault.remaining > 0 and fault.matches(method, path, channel_id):
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self.faults.remove(fault)
-                raise http_error(fault.status, f"simulated {fault.status} on {method} {path}")
+                return fault
+        return None
+
+    def _request_channel(self, path: str) -> int | None:
+        match = re.match(r"/channels/(\d+)", path)
+        if match:
+            return int(match.group(1))
+        match = re.match(r"/(?:interactions/\d+|webhooks/\d+)/([^/]+)", path)
+        if match and match.group(1) in self.interactions:
+            return self.interactions[match.group(1)].channel_id
+        return None
+
+    def refuse(self, problems: list[str], *, status: int = 400, code: int = 50035) -> None:
+        """Answer as Discord does when a request breaks its rules, and remember each broken rule so that the
+        test fails naming it (``Sim.close`` raises on any left)."""
+        if problems:
+            self.violations.extend(problems)
+            raise http_error(status, "Invalid Form Body: " + "; ".join(problems), code)
+
+    def check_message(self, body: JsonDict, files: list[tuple[str, bytes]], *, creating: bool) -> None:
+        # reference#uploading-files: an upload over the limit is refused whole with 413 (error 40005).
+        self.refuse(rules.upload_problems(files), status=413, code=40005)
+        self.refuse(rules.message_problems(body, creating=creating, has_files=bool(files)))
 
     # -- messages ---------------------------------------------------------------------------------
     def make_message(
@@ -258,8 +307,6 @@ class SimServer:
             "type": 0,
             "flags": int(payload.get("flags") or 0) if flags is None else flags,
         }
-        if payload.get("nonce") is not None:
-            data["nonce"] = payload["nonce"]
         if channel is not None and channel.type != 1:
             data["guild_id"] = str(self.guild_id)
         message = SimMessage(data, attachments=list(files))
@@ -302,10 +349,7 @@ class SimServer:
                 continue
             match = pattern.fullmatch(path)
             if match is not None:
-                params = match.groupdict()
-                channel_id = int(params["channel_id"]) if params.get("channel_id", "").isdigit() else None
-                self.check_faults(method, path, channel_id)
-                return handler(self, params, body, files, query)
+                return handler(self, match.groupdict(), body, files, query)
         raise NotImplementedError(f"bot/sim does not simulate {method} {path}")
 
     def _channel(self, channel_id: str) -> SimChannel:
@@ -328,23 +372,39 @@ class SimServer:
             user = self.users[channel.recipient_id or 0]
             if not user.dms_open:
                 raise http_error(403, "Cannot send messages to this user", 50007)
-        if channel.is_thread and (channel.archived or channel.locked):
-            raise http_error(400, "Thread is archived", 50083)
+        if channel.is_thread and channel.locked:
+            # topics/threads: a locked thread can only be unarchived by someone with Manage Threads.
+            raise http_error(400, "Thread is locked", 50083)
         body = body or {}
+        self.check_message(body, files, creating=True)
         nonce = body.get("nonce")
+        now = self.clock()
         if nonce is not None and body.get("enforce_nonce"):
-            for earlier in channel.messages[-50:]:
-                if earlier.data.get("nonce") == nonce:
-                    return earlier.data
+            # resources/message#create-message-json-params: with enforce_nonce, a nonce already used "in the
+            # past few minutes" returns that message instead of a new one; an older nonce is forgotten.
+            seen = self.nonces.get((channel.id, str(nonce)))
+            if seen is not None and (now - seen[0]).total_seconds() < rules.NONCE_SECONDS:
+                return {**seen[1].data, "nonce": nonce}
+        if channel.is_thread and channel.archived:
+            # topics/threads#archiving-and-unarchiving: sending a message to an archived thread that is not
+            # locked unarchives it.
+            channel.archived = False
+            self.dispatch("thread_update", self.channel_payload(channel))
         message = self.make_message(channel.id, body, files)
         self.store(message)
-        return message.data
+        if nonce is None:
+            return message.data
+        # The nonce comes back in the answer to the send only: Discord does not keep it with the message,
+        # so fetched messages and history never carry it.
+        self.nonces[(channel.id, str(nonce))] = (now, message)
+        return {**message.data, "nonce": nonce}
 
     def _patch_message(self, p: JsonDict, body: Any, files: list[tuple[str, bytes]], query: JsonDict) -> JsonDict:
         channel = self._channel(p["channel_id"])
         if channel.is_thread and channel.archived:
             raise http_error(400, "Thread is archived", 50083)
         message = self._message(p["channel_id"], p["message_id"])
+        self.check_message(body or {}, files, creating=False)
         self.edit_message(message, body or {}, files)
         return message.data
 
@@ -379,6 +439,8 @@ class SimServer:
         if "locked" in body:
             channel.locked = bool(body["locked"])
         if "name" in body:
+            if channel.is_thread:
+                self.refuse(rules.thread_name_problems(body["name"]))
             channel.name = body["name"]
         data = self.channel_payload(channel)
         if channel.is_thread:
@@ -388,9 +450,10 @@ class SimServer:
     def _new_thread(self, parent: SimChannel, name: str, type_: int, starter: int | None) -> JsonDict:
         if parent.forbidden:
             raise http_error(403, "Missing Permissions", 50013)
+        self.refuse(rules.thread_name_problems(name))  # a 400, not a silent cut
         thread = SimChannel(
             id=starter or factories.make_id(),
-            name=name[:100],
+            name=name,
             type=type_,
             parent_id=parent.id,
             owner_id=self.bot_user_id,

@@ -3,11 +3,13 @@ webhook follow-ups and edits of the original response, recorded on the interacti
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
 from discord.ext.test import factories
 
+from bot.sim import rules
 from bot.sim.faults import http_error
 from bot.sim.models import EPHEMERAL, InteractionRecord, SimField, SimMessage, SimModal
 
@@ -26,13 +28,12 @@ class InteractionWebhooks:
         match = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)
         if match:
             record = self._record(match.group(2))
-            self.server.check_faults(method, path, record.channel_id)
             return self._callback(record, body or {}, files)
         match = re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", path)
         if match is None:
             raise NotImplementedError(f"bot/sim does not simulate webhook {method} {path}")
         record = self._record(match.group(2))
-        self.server.check_faults(method, path, record.channel_id)
+        self._check_token_age(record)
         target = match.group(3)
         if target is None and method == "POST":
             return self._followup(record, body or {}, files)
@@ -40,6 +41,7 @@ class InteractionWebhooks:
         if method == "GET":
             return message.data
         if method == "PATCH":
+            self.server.check_message(body or {}, files, creating=False)
             if message is record.original and record.original.data.get("_loading"):
                 message.data.pop("_loading", None)
                 message.data["content"] = ""
@@ -64,6 +66,17 @@ class InteractionWebhooks:
             raise http_error(404, "Unknown interaction", 10062)
         return record
 
+    def _elapsed(self, record: InteractionRecord) -> float:
+        return asyncio.get_running_loop().time() - record.received_at
+
+    def _check_token_age(self, record: InteractionRecord) -> None:
+        # interactions/receiving-and-responding#responding-to-an-interaction: "Interaction tokens are valid for
+        # 15 minutes"; after that follow-ups and edits fail with Unknown Webhook.
+        if self._elapsed(record) > rules.TOKEN_SECONDS:
+            late = self._elapsed(record)
+            self.server.violations.append(f"a follow-up {late:.0f} s after the interaction, past the token's 15 min")
+            raise http_error(404, "Unknown Webhook", 10015)
+
     def _webhook_target(self, record: InteractionRecord, target: str | None) -> SimMessage:
         if target == "@original":
             message = record.original
@@ -77,10 +90,29 @@ class InteractionWebhooks:
 
     def _callback(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
         if record.responded:
+            # One initial response per interaction; the rest are follow-ups (error 40060).
+            self.server.violations.append("a second initial response to one interaction")
             raise http_error(400, "Interaction has already been acknowledged.", 40060)
-        record.responded = True
+        elapsed = self._elapsed(record)
+        if elapsed > rules.FIRST_RESPONSE_SECONDS:
+            # interactions/receiving-and-responding#responding-to-an-interaction: "you must send an initial
+            # response within 3 seconds"; past that the token is invalid (error 10062, Unknown interaction).
+            # Measured on the event loop's clock, so a handler that blocks the loop is late too.
+            self.server.violations.append(
+                f"the first response came {elapsed:.2f} s after the interaction, past Discord's 3 s "
+                "(https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction)"
+            )
+            raise http_error(404, "Unknown interaction", 10062)
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
+        self.server.refuse(rules.response_problems(record.kind, kind))
+        if kind in (4, 7):
+            self.server.check_message(data, files, creating=kind == 4)
+        elif kind == 9:
+            self.server.refuse(rules.modal_problems(data))
+        elif kind == 8:
+            self.server.refuse(rules.choice_problems(list(data.get("choices") or [])))
+        record.responded = True
         result = record.result
         result.response_type = kind
         resource: JsonDict = {"type": kind}
@@ -158,6 +190,7 @@ class InteractionWebhooks:
     def _followup(self, record: InteractionRecord, body: JsonDict, files: list[tuple[str, bytes]]) -> JsonDict:
         if not record.responded:
             raise http_error(404, "Unknown Webhook", 10015)
+        self.server.check_message(body, files, creating=True)
         flags = int(body.get("flags") or 0)
         placeholder = record.original
         if placeholder is not None and placeholder.data.get("_loading"):

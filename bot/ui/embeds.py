@@ -108,6 +108,48 @@ def pack_entries(entries: Sequence[str], *, limit: int = DESCRIPTION_LIMIT, sepa
     return blocks
 
 
+def fit_message(embeds: Sequence[discord.Embed], *, notice: str, limit: int = EMBED_TOTAL_LIMIT) -> bool:
+    """Make ``embeds``, sent together in one message, fit Discord's 6,000 characters across them: the longest
+    texts (descriptions, field values) are shortened first, each to no less than a few lines, and ``notice``
+    (which says where the rest can be read) goes into the last embed's footer. True when anything was cut.
+
+    resources/message#embed-object-embed-limits: the sum of every title, description, field name and value,
+    footer text and author name across a message's embeds must not exceed 6,000 characters."""
+    excess = sum(len(e) for e in embeds) - limit
+    if excess <= 0 or not embeds:
+        return False
+    last = embeds[-1]
+    footer = f"{last.footer.text} · {notice}" if last.footer.text else notice
+    excess += len(footer) - len(last.footer.text or "")
+    while excess > 0:
+        texts: list[tuple[int, discord.Embed, int | None]] = [(len(e.description or ""), e, None) for e in embeds]
+        texts += [(len(f.value or ""), e, i) for e in embeds for i, f in enumerate(e.fields)]
+        size, embed, index = max(texts, key=lambda item: item[0])
+        if size <= _SHORTEST:
+            break  # nothing left worth cutting (cannot happen within Discord's per-part limits)
+        keep = max(size - excess, _SHORTEST)
+        if index is None:
+            embed.description = _cut(embed.description or "", keep)
+        else:
+            field = embed.fields[index]
+            embed.set_field_at(index, name=field.name or "", value=_cut(field.value or "", keep), inline=field.inline)
+        excess -= size - keep
+    last.set_footer(text=truncate(footer, FOOTER_LIMIT))
+    return True
+
+
+#: No text is cut shorter than this by :func:`fit_message`.
+_SHORTEST = 200
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters without leaving half of a markdown escape behind."""
+    cut = truncate(text, limit)
+    if cut != text:
+        cut = cut[:-1].rstrip("\\") + "…"
+    return cut
+
+
 def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.errors import PartnerBotError
 from bot.i18n import t
+from bot.ui.respond import SEND_ERRORS, failure
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             await interaction.response.send_message(
                 message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply to the user")
+    except SEND_ERRORS as error:
+        log.warning("could not deliver an error reply to the user (%s)", failure(error))
 
 
 class PartnerTree(app_commands.CommandTree):

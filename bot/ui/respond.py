@@ -12,7 +12,14 @@ from bot.ui.embeds import truncate
 NO_PINGS = discord.AllowedMentions.none()
 #: What a call to Discord can fail with: an HTTP error (403, 404, 429 given up on, 5xx), a timeout, or
 #: the connection itself. Callers that must not lose data catch exactly these.
-SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError)
+SEND_ERRORS = (discord.HTTPException, TimeoutError, aiohttp.ClientError, ConnectionError)
+
+
+def failure(error: BaseException) -> str:
+    """A failed Discord call in a few words for the log: the HTTP status and code, or the network error."""
+    if isinstance(error, discord.HTTPException):
+        return f"HTTP {error.status}, code {error.code}"
+    return type(error).__name__
 
 
 async def respond(

@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import t
 from bot.ui.errors import report_error
+from bot.ui.respond import SEND_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ class OwnedView(discord.ui.View):
         if self.message is not None:
             try:
                 await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass
+            except SEND_ERRORS:
+                pass  # the buttons stay on; a press is answered "these buttons have expired"
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any, /) -> None:
         await report_error(interaction, error)

@@ -12,7 +12,7 @@ from tests.cogs.test_checklists import PLAN, act, add_lead, started
 async def test_next_question_refused_is_posted_by_the_tick(sim: Sim) -> None:
     _, thread = await started(sim)
     question = thread.last
-    sim.fail_next(500, route=f"POST /channels/{thread.id}/messages")
+    sim.fail_next(503, route=f"POST /channels/{thread.id}/messages")
     r = await sim.click(question, "Yes", user="alice")
     assert r.updated is question and "answered by" in question.text
     assert thread.last is question  # Discord refused the next question
@@ -29,7 +29,7 @@ async def test_next_question_refused_is_posted_by_the_tick(sim: Sim) -> None:
 async def test_a_refused_interaction_reply_loses_nothing(sim: Sim) -> None:
     _, thread = await started(sim)
     question = thread.last
-    sim.fail_next(500, route="/callback")
+    sim.fail_next(kind="timeout", route="/callback")  # discord.py retries a 5xx here by itself
     r = await sim.click(question, "No", user="alice")
     # The pressed message could not be updated: the member is told privately what became of the press.
     assert r.reply is not None and r.ephemeral
@@ -41,7 +41,7 @@ async def test_a_refused_interaction_reply_loses_nothing(sim: Sim) -> None:
 
 async def test_thread_refused_at_start_is_opened_by_the_tick(sim: Sim) -> None:
     lead = await add_lead(sim)
-    sim.fail_next(500, route="/threads")
+    sim.fail_next(503, route="/threads")
     r = await sim.slash("checklist start", user="alice", lead=lead.ref)
     assert r.ephemeral
     assert r.text == "Run #1 for L-1 is saved; its thread will be created as soon as Discord allows."
@@ -87,7 +87,7 @@ async def test_question_posted_before_a_crash_is_not_posted_twice(sim: Sim) -> N
 
 async def test_archived_thread_is_reopened_by_the_tick(sim: Sim) -> None:
     _, thread = await started(sim)
-    sim.fail_next(500, route=f"POST /channels/{thread.id}/messages")
+    sim.fail_next(503, route=f"POST /channels/{thread.id}/messages")
     await sim.click(thread.last, "Yes", user="alice")
     await sim.archive(thread)
     await sim.tick()

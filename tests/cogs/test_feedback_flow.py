@@ -180,7 +180,7 @@ async def test_closed_dms_are_told_privately_in_the_server(sim: Sim) -> None:
 
 
 async def test_dm_failure_on_other_errors_does_not_crash(sim: Sim) -> None:
-    sim.fail_next(500, channel="dm:dave")
+    sim.fail_next(503, channel="dm:dave")
     assert await sim.dm("dave", "into the void") == []
     assert len(sim.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
     await send_by_dm(sim, "dave", "second try")
@@ -236,7 +236,7 @@ async def test_nothing_the_bot_sends_can_ping(sim: Sim) -> None:
 
 
 async def test_a_failed_membership_check_says_nothing_was_stored(sim: Sim) -> None:
-    sim.server.faults.append(Fault(500, 1, route="/members/"))
+    sim.server.faults.append(Fault(503, 1, route="/members/"))
     (reply,) = await sim.dm("dave", "The intake form is too long.")
     assert "couldn't check your membership" in reply.text and "nothing was stored" in reply.text
     assert reply.buttons == [] and await count(sim) == 0
@@ -248,7 +248,7 @@ async def test_a_failed_membership_check_says_nothing_was_stored(sim: Sim) -> No
 
 async def test_a_stored_item_shows_its_code_even_when_the_preview_cannot_be_updated(sim: Sim) -> None:
     message = await preview(sim, "dave", "The intake form is too long.")
-    sim.server.faults.append(Fault(500, 1, route="/callback"))
+    sim.server.faults.append(Fault(0, 1, route="/callback", kind="timeout"))
     sent = await sim.click(message, "Send anonymously", user="dave")
     assert sent.reply is not None and sent.ephemeral and "Sent anonymously" in sent.text
     code = code_in(sent.text)
@@ -260,7 +260,7 @@ async def test_a_stored_item_shows_its_code_even_when_the_preview_cannot_be_upda
 
 async def test_the_code_comes_by_dm_when_no_answer_to_the_press_gets_through(sim: Sim) -> None:
     message = await preview(sim, "dave", "The intake form is too long.")
-    sim.server.faults.append(Fault(500, 2, route="/callback"))
+    sim.server.faults.append(Fault(0, 2, route="/callback", kind="disconnect"))
     await sim.click(message, "Send anonymously", user="dave")
     assert await count(sim) == 1
     last = sim.dm_channel("dave").messages[-1]

@@ -238,7 +238,7 @@ async def test_hard_line_flag_travels_with_the_lead(sim_factory) -> None:  # typ
 
 
 async def test_card_refused_by_discord_is_posted_by_the_tick(sim: Sim) -> None:
-    sim.fail_next(500, channel="leads")
+    sim.fail_next(503, channel="leads")
     lead = await add_lead(sim, "Europeana")
     assert sim.channel("leads").messages == []
     assert await leads.card_job(sim.db, sim.guild_id, lead.id) is not None

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.sim import Sim
+from bot.sim.faults import FAILURES
 
 FORM = {"title": "Met the national library", "body": "They would like to digitise maps with us.", "link": ""}
 
@@ -57,9 +58,9 @@ async def test_no_thread_when_discussion_threads_are_off(sim_factory: Callable[.
     assert sim.threads("announcements") == []
 
 
-@pytest.mark.parametrize("status", [500, 429, 403])
-async def test_failed_post_is_kept_and_retried_by_tick(sim: Sim, status: int) -> None:
-    sim.fail_next(status, route="POST /channels", channel="announcements")
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_failed_post_is_kept_and_retried_by_tick(sim: Sim, failure: str) -> None:
+    sim.fail_next(**FAILURES[failure], route="POST /channels", channel="announcements")
     done = await _post(sim)
     assert "is saved, but posting it" in done.text
     (row,) = await _rows(sim)

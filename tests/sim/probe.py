@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import discord
 from discord import app_commands
@@ -10,6 +12,7 @@ from discord.ext import commands
 
 from bot.errors import NotFound
 from bot.ui import respond
+from bot.ui.respond import SEND_ERRORS
 from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView
 
 
@@ -101,12 +104,56 @@ class Probe(commands.GroupCog, group_name="probe"):
 
     @app_commands.command(name="post", description="Post in a channel")
     async def post(self, interaction: discord.Interaction, channel: discord.TextChannel, text: str) -> None:
+        await interaction.response.defer(ephemeral=True)
         try:
             await channel.send(text)
         except discord.HTTPException as error:
             await respond(interaction, f"failed {error.status}")
             return
+        except SEND_ERRORS as error:
+            await respond(interaction, f"failed {type(error).__name__}")
+            return
         await respond(interaction, "posted")
+
+    @app_commands.command(name="say", description="Send what Discord may refuse")
+    async def say(self, interaction: discord.Interaction, what: str, size: int) -> None:
+        """``what``: content, embed (one embed of ``size`` description characters), embeds (``size`` embeds
+        of 1,000 characters), thread (a thread named with ``size`` characters), file (``size`` bytes),
+        or modal (a modal titled with ``size`` characters)."""
+        if what == "content":
+            await interaction.response.send_message("x" * size)
+        elif what == "embed":
+            await interaction.response.send_message(embed=discord.Embed(description="x" * size))
+        elif what == "embeds":
+            embeds = [discord.Embed(description="x" * 1000) for _ in range(size)]
+            await interaction.response.send_message(embeds=embeds)
+        elif what == "file":
+            await interaction.response.defer()
+            await interaction.followup.send(file=discord.File(__import__("io").BytesIO(b"x" * size), "big.bin"))
+        elif what == "thread":
+            await interaction.response.defer()
+            await interaction.channel.create_thread(name="t" * size, type=discord.ChannelType.public_thread)
+            await interaction.followup.send("started")
+        elif what == "modal":
+            modal = discord.ui.Modal(title="m" * size)
+            modal.add_item(discord.ui.TextInput(label="Name"))
+            await interaction.response.send_modal(modal)
+
+    @app_commands.command(name="stall", description="Answer late")
+    async def stall(self, interaction: discord.Interaction, seconds: float, block: bool = False) -> None:
+        if block:
+            time.sleep(seconds)  # noqa: ASYNC251  (a handler that holds the event loop)
+        else:
+            await asyncio.sleep(seconds)
+        await respond(interaction, "late answer")
+
+    @app_commands.command(name="long", description="Autocomplete with long names")
+    async def long(self, interaction: discord.Interaction, pick: str) -> None:
+        await respond(interaction, pick)
+
+    @long.autocomplete("pick")
+    async def _long(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name="n" * int(current or 101), value="v")]
 
     @app_commands.command(name="pick", description="Autocomplete")
     async def pick(self, interaction: discord.Interaction, fruit: str) -> None:

@@ -112,18 +112,6 @@ async def test_slash_command_in_dm(psim: Sim) -> None:
     assert r.reply is not None and r.reply.channel_id == psim.dm_channel("dave").id
 
 
-async def test_injected_faults(psim: Sim) -> None:
-    psim.fail_next(500, route="POST /channels")
-    r = await psim.slash("probe post", text="one", options={"channel": "announcements"})
-    assert r.text == "failed 500"
-    r = await psim.slash("probe post", text="two", options={"channel": "announcements"})
-    assert r.text == "posted"
-    psim.forbid("digest")
-    r = await psim.slash("probe post", text="three", options={"channel": "digest"})
-    assert r.text == "failed 403"
-    assert [m.content for m in psim.channel("announcements").messages] == ["two"]
-
-
 async def test_unexpected_error_gets_reference_code(psim: Sim, caplog: pytest.LogCaptureFixture) -> None:
     r = await psim.slash("probe boom", user="dave", locale="fr")
     assert r.ephemeral
@@ -139,9 +127,9 @@ async def test_domain_error_is_private_and_translated(psim: Sim) -> None:
 
 
 async def test_failed_response_is_retried_as_an_apology(psim: Sim, caplog: pytest.LogCaptureFixture) -> None:
-    psim.fail_next(500, route="/callback")
+    psim.fail_next(400, route="/callback")
     r = await psim.slash("probe echo", text="lost")
-    # The first answer failed with a 500; the error path still tells the user, with a code.
+    # The first answer was refused; the error path still tells the user, with a code.
     assert "lost" not in r.text and re.search(r"[0-9A-F]{6}", r.text)
     assert any(rec.levelname == "ERROR" for rec in caplog.records)
 

@@ -51,6 +51,8 @@ class AboutCog(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         access = self.bot.access(interaction.user)
         if access is Access.NONE and interaction.guild is None:
+            # Acknowledge before asking Discord for the membership: that call can wait out a rate limit.
+            await interaction.response.defer(ephemeral=True)
             access = await self.bot.fetch_access(interaction.user.id)
         loc = interaction.locale
         server = discord.Object(self.bot.settings.guild_id)

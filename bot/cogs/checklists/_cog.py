@@ -6,9 +6,10 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PartnerBot
+from bot.background import BackgroundLoop
 from bot.cogs.checklists._embeds import runs_embed, status_embed, summary_embeds
 from bot.cogs.checklists._flow import ChecklistFlow
 from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
@@ -35,25 +36,17 @@ class ChecklistsCog(
         self.bot = bot
         self.flow = ChecklistFlow(bot)
         self.questionnaires: dict[str, Questionnaire] = {}
+        self.loop = BackgroundLoop(self, "checklists")
         super().__init__()
 
     async def cog_load(self) -> None:
         # A broken questionnaire stops the start with every problem named (ConfigError).
         self.questionnaires = load_questionnaires(self.bot.settings.questionnaires)
         self.bot.register_persistent(ChecklistButton, ChecklistSelect)
-        if self.bot.background:
-            self.loop.start()
+        self.loop.start()
 
     async def cog_unload(self) -> None:
-        self.loop.cancel()
-
-    @tasks.loop(minutes=1, name="pb-loop-checklists")
-    async def loop(self) -> None:
-        await self.tick()
-
-    @loop.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
+        await self.loop.stop()
 
     async def tick(self) -> None:
         """Open missing threads, post questions and summaries not yet posted, finish leads' updates."""

@@ -16,10 +16,11 @@ from bot.cogs.checklists._embeds import intro_embed, question_embed, recorded_em
 from bot.cogs.checklists._views import TextAnswerModal, question_view
 from bot.errors import PartnerBotError
 from bot.i18n import t, term
-from bot.services import checklists, leads
+from bot.services import checklists, leads, outbox
 from bot.services.access import Access, require
 from bot.services.checklists import ChecklistRun, Step
 from bot.ui.embeds import group_embeds, truncate
+from bot.ui.posting import post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
@@ -49,14 +50,16 @@ class ChecklistFlow:
             step = await checklists.skip(db, guild_id, run_id, question_id, actor_id=actor, now=now)
         else:
             step = await checklists.answer(db, guild_id, run_id, question_id, value, actor_id=actor, now=now)
-        # Committed. What follows only shows it; a Discord failure here is repaired by sync/tick.
+        # Committed. What follows only shows it; a Discord failure here is repaired by sync/tick. The press
+        # is acknowledged first: any other call to Discord (reopening the thread) could wait out a rate
+        # limit past the 3 seconds Discord gives the first response.
+        await self._show(interaction, step)
         channel = interaction.channel
         if isinstance(channel, discord.Thread) and channel.archived:
             try:
                 await channel.edit(archived=False)
             except SEND_ERRORS:
                 log.warning("could not reopen the thread of checklist run %s", run_id)
-        await self._show(interaction, step)
         await self.sync(run_id)
 
     async def open_text_answer(self, interaction: discord.Interaction, run_id: int, question_id: str) -> None:
@@ -161,29 +164,51 @@ class ChecklistFlow:
             log.warning("could not welcome the starter of checklist run %s", run.id)
         return await checklists.get_run(self.bot.db, run.guild_id, run.id)
 
+    async def _post_once(
+        self, run: ChecklistRun, key: str, *, after: int | None, embeds: list[discord.Embed], **kwargs: Any
+    ) -> discord.Message | None:
+        """Post into the run's thread once, however late a restart comes between sending and recording."""
+        thread = await self._thread(run)
+        if thread is None:
+            return None
+        return await post_once(
+            self.bot,
+            thread,
+            key,
+            lambda: self._send(run, embeds=embeds, nonce=key, **kwargs),
+            matches=same_embed(embeds[0]),
+            after=after,
+        )
+
     async def _post_question(self, run: ChecklistRun) -> None:
         locale = self.bot.guild_locale()
-        message = await self._send(
-            run,
-            embed=question_embed(run, run.position, locale),
-            view=question_view(run, locale),
-            # Discord drops a repeat of this post (a crash between send and mark_posted).
-            nonce=f"pb-cl-{run.id}-{run.step}",
-        )
+        key = f"pb-cl-{run.id}-{run.step}"
+        embed = question_embed(run, run.position, locale)
+        view = question_view(run, locale)
+        # An earlier copy of this step comes after the previous question's message (after Back, the same
+        # question was asked before it, and that copy does not count).
+        message = await self._post_once(run, key, after=run.question_message_id, embeds=[embed], view=view)
         if message is not None:
             await checklists.mark_posted(self.bot.db, run.guild_id, run.id, run.position, message.id)
+            await outbox.done(self.bot.db, run.guild_id, key)
 
     async def _post_summary(self, run: ChecklistRun) -> None:
         locale = self.bot.guild_locale()
         lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
         first: discord.Message | None = None
+        keys: list[str] = []
+        previous = run.question_message_id
         for index, embeds in enumerate(group_embeds(summary_embeds(run, lead, locale))):
-            message = await self._send(run, embeds=embeds, nonce=f"pb-cls-{run.id}-{index}")
+            key = f"pb-cls-{run.id}-{index}"
+            message = await self._post_once(run, key, after=previous, embeds=embeds)
             if message is None:
                 return
-            first = first or message
+            keys.append(key)
+            first, previous = first or message, message.id
         if first is not None:
             await checklists.mark_summary_posted(self.bot.db, run.guild_id, run.id, first.id)
+            for key in keys:
+                await outbox.done(self.bot.db, run.guild_id, key)
 
     async def _sync_lead(self, run: ChecklistRun) -> None:
         try:

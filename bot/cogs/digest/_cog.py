@@ -8,9 +8,10 @@ from datetime import datetime
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PartnerBot
+from bot.background import BackgroundLoop
 from bot.cogs.digest._views import build_parts, message_kwargs, next_text, problem_text
 from bot.errors import Conflict
 from bot.i18n import t
@@ -18,14 +19,13 @@ from bot.services import digest as digest_service
 from bot.services import schedule
 from bot.services.access import Access, require
 from bot.services.digest import DigestRun, Plan
+from bot.ui.posting import find_own, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
 WG = {"access": int(Access.WORKING_GROUP)}
 
-#: How far back in the channel a resend looks for a part that may already have been accepted.
-HISTORY_LOOKBACK = 100
 #: Preview messages sent privately at most (a longer digest says how many more parts it has).
 PREVIEW_PARTS = 5
 
@@ -38,26 +38,14 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
         #: The failure last logged (HTTP status, 0 for a timeout), so a failing channel is logged once.
         self._problem: int | None = None
         self._schedule_problem: str | None = None
+        self.loop = BackgroundLoop(self, "digest")
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.background:
-            self.loop.start()
+        self.loop.start()
 
     async def cog_unload(self) -> None:
-        self.loop.cancel()
-
-    @tasks.loop(minutes=1, name="pb-loop-digest")
-    async def loop(self) -> None:
-        # An unexpected error must not end the loop (tasks.loop stops on one); the next minute retries.
-        try:
-            await self.tick()
-        except Exception:
-            log.exception("digest tick failed")
-
-    @loop.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
+        await self.loop.stop()
 
     # -- the state machine's driver -----------------------------------------------------------------
     async def tick(self) -> None:
@@ -163,22 +151,20 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
     ) -> int | None:
         """The id of the bot's message carrying ``part`` if an earlier attempt reached Discord.
 
-        Covers a crash (or a timeout) after Discord accepted the message but before its id was
-        recorded, beyond the few minutes in which Discord itself drops a repeated nonce.
+        Covers a crash (or a timeout) after Discord accepted the message but before its id was recorded,
+        beyond the few minutes in which Discord itself drops a repeated nonce. Looks after the previous part
+        when there is one; otherwise among the channel's latest messages.
         """
-        # After the previous part when there is one; otherwise the channel's latest messages (message
-        # ids follow Discord's clock, so they are not compared with ours).
-        after = discord.Object(previous) if previous else None
-        me = self.bot.user
-        try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK, after=after):
-                if me is not None and message.author.id != me.id:
-                    continue
-                if message.nonce == part.nonce or (part.content and message.content == part.content):
-                    return message.id
-        except SEND_ERRORS as exc:
-            log.info("digest: cannot read the channel history (%s); relying on the nonce", exc)
-        return None
+        embeds = part.payload.get("embeds") or []
+        first = discord.Embed.from_dict(embeds[0]) if embeds else None
+
+        def matches(message: discord.Message) -> bool:
+            if part.content:
+                return message.content == part.content
+            return first is not None and same_embed(first)(message)
+
+        found = await find_own(self.bot, channel, after=previous, matches=matches)
+        return found.id if found is not None else None
 
     async def _failed(self, run: DigestRun, exc: BaseException) -> None:
         status = exc.status if isinstance(exc, discord.HTTPException) else 0

@@ -7,14 +7,16 @@ database or a log line. The only per-member state is in memory and keyed by HMAC
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PartnerBot
+from bot.background import BackgroundLoop
 from bot.cogs.feedback import _logging
 from bot.cogs.feedback._dm import handle_dm
 from bot.cogs.feedback._views import (
@@ -31,7 +33,7 @@ from bot.i18n import t
 from bot.services import feedback
 from bot.services.access import Access, require
 from bot.services.ratelimit import DailyLimit
-from bot.ui.respond import SEND_ERRORS, respond
+from bot.ui.respond import SEND_ERRORS, failure, respond
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ TOPIC_CHOICES = [
     app_commands.Choice(name="Other", value="other"),
 ]
 ANYONE = {"access": int(Access.NONE)}
+#: How long `/feedback give` in a DM waits for Discord to say whether the member belongs to the server
+#: before it opens the form anyway (and checks when the form comes back).
+FORM_CHECK_SECONDS = 1.5
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -60,25 +65,17 @@ class FeedbackCog(
         #: Keyed hashes of members whose DM the bot could not answer (DMs closed): told in the server.
         self.dm_failed: set[bytes] = set()
         self._wal_dirty = False
+        self.loop = BackgroundLoop(self, "feedback")
         super().__init__()
 
     async def cog_load(self) -> None:
         _logging.install()
         self.bot.register_persistent(*PERSISTENT_ITEMS)
-        if self.bot.background:
-            self.loop.start()
+        self.loop.start()
 
     async def cog_unload(self) -> None:
-        self.loop.cancel()
+        await self.loop.stop()
         _logging.uninstall()
-
-    @tasks.loop(minutes=1, name="pb-loop-feedback")
-    async def loop(self) -> None:
-        await self.tick()
-
-    @loop.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def tick(self) -> None:
         """Forget expired drafts, release a due batch, delete items past retention, finish a wipe."""
@@ -94,9 +91,28 @@ class FeedbackCog(
 
     # -- shared steps -------------------------------------------------------------------------------
     async def access_of(self, interaction: discord.Interaction) -> Access:
+        """The member's access. In a DM Discord has to be asked, so the interaction is acknowledged first
+        (privately): that call can wait out a rate limit past the 3 seconds for a first response."""
         if interaction.guild is not None:
             return self.bot.access(interaction.user)
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True)
         return await self.bot.fetch_access(interaction.user.id)
+
+    async def _access_before_form(self, interaction: discord.Interaction) -> Access | None:
+        """The member's access, if it can be known in time. The form has to be the first response, within
+        Discord's 3 seconds; in a DM, Discord is asked for the membership for at most
+        :data:`FORM_CHECK_SECONDS` (a rate limit can make it wait longer). None: not known yet, so it is
+        checked when the form comes back."""
+        if interaction.guild is not None:
+            return self.bot.access(interaction.user)
+        known = self.bot.cached_access(interaction.user.id)
+        if known is not None:
+            return known
+        try:
+            return await asyncio.wait_for(self.bot.fetch_access(interaction.user.id), FORM_CHECK_SECONDS)
+        except (TimeoutError, *SEND_ERRORS):
+            return None
 
     def require_member(self, access: Access, locale: object) -> None:
         if access < Access.MEMBER:
@@ -157,8 +173,8 @@ class FeedbackCog(
             return
         try:
             await handle_dm(self, message)
-        except discord.HTTPException as error:
-            log.warning("could not handle a feedback DM (HTTP %s)", error.status)
+        except SEND_ERRORS as error:
+            log.warning("could not handle a feedback DM (%s)", failure(error))
         except Exception:
             log.exception("unexpected error while handling a feedback DM")
 
@@ -227,7 +243,9 @@ class FeedbackCog(
     @app_commands.describe(topic="What the feedback is about")
     @app_commands.choices(topic=TOPIC_CHOICES)
     async def give(self, interaction: discord.Interaction, topic: app_commands.Choice[str]) -> None:
-        self.require_member(await self.access_of(interaction), interaction.locale)
+        known = await self._access_before_form(interaction)
+        if known is not None:
+            self.require_member(known, interaction.locale)
         self.limit.check(interaction.user.id, now=self.bot.clock())
         done = functools.partial(self._given, topic.value)
         await interaction.response.send_modal(GiveModal(interaction.locale, self.settings.max_length, done))

@@ -18,7 +18,7 @@ from bot.errors import InvalidInput, PartnerBotError
 from bot.i18n import t
 from bot.services.feedback import Draft, looks_like_code
 from bot.services.feedback_text import clean, is_blank
-from bot.ui.respond import SEND_ERRORS
+from bot.ui.respond import SEND_ERRORS, failure
 
 if TYPE_CHECKING:
     from bot.cogs.feedback._cog import FeedbackCog
@@ -90,9 +90,9 @@ async def send(cog: FeedbackCog, channel: discord.abc.Messageable, owner: bytes,
     """Send to the member's DM; False (and remembered for the server) when Discord refuses."""
     try:
         await channel.send(allowed_mentions=discord.AllowedMentions.none(), **kwargs)
-    except discord.HTTPException as error:
-        if error.status == 403 or error.code == DMS_CLOSED:
+    except SEND_ERRORS as error:
+        if isinstance(error, discord.HTTPException) and (error.status == 403 or error.code == DMS_CLOSED):
             cog.dm_failed.add(owner)
-        log.info("could not answer a feedback DM (HTTP %s, code %s)", error.status, error.code)
+        log.info("could not answer a feedback DM (%s)", failure(error))
         return False
     return True

@@ -14,7 +14,7 @@ import discord
 from bot.cogs.leads._embeds import lead_card, review_embed
 from bot.cogs.leads._views import review_view
 from bot.services import leads
-from bot.ui.respond import NO_PINGS
+from bot.ui.respond import NO_PINGS, SEND_ERRORS, failure
 
 if TYPE_CHECKING:
     from bot.app import PartnerBot
@@ -35,8 +35,8 @@ class Cards:
     async def _channel(self) -> discord.abc.Messageable | None:
         try:
             return await self.bot.channel("leads")
-        except discord.HTTPException as error:
-            log.warning("leads channel unavailable (%s); cards wait for the next tick", error.status)
+        except SEND_ERRORS as error:
+            log.warning("leads channel unavailable (%s); cards wait for the next tick", failure(error))
             return None
 
     async def lead(self, lead_id: int) -> None:
@@ -59,8 +59,8 @@ class Cards:
                 if job.message_id is not None:
                     await leads.card_lost(self.bot.db, self.guild_id, lead_id)
                 return
-            except discord.HTTPException as error:
-                log.warning("card for L-%s not sent (%s); retrying on the next tick", lead_id, error.status)
+            except SEND_ERRORS as error:
+                log.warning("card for L-%s not sent (%s); retrying on the next tick", lead_id, failure(error))
                 return
             await leads.card_done(
                 self.bot.db, self.guild_id, lead_id, version=job.version, channel_id=message.channel.id,
@@ -89,8 +89,8 @@ class Cards:
                 if job.message_id is not None:
                     await leads.review_card_lost(self.bot.db, self.guild_id, job.review_id)
                 return
-            except discord.HTTPException as error:
-                log.warning("review card for L-%s not sent (%s); retrying on the next tick", lead_id, error.status)
+            except SEND_ERRORS as error:
+                log.warning("review card for L-%s not sent (%s); retrying on the next tick", lead_id, failure(error))
                 return
             await leads.review_card_done(
                 self.bot.db, self.guild_id, job.review_id, version=job.version, channel_id=message.channel.id,

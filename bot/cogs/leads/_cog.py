@@ -11,9 +11,10 @@ from typing import Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PartnerBot
+from bot.background import BackgroundLoop
 from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import detail_embeds, list_embed, search_embed
 from bot.cogs.leads._flow import LeadFlow
@@ -57,6 +58,7 @@ class LeadsCog(
         self.flow = LeadFlow(bot, self.cards)
         self._warm: asyncio.Task[object] | None = None
         self._drawn: OrderedDict[tuple[int, str, bool], tuple[leads.LeadDetail, list[discord.Embed]]] = OrderedDict()
+        self.loop = BackgroundLoop(self, "leads")
         super().__init__()
 
     @property
@@ -71,23 +73,12 @@ class LeadsCog(
             # Build the dedup name index now rather than during someone's first /lead add.
             suffixes = self.bot.settings.leads.legal_suffixes
             self._warm = asyncio.create_task(dedup.name_index(self.bot.db, self.guild_id, suffixes))
-            self.loop.start()
+        self.loop.start()
 
     async def cog_unload(self) -> None:
-        self.loop.cancel()
+        await self.loop.stop()
         if self._warm is not None:
             self._warm.cancel()
-
-    @tasks.loop(minutes=1, name="pb-loop-leads")
-    async def loop(self) -> None:
-        try:
-            await self.tick()
-        except Exception:
-            log.exception("leads tick failed; trying again next minute")
-
-    @loop.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def tick(self) -> None:
         """Approve leads whose review met its terms, then post or refresh every card still due."""

@@ -12,7 +12,7 @@ import discord
 
 from bot.i18n import t, term
 from bot.services import leads
-from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, make_embed, pack_entries, truncate
+from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, fit_message, make_embed, pack_entries, truncate
 
 #: Markdown that user text must not switch on inside an embed. Mentions may render (they never ping:
 #: every message goes out with AllowedMentions.none()), so ``<`` and ``>`` stay as typed.
@@ -59,8 +59,15 @@ def flag_lines(locale: str, lead: leads.Lead) -> str:
 
 
 def lead_card(lead: leads.Lead, locale: str, *, contact: bool = False) -> discord.Embed:
-    """The lead's card: in the leads channel, in replies and at the top of `/lead show`. Status, scope
-    and who logged it head the description; optional details follow as fields."""
+    """The lead's card: in the leads channel and in replies. Status, scope and who logged it head the
+    description; optional details follow as fields. Within Discord's 6,000 characters at every field's
+    maximum: the longest texts are shortened, and the card says so."""
+    card = _card(lead, locale, contact=contact)
+    fit_message([card], notice=label(locale, "lead.shortened"))
+    return card
+
+
+def _card(lead: leads.Lead, locale: str, *, contact: bool) -> discord.Embed:
     words = (
         term(locale, "level", lead.level),
         term(locale, "direction", lead.direction),
@@ -124,8 +131,9 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
 
 
 def detail_embeds(detail: leads.LeadDetail, locale: str, *, contact: bool) -> list[discord.Embed]:
-    """`/lead show`: the card with its history (latest last), then its notes."""
-    card = lead_card(detail.lead, locale, contact=contact)
+    """`/lead show`: the card with its history (latest last), then its notes, together within Discord's
+    6,000 characters per message (the longest texts shortened, saying so)."""
+    card = _card(detail.lead, locale, contact=contact)
     events = list(detail.events)
     lines = [history_line(locale, e) for e in events[-HISTORY_SHOWN:]]
     # The newest entries that fit one field; older ones are counted.
@@ -143,6 +151,7 @@ def detail_embeds(detail: leads.LeadDetail, locale: str, *, contact: bool) -> li
         embeds.append(
             make_embed(label(locale, "lead.notes.title"), pack_entries(notes, limit=3500)[-1], colour=Colour.NEUTRAL)
         )
+    fit_message(embeds, notice=label(locale, "lead.shortened"))
     return embeds
 
 
@@ -243,12 +252,14 @@ def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
     if lead.flags:
         fields.append(Field(label(locale, "lead.field.flags"), flag_lines(locale, lead)))
     colour = Colour.INFO if state.is_open else (Colour.SUCCESS if state.outcome == "approved" else Colour.NEUTRAL)
-    return make_embed(
+    embed = make_embed(
         t(locale, "review.title", ref=lead.ref, partner=plain(lead.partner, 200)),
         label(locale, "review.body") if state.is_open else None,
         colour=colour,
         fields=fields,
     )
+    fit_message([embed], notice=label(locale, "lead.shortened"))
+    return embed
 
 
 def _review_status(state: leads.ReviewState, locale: str) -> str:

@@ -9,13 +9,15 @@ from datetime import timedelta
 import aiohttp
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PartnerBot
+from bot.background import BackgroundLoop
 from bot.cogs.updates._views import UpdateModal, list_embed, thread_name, update_embed
 from bot.i18n import t
-from bot.services import updates
+from bot.services import outbox, updates
 from bot.services.access import Access, require
+from bot.ui.posting import post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
@@ -35,26 +37,14 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
         self._logged: set[int] = set()
         #: One post at a time, so the tick and a modal never post the same update twice.
         self._posting = asyncio.Lock()
+        self.loop = BackgroundLoop(self, "updates")
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.background:
-            self.loop.start()
+        self.loop.start()
 
     async def cog_unload(self) -> None:
-        self.loop.cancel()
-
-    @tasks.loop(minutes=1, name="pb-loop-updates")
-    async def loop(self) -> None:
-        # An unexpected error must not end the loop (tasks.loop stops on one); the next minute retries.
-        try:
-            await self.tick()
-        except Exception:
-            log.exception("updates tick failed")
-
-    @loop.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
+        await self.loop.stop()
 
     async def tick(self) -> None:
         """Post every update still waiting for Discord; open any discussion thread still missing."""
@@ -76,17 +66,23 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
             return await self._publish(current)
 
     async def _publish(self, update: updates.Update) -> bool:
+        key = f"pb-update-{update.id}"
+        embed = update_embed(update, self.bot.guild_locale())
         try:
             channel = await self.bot.channel("announcements")
-            # The nonce makes Discord drop a repeat of a post it accepted just before a crash.
-            message = await channel.send(
-                embed=update_embed(update, self.bot.guild_locale()),
-                nonce=f"pb-update-{update.id}",
-                allowed_mentions=NO_PINGS,
+            # The nonce makes Discord drop a repeat within minutes; post_once finds one made before a
+            # later restart (the embed's footer names the update).
+            message = await post_once(
+                self.bot,
+                channel,
+                key,
+                lambda: channel.send(embed=embed, nonce=key, allowed_mentions=NO_PINGS),
+                matches=same_embed(embed),
             )
         except SEND_ERRORS as exc:
             self._log_failure(update.id, "post", exc)
             return False
+        assert message is not None
         self._logged.discard(update.id)
         await updates.mark_posted(
             self.bot.db,
@@ -96,6 +92,7 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
             message_id=message.id,
             now=self.bot.clock(),
         )
+        await outbox.done(self.bot.db, update.guild_id, key)
         if self.bot.settings.updates.discussion_threads:
             await self.open_thread(update, message)
         return True

@@ -1,0 +1,39 @@
+"""Posts the bot has tried to make: whether an earlier attempt may already have reached Discord.
+
+A post is sent with a nonce, so Discord drops a repeat made within a few minutes. A bot that stops between
+sending and recording the message, and comes back later than that, would post a second copy; so the
+attempt is recorded (committed) before the send and cleared once the message is recorded. A row still
+there on the next attempt means "look in the channel first" (see :func:`bot.ui.posting.post_once`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import to_unix
+from bot.db import Database
+
+
+async def begin(db: Database, guild_id: int, key: str, *, now: datetime) -> bool:
+    """Record an attempt to post ``key``. True when an earlier attempt was never cleared (it may have
+    reached Discord)."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT 1 FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key))
+        earlier = await cursor.fetchone() is not None
+        await conn.execute(
+            "INSERT INTO post_attempts (guild_id, key, attempted_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (guild_id, key) DO UPDATE SET attempted_at = excluded.attempted_at",
+            (guild_id, key, to_unix(now)),
+        )
+    return earlier
+
+
+async def done(db: Database, guild_id: int, key: str) -> None:
+    """The post of ``key`` is recorded where it belongs: forget the attempt."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key))
+
+
+async def pending(db: Database, guild_id: int) -> list[str]:
+    rows = await db.fetchall("SELECT key FROM post_attempts WHERE guild_id = ? ORDER BY key", (guild_id,))
+    return [row["key"] for row in rows]
