@@ -7,6 +7,7 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -20,7 +21,7 @@ from bot.i18n import language_of, t
 from bot.i18n.translator import CatalogTranslator
 from bot.services.access import Access, access_of
 from bot.ui.errors import PartnerTree
-from bot.ui.respond import respond
+from bot.ui.respond import SEND_ERRORS, failure, respond
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class PartnerBot(commands.Bot):
         self.clock = clock
         #: Whether cogs run their background loops. bot/sim turns them off and calls ``tick()`` itself.
         self.background = background
+        self._reviewer_count: tuple[datetime, int] | None = None
         #: Locale of each user's last interaction: DMs answer in that language. In memory only, on purpose:
         #: a stored (member, time) pair would sit beside anonymous feedback sent at that time.
         self.user_locales: dict[int, str] = {}
@@ -149,6 +151,24 @@ class PartnerBot(commands.Bot):
         if isinstance(user, discord.Member) and user.guild.id == self.settings.guild_id:
             return access_of((r.id for r in user.roles), self.settings)
         return Access.NONE
+
+    async def reviewer_count(self) -> int | None:
+        """How many members hold the reviewers role, asked of Discord at most once a minute (None when
+        Discord cannot say). Counting role members needs no privileged intent: the guild's role member
+        counts (GET /guilds/{guild.id}/roles/member-counts) come without the member list."""
+        now = self.clock()
+        cached = self._reviewer_count
+        if cached is not None and (now - cached[0]).total_seconds() < 60:
+            return cached[1]
+        route = discord.http.Route("GET", "/guilds/{guild_id}/roles/member-counts", guild_id=self.settings.guild_id)
+        try:
+            counts = await self.http.request(route)
+        except SEND_ERRORS as error:
+            log.info("cannot count the reviewers (%s)", failure(error))
+            return cached[1] if cached is not None else None
+        count = int(counts.get(str(self.settings.roles.reviewers), 0))
+        self._reviewer_count = (now, count)
+        return count
 
     def cached_access(self, user_id: int) -> Access | None:
         """Access of a user from the guild's member cache, without asking Discord; None when not cached."""

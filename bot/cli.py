@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import discord
 
@@ -97,29 +98,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.clock import system_clock
     from bot.db import open_database
     from bot.errors import PartnerBotError
-    from bot.services.leads import Export, export_leads
+    from bot.services.leads import ExportSummary, write_export
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
         return 2
 
-    async def export() -> Export:
+    async def export(out: BinaryIO) -> ExportSummary:
         db = await open_database(settings.database)
         try:
-            return await export_leads(db, settings.guild_id, args.format, status=args.status, now=system_clock())
+            return await write_export(db, settings.guild_id, args.format, out, status=args.status, now=system_clock())
         finally:
             await db.close()
 
     try:
-        result = asyncio.run(export())
+        if args.out == "-":
+            asyncio.run(export(sys.stdout.buffer))
+            return 0
+        # Streamed a page at a time into a file beside the target, which it replaces only when complete.
+        target = Path(args.out)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                result = asyncio.run(export(out))
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
     except PartnerBotError as error:
         return _fail(str(error))
-    if args.out == "-":
-        sys.stdout.buffer.write(result.data)
-    else:
-        Path(args.out).write_bytes(result.data)
-        left_out = f"; {result.left_out} working-group-only leads left out" if result.left_out else ""
-        print(f"wrote {result.count} leads to {args.out}{left_out}")
+    left_out = f"; {result.left_out} working-group-only leads left out" if result.left_out else ""
+    print(f"wrote {result.count} leads to {args.out}{left_out}")
     return 0
 
 

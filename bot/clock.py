@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,24 @@ def to_unix(when: datetime) -> int:
 def from_unix(value: int) -> datetime:
     """A stored time back as an aware datetime in UTC."""
     return datetime.fromtimestamp(value, UTC)
+
+
+def next_second(when: datetime) -> datetime:
+    """The start of the whole second after ``when``. Times are stored in whole seconds and periods are
+    ``[start, end)``: a period that is to include everything up to ``when`` ends here."""
+    return when.replace(microsecond=0) + timedelta(seconds=1)
+
+
+async def sleep_until(clock: Clock, when: datetime) -> None:
+    """Wait until ``clock`` reads ``when``. A :class:`ManualClock` is moved there instead, since nothing
+    else would move it."""
+    if isinstance(clock, ManualClock):
+        if clock() < when:
+            clock.set(when)
+        return
+    delay = (when - clock()).total_seconds()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def system_clock() -> datetime:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from bot.clock import from_unix, to_unix
 from bot.db import Database, Row
 from bot.errors import InvalidInput, NotFound
+from bot.services.choices import match_choice
 
 TITLE_LIMIT = 200
 BODY_LIMIT = 4000
@@ -76,10 +77,10 @@ def check_area(area: str | None, areas: Sequence[str]) -> str | None:
     area = (area or "").strip()
     if not area:
         return None
-    for known in areas:
-        if known.casefold() == area.casefold():
-            return known
-    raise InvalidInput("update.unknown_area", areas=", ".join(areas))
+    known = match_choice(area, areas)  # an area's shortened autocomplete value too
+    if known is None:
+        raise InvalidInput("update.unknown_area", areas=", ".join(areas))
+    return known
 
 
 def check_text(title: str, body: str) -> tuple[str, str]:

@@ -522,6 +522,15 @@ class SimServer:
     def _get_guild(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
         return self.guild_payload()
 
+    def _role_member_counts(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        # resources/guild#get-guild-role-member-counts: role id -> members with it, @everyone left out.
+        counts = {str(role_id): 0 for role_id in self.roles.values()}
+        for user in self.users.values():
+            if user.in_guild:
+                for role_id in user.role_ids:
+                    counts[str(role_id)] = counts.get(str(role_id), 0) + 1
+        return counts
+
     def _put_commands(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> list[JsonDict]:
         commands = []
         for command in body or []:
@@ -580,6 +589,7 @@ for _method, _template, _handler in (
     ("POST", "/users/@me/channels", SimServer._create_dm),
     ("GET", "/guilds/{guild_id}/members/{user_id}", SimServer._get_member),
     ("GET", "/users/{user_id}", SimServer._get_user),
+    ("GET", "/guilds/{guild_id}/roles/member-counts", SimServer._role_member_counts),
     ("GET", "/guilds/{guild_id}", SimServer._get_guild),
     ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", SimServer._put_commands),
     ("PUT", "/applications/{application_id}/commands", SimServer._put_commands),

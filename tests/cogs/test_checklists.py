@@ -152,10 +152,12 @@ async def test_the_shipped_assessment_end_to_end(sim: Sim) -> None:
 
     after = await leads.get_lead(sim.db, sim.guild_id, lead.id)
     assert after.status == "in_review"
-    assert {(f.source, f.severity, f.message) for f in after.flags} == {
-        ("checklist", "high", "Data about users would be shared with the partner."),
-        ("checklist", "high", "High brand risk if the partnership goes badly."),
+    # Raised as the answers were given: which question, and who answered it.
+    assert {(f.source, f.severity, f.message) for f in after.flags} >= {
+        (f"checklist:{run_id}:user_data", "high", "Data about users would be shared with the partner. (question 9)"),
+        (f"checklist:{run_id}:brand_risk", "high", "High brand risk if the partnership goes badly. (question 10)"),
     }
+    assert all(f.raised_by is not None for f in after.flags)
     detail = await leads.lead_detail(
         sim.db, sim.guild_id, lead.id, viewer_id=sim.member("alice").id, viewer_access=Access.REVIEWER
     )

@@ -185,6 +185,18 @@ async def test_next_names_the_local_time_and_a_timestamp(sim_factory: Factory) -
     assert "lundi 12 janvier 2026, 09:00" in fr.text
 
 
+async def test_send_covers_what_happened_in_the_same_second(sim: Sim) -> None:
+    await sim.tick()
+    await log_lead(sim, "Same Second Partner")
+    r = await sim.slash("digest send", user="alice")  # the clock has not moved: the same second
+    assert "Digest posted in" in r.text
+    (message,) = sim.channel("digest").messages
+    assert "Same Second Partner" in message.text and "quiet period" not in message.text
+    sim.advance(hours=2)
+    await sim.slash("digest send", user="alice")
+    assert "Same Second Partner" not in sim.channel("digest").messages[-1].text  # not twice
+
+
 @pytest.mark.parametrize("command", ["digest preview", "digest send", "digest next"])
 async def test_members_outside_the_working_group_are_refused(sim: Sim, command: str) -> None:
     await sim.tick()

@@ -88,6 +88,8 @@ async def test_veto_with_rationale_ends_the_review(sim: Sim) -> None:
     assert done.ephemeral and "You vetoed L-1" in done.text
     assert (await lead_of(sim, lead)).status == "vetoed"
     assert "Vetoed" in card.text and RATIONALE in card.text and card.buttons == []
+    # A decided review says when it was decided, never when it could have been approved.
+    assert "Can be approved from" not in card.text and "Decided" in card.text
     events = await leads.events_between(
         sim.db, sim.guild_id, sim.clock().replace(year=2000), sim.clock().replace(year=2100)
     )
@@ -183,3 +185,28 @@ async def test_checklist_completion_opens_the_review_card(sim: Sim) -> None:
     sim.bot.dispatch("lead_event", event)
     await sim.settle()
     assert sim.channel("leads").with_button("Approve") is not None
+
+
+async def test_a_review_that_recusals_leave_short_of_quorum_says_so(sim: Sim) -> None:
+    """Two reviewers and a quorum of two: one recusal and the review can never be approved."""
+    lead, card = await open_review(sim)
+    assert "Can be approved from" in card.text and "Cannot reach quorum" not in card.text
+    r = await sim.click(card, "Recuse", user="carol")
+    assert "1 eligible of 2 needed" in r.text and "/lead move" in r.text
+    assert "Cannot reach quorum" in card.text and "1 eligible of 2 needed" in card.text
+    assert "Can be approved from" not in card.text  # no date it cannot close on
+    sim.advance(days=10)
+    await sim.tick()
+    assert (await lead_of(sim, lead)).status == "in_review"
+    # A new reviewer unblocks it: the next refresh of the card counts them.
+    sim.add_member("fatima", roles=["reviewers"])
+    sim.advance(minutes=2)
+    r = await sim.click(card, "Approve", user="erin")
+    assert "Cannot reach quorum" not in card.text and "1 of 2 needed" in card.text
+
+
+async def test_enough_reviewers_left_after_a_recusal_is_not_flagged(sim: Sim) -> None:
+    sim.add_member("fatima", roles=["reviewers"])
+    _, card = await open_review(sim)
+    r = await sim.click(card, "Recuse", user="carol")
+    assert "eligible" not in r.text and "Cannot reach quorum" not in card.text

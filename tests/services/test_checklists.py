@@ -274,10 +274,15 @@ async def test_completed_run_syncs_to_the_lead_once(db: Database) -> None:
     assert event is not None and (event.from_status, event.to_status) == ("assessing", "in_review")
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.status == "in_review"
-    assert {(f.source, f.severity, f.message) for f in after.flags} == {
-        ("checklist", "high", "User data shared"),
-        ("checklist", "high", "Exclusivity"),
+    # Every flag the answers raise, each naming its question and who answered it.
+    assert {(f.severity, f.message.rsplit(" (question", 1)[0]) for f in after.flags} == {
+        ("high", "User data shared"),
+        ("high", "Exclusivity"),
+        ("medium", "Brand risk"),
     }
+    raisers = {f.source: f.raised_by for f in after.flags}
+    prefix = f"checklist:{run_id}:"
+    assert raisers == {prefix + "data": ALICE, prefix + "risk": BOB, prefix + "commits": BOB}
     detail = await leads.lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
     notes = [n.text for n in detail.notes]
     assert len(notes) == 1 and notes[0].startswith(f"Checklist #{run_id} completed: Mini assessment.")
@@ -296,7 +301,7 @@ async def test_on_complete_none_leaves_the_status(db: Database) -> None:
     assert await checklists.sync_lead(db, run, on_complete="none", locale="es", now=NOW) is None
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.status == "assessing"
-    assert [f.message for f in after.flags] == ["Exclusivity"]
+    assert [f.message for f in after.flags] == ["Exclusivity (pregunta 4)"]
 
 
 async def test_closed_runs_take_no_answers(db: Database) -> None:

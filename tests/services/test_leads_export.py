@@ -7,12 +7,16 @@ import csv
 import html
 import io
 import json
+import secrets
+import zipfile
+from collections.abc import Callable
 
 import pytest
 
 from bot.db import Database
 from bot.errors import InvalidInput
 from bot.services import leads
+from bot.services.leads import export_formats
 from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, SETTINGS, WG, add, move
 
 NASTY = "=HYPERLINK(\"http://evil\")|{{Template}} [[Link]] ~~~~ '''bold''' <nowiki>&amp;"
@@ -137,3 +141,79 @@ async def test_status_filter_and_refusals(db: Database) -> None:
     for fmt, status in (("xml", None), ("csv", "finished")):
         with pytest.raises(InvalidInput):
             await leads.export_leads(db, GUILD, fmt, status=status, now=NOW)
+
+
+# -- made a page at a time, and for an upload within a limit -----------------------------------------
+
+
+async def test_json_written_a_lead_at_a_time_is_exactly_json_dumps(db: Database) -> None:
+    empty = await leads.export_leads(db, GUILD, "json", now=NOW)
+    assert empty.data.decode("utf-8") == json.dumps(json.loads(empty.data), ensure_ascii=False, indent=2)
+    await sample(db)
+    export = await leads.export_leads(db, GUILD, "json", now=NOW)
+    text = export.data.decode("utf-8")
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2)  # notes, history, other scripts
+
+
+async def test_pages_and_the_streamed_file_hold_the_same_rows(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    await sample(db)
+    whole = {fmt: await leads.export_leads(db, GUILD, fmt, now=NOW) for fmt in ("csv", "json")}
+    monkeypatch.setattr(leads.export, "PAGE", 1)  # one lead per page
+    for fmt, expected in whole.items():
+        assert (await leads.export_leads(db, GUILD, fmt, now=NOW)).data == expected.data
+        out = io.BytesIO()
+        summary = await leads.write_export(db, GUILD, fmt, out, now=NOW)  # what `partnerbot export` streams
+        assert out.getvalue() == expected.data and (summary.filename, summary.count) == (expected.filename, 3)
+
+
+async def many(db: Database, count: int, summary: Callable[[int], str], status: str | None = None) -> list[leads.Lead]:
+    made = [await add(db, f"Partner {n}", summary=summary(n)) for n in range(count)]
+    if status:
+        await move(db, made[0].id, status, note=None)
+    return made
+
+
+async def test_an_upload_over_the_limit_plain_comes_zipped(db: Database) -> None:
+    await many(db, 30, lambda n: f"Open access to the collections of partner number {n}. " * 8)
+    plain = await leads.export_leads(db, GUILD, "csv", now=NOW)
+    limit = len(plain.data) // 2
+    export = await leads.export_leads(db, GUILD, "csv", now=NOW, limit=limit)
+    assert export.zipped and export.filename == "leads-2026-01-05.csv.zip" and export.count == 30
+    assert len(export.data) <= limit
+    with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
+        assert archive.namelist() == ["leads-2026-01-05.csv"]
+        assert archive.read("leads-2026-01-05.csv") == plain.data
+    unzipped = await leads.export_leads(db, GUILD, "csv", now=NOW, limit=len(plain.data))
+    assert not unzipped.zipped and unzipped.data == plain.data  # a file that fits stays plain
+
+
+async def test_an_upload_over_the_limit_even_zipped_is_refused_naming_the_statuses_that_fit(db: Database) -> None:
+    await many(db, 12, lambda n: secrets.token_hex(400), status="assessing")  # random text: zips to half
+    with pytest.raises(leads.ExportTooBig) as refused:
+        await leads.export_leads(db, GUILD, "csv", now=NOW, limit=4000)
+    error = refused.value
+    assert (error.fmt, error.count, error.limit) == ("csv", 12, 4000) and error.estimate > 4000
+    assert error.fits == (("assessing", 1),)  # eleven logged leads would not fit either
+    assert "12 leads as csv would be about" in str(error)
+    with pytest.raises(leads.ExportTooBig) as filtered:
+        await leads.export_leads(db, GUILD, "json", status="logged", now=NOW, limit=4000)
+    assert filtered.value.count == 11 and filtered.value.fits == ()  # already filtered: nothing narrower
+
+
+async def test_a_surely_too_big_upload_is_refused_after_its_first_page(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await many(db, 40, lambda n: secrets.token_hex(400))
+    monkeypatch.setattr(leads.export, "PAGE", 4)
+    made: list[int] = []
+    page = export_formats._Csv.page
+
+    def counted(self: export_formats.Format, chunk: export_formats.Page) -> bytes:
+        made.append(len(chunk.leads))
+        return page(self, chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export_formats._Csv, "page", counted)
+    with pytest.raises(leads.ExportTooBig) as refused:
+        await leads.export_leads(db, GUILD, "csv", now=NOW, limit=4000)
+    assert made == [4]  # 40 leads projected from the first 4: refused without making the other 36
+    assert refused.value.count == 40 and refused.value.estimate > 4000 * leads.export.SURE_TOO_BIG

@@ -55,8 +55,12 @@ class ChecklistsCog(
 
     @commands.Cog.listener()
     async def on_lead_event(self, event: leads.LeadEvent) -> None:
-        """A lead that is closed takes its open checklist runs with it: their answers would decide nothing."""
-        if event.kind != "status" or event.to_status not in leads.CLOSED_STATUSES:
+        """A lead that is closed takes its open checklist runs with it: their answers would decide nothing. So
+        does a lead that leaves assessment for review unfinished: the review decides without the rest."""
+        if event.kind != "status":
+            return
+        to_review = (event.from_status, event.to_status) == ("assessing", "in_review")
+        if event.to_status not in leads.CLOSED_STATUSES and not to_review:
             return
         cancelled = await checklists.cancel_runs_of_closed_lead(
             self.bot.db, self.bot.settings.guild_id, event.lead_id, actor_id=None, now=self.bot.clock()

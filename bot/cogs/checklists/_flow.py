@@ -20,7 +20,7 @@ from bot.services import checklists, leads, outbox
 from bot.services.access import Access, require
 from bot.services.checklists import ChecklistRun, Step
 from bot.ui.embeds import group_embeds, truncate
-from bot.ui.posting import post_once, same_embed
+from bot.ui.posting import find_own, post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class ChecklistFlow:
         # limit past the 3 seconds Discord gives the first response.
         await self._show(interaction, step)
         channel = interaction.channel
+        if step.went_back and isinstance(channel, discord.Thread):
+            await self._supersede(channel, step.run, pressed=interaction.message)
         if isinstance(channel, discord.Thread) and channel.archived:
             try:
                 await channel.edit(archived=False)
@@ -88,6 +90,25 @@ class ChecklistFlow:
             log.warning("could not show the answer to run %s on its message", step.run.id)
             await self._tell_saved(interaction, step)
 
+    async def _supersede(self, thread: discord.Thread, run: ChecklistRun, *, pressed: discord.Message | None) -> None:
+        """After *Back*, the earlier message of the question asked again says that its answer no longer
+        stands as shown (the new answer is given on the new message)."""
+        locale = self.bot.guild_locale()
+        title = question_embed(run, run.position, locale).title
+
+        def earlier_copy(message: discord.Message) -> bool:
+            return bool(message.embeds) and message.embeds[0].title == title and message != pressed
+
+        earlier = await find_own(self.bot, thread, after=None, matches=earlier_copy)
+        if earlier is None:
+            return
+        embed = earlier.embeds[0]
+        embed.description = f"{embed.description or ''}\n\n{t(locale, 'checklist.superseded')}"
+        try:
+            await earlier.edit(embed=embed, view=None)
+        except SEND_ERRORS as error:
+            log.info("could not mark question %s of run %s as asked again (%s)", run.position + 1, run.id, error)
+
     async def _tell_saved(self, interaction: discord.Interaction, step: Step) -> None:
         """The pressed message could not show what was recorded: tell the member privately instead."""
         number = step.run.questionnaire.index_of(step.question.id) + 1
@@ -115,7 +136,9 @@ class ChecklistFlow:
             except SEND_ERRORS as error:
                 log.warning("checklist run %s: Discord refused (%s); the next tick retries", run.id, error)
             # The lead's update needs no Discord, so a refused post does not hold it back.
-            if run.status == "completed":
+            if run.status == "open":
+                await self._sync_flags(run)
+            elif run.status == "completed":
                 await self._sync_lead(run)
 
     async def _thread(self, run: ChecklistRun) -> discord.Thread | None:
@@ -209,6 +232,12 @@ class ChecklistFlow:
             await checklists.mark_summary_posted(self.bot.db, run.guild_id, run.id, first.id)
             for key in keys:
                 await outbox.done(self.bot.db, run.guild_id, key)
+
+    async def _sync_flags(self, run: ChecklistRun) -> None:
+        """The lead carries the flags the answers raise as they stand (its card follows)."""
+        events = await checklists.sync_flags(self.bot.db, run, locale=self.bot.guild_locale(), now=self.bot.clock())
+        for event in events:
+            self.bot.dispatch("lead_event", event)
 
     async def _sync_lead(self, run: ChecklistRun) -> None:
         try:

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.app import PartnerBot
 from bot.background import BackgroundLoop
+from bot.clock import next_second, sleep_until
 from bot.cogs.digest._views import build_parts, message_kwargs, next_text, problem_text
 from bot.errors import Conflict
 from bot.i18n import t
@@ -214,7 +215,12 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = f"<#{self.bot.settings.channels.digest}>"
         async with self._lock:
-            guild_id, now = self.bot.settings.guild_id, self.bot.clock()
+            # Everything up to the moment of the send, same second included: the period ends at the next
+            # whole second, and the digest is built once that second is over (at most a second's wait,
+            # after the acknowledgement), so nothing of that second can still happen after it.
+            now = next_second(self.bot.clock())
+            await sleep_until(self.bot.clock, now)
+            guild_id = self.bot.settings.guild_id
             run = await digest_service.pending_run(self.bot.db, guild_id)
             key = "digest.pending_delivered"
             if run is None:

@@ -13,7 +13,7 @@ import discord
 
 from bot.cogs.leads._embeds import lead_card, review_embed
 from bot.cogs.leads._views import review_view
-from bot.services import leads
+from bot.services import checklists, leads
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, failure
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ class Cards:
             if state is None or channel is None:
                 return
             locale = self.bot.guild_locale()
-            embed = review_embed(state, locale)
+            runs = await checklists.runs_for_lead(self.bot.db, self.guild_id, lead_id)
+            reviewers = await self.bot.reviewer_count()
+            embed = review_embed(state, locale, reviewers=reviewers, checklist=runs[0] if runs else None)
             view = review_view(state, locale)
             try:
                 if job.message_id is not None and isinstance(channel, discord.TextChannel | discord.Thread):

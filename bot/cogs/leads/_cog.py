@@ -19,9 +19,10 @@ from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import detail_embeds, list_embed, search_embed
 from bot.cogs.leads._flow import LeadFlow
 from bot.cogs.leads._views import AddLeadModal, ListView, ReviewButton
-from bot.i18n import t
-from bot.services import leads
+from bot.i18n import t, term
+from bot.services import checklists, leads
 from bot.services.access import Access, require
+from bot.services.choices import choice_name, choice_value, match_choice
 from bot.services.leads import dedup
 from bot.services.leads.resolve import resolve_lead
 from bot.ui.embeds import truncate
@@ -42,8 +43,9 @@ EditableField = Literal[
     "visibility",
 ]  # fmt: skip
 ExportFormat = Literal["csv", "json", "wikitext"]
-#: Discord's attachment limit for bots without boosts.
-FILE_LIMIT = 8 * 1024 * 1024
+#: Discord's default limit on what a bot uploads with one message (10 MiB; boosts do not raise a bot's):
+#: https://discord.com/developers/docs/reference#uploading-files
+FILE_LIMIT = 10 * 1024 * 1024
 
 
 class LeadsCog(
@@ -91,6 +93,11 @@ class LeadsCog(
     @commands.Cog.listener()
     async def on_lead_event(self, event: leads.LeadEvent) -> None:
         """Any feature moved a lead: refresh its card, and open or close its review card."""
+        if event.kind in ("flag", "unflag"):
+            # A checklist answer raised or cleared a flag: the card and an open review card show it now.
+            await self.cards.review(event.lead_id)
+            await self.cards.lead(event.lead_id)
+            return
         if event.kind != "status":
             return
         if "in_review" in (event.from_status, event.to_status):
@@ -187,9 +194,8 @@ class LeadsCog(
     ) -> None:
         access = self.bot.access(interaction.user)
         require(access, Access.MEMBER)
-        if sector:  # as configured, whatever the case typed
-            wanted = sector.strip().casefold()
-            sector = next((s for s in self.bot.settings.leads.sectors if s.casefold() == wanted), sector.strip())
+        if sector:  # as configured, whatever the case typed (or a long sector's shortened choice)
+            sector = match_choice(sector, self.bot.settings.leads.sectors) or sector.strip()
         filters = leads.LeadFilter(status=status, level=level, direction=direction, sector=sector, mine=mine)
         page = await leads.list_leads(
             self.bot.db, self.guild_id, filters, viewer_id=interaction.user.id, viewer_access=access
@@ -222,17 +228,28 @@ class LeadsCog(
             self.bot.db, self.guild_id, lead_id, status, actor_id=interaction.user.id,
             actor_access=access, note=note, now=self.bot.clock(),
         )  # fmt: skip
+        loc = interaction.locale
+        lines = [t(loc, "lead.moved", ref=event.ref, from_status=event.from_status, to_status=event.to_status)]
+        if event.to_status == "in_review":
+            lines += await self._review_warnings(lead_id, loc)
+        # Listeners (the checklist closing an unfinished run) run after the warnings have been read.
         self.bot.dispatch("lead_event", event)
-        await respond(
-            interaction,
-            t(
-                interaction.locale,
-                "lead.moved",
-                ref=event.ref,
-                from_status=event.from_status,
-                to_status=event.to_status,
-            ),
-        )
+        await respond(interaction, "\n".join(lines))
+
+    async def _review_warnings(self, lead_id: int, locale: object) -> list[str]:
+        """What the mover of a lead into review should know: open high flags, an unfinished checklist.
+        The move is allowed either way; the review card says the same."""
+        warnings = []
+        moved = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
+        high = [f for f in moved.flags if f.severity == "high"]
+        if high:
+            warnings.append(t(locale, "lead.moved.warn_flags", count=len(high)))
+        runs = await checklists.runs_for_lead(self.bot.db, self.guild_id, lead_id)
+        if runs and runs[0].status == "open":
+            run = runs[0]
+            answered = run.answered_count + run.skipped_count
+            warnings.append(t(locale, "lead.moved.warn_checklist", run=run.id, answered=answered, total=run.total))
+        return warnings
 
     @app_commands.command(name="note", description="Add a note to a lead", extras=WORKING_GROUP)
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)", text="The note (up to 1,000 characters)")
@@ -290,16 +307,39 @@ class LeadsCog(
         self, interaction: discord.Interaction, format: ExportFormat, status: Status | None = None
     ) -> None:
         require(self.bot.access(interaction.user), Access.WORKING_GROUP)
+        # Answer within Discord's three seconds; the file is made off the event loop meanwhile.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        export = await leads.export_leads(self.bot.db, self.guild_id, format, status=status, now=self.bot.clock())
-        if len(export.data) > FILE_LIMIT:
-            await respond(interaction, t(interaction.locale, "lead.export_too_big", count=export.count))
+        loc = interaction.locale
+        try:
+            export = await leads.export_leads(
+                self.bot.db, self.guild_id, format, status=status, now=self.bot.clock(), limit=FILE_LIMIT
+            )
+        except leads.ExportTooBig as too_big:
+            await respond(interaction, self._too_big(too_big, loc, status))
             return
         if format == "wikitext":  # made for publishing: public leads only
-            text = t(interaction.locale, "lead.exported_public", count=export.count, left_out=export.left_out)
+            text = t(loc, "lead.exported_public", count=export.count, left_out=export.left_out)
         else:
-            text = t(interaction.locale, "lead.exported", count=export.count, format=format)
+            text = t(loc, "lead.exported", count=export.count, format=format)
+        if export.zipped:
+            text += "\n" + t(loc, "lead.export_zipped", limit=leads.export.mib(FILE_LIMIT))
         await respond(interaction, text, file=discord.File(io.BytesIO(export.data), filename=export.filename))
+
+    def _too_big(self, error: leads.ExportTooBig, locale: discord.Locale, status: str | None) -> str:
+        """Why the export was refused, the status filters that would fit, and the command line."""
+        lines = [t(locale, "lead.export_too_big", **error.params)]
+        if error.fits:
+            statuses = ", ".join(f"{term(locale, 'status', s)} ({count})" for s, count in error.fits)
+            lines.append(t(locale, "lead.export_fits", statuses=statuses))
+        elif status is None:
+            lines.append(t(locale, "lead.export_fits_none"))
+        command = f"partnerbot export --format {error.fmt}"
+        if status:
+            command += f" --status {status}"
+        extension = "wiki" if error.fmt == "wikitext" else error.fmt
+        command += f" --out leads.{extension}"
+        lines.append(t(locale, "lead.export_cli", command=command))
+        return "\n".join(lines)
 
     # -- autocomplete -----------------------------------------------------------------------------
     @show.autocomplete("lead")
@@ -321,8 +361,9 @@ class LeadsCog(
     @list_.autocomplete("sector")
     async def _sectors(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         needle = current.casefold().strip()
-        sectors = [s for s in self.bot.settings.leads.sectors if needle in s.casefold()]
-        return [app_commands.Choice(name=s, value=s) for s in sectors[:25]]
+        configured = self.bot.settings.leads.sectors
+        sectors = [s for s in configured if needle in s.casefold()]
+        return [app_commands.Choice(name=choice_name(s), value=choice_value(s, configured)) for s in sectors[:25]]
 
     @add.autocomplete("entity")
     @assign.autocomplete("entity")

@@ -12,6 +12,7 @@ import discord
 
 from bot.i18n import t, term
 from bot.services import leads
+from bot.services.checklists import ChecklistRun
 from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, fit_message, make_embed, pack_entries, truncate
 
 #: Markdown that user text must not switch on inside an embed. Mentions may render (they never ping:
@@ -52,10 +53,15 @@ def _colour(lead: leads.Lead) -> discord.Colour:
 
 
 def flag_lines(locale: str, lead: leads.Lead) -> str:
-    return "\n".join(
-        t(locale, "lead.flag_line", severity=term(locale, "severity", f.severity), message=plain(f.message, 200))
-        for f in lead.flags
-    )
+    """The lead's open flags, most severe first; a checklist finding says who gave the answer."""
+    lines = []
+    for flag in sorted(lead.flags, key=lambda f: leads.SEVERITIES[::-1].index(f.severity)):
+        severity, message = term(locale, "severity", flag.severity), plain(flag.message, 200)
+        if flag.raised_by is None:
+            lines.append(t(locale, "lead.flag_line", severity=severity, message=message))
+        else:
+            lines.append(t(locale, "lead.flag_line_by", severity=severity, message=message, who=who(flag.raised_by)))
+    return "\n".join(lines)
 
 
 def lead_card(lead: leads.Lead, locale: str, *, contact: bool = False) -> discord.Embed:
@@ -118,6 +124,8 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
             note=note,
             **params,
         )
+    if event.kind == "approve" and note:
+        return t(locale, "lead.history.approve_note", note=note, **params)
     if event.kind in ("created", "approve", "recuse"):
         return t(locale, f"lead.history.{event.kind}", **params)
     if event.kind == "edit":
@@ -125,7 +133,7 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
     if event.kind == "note":
         # The text itself is under Notes (for those who may read notes).
         return t(locale, "lead.history.note", **params)
-    if event.kind in ("assign", "flag"):
+    if event.kind in ("assign", "flag", "unflag"):
         return t(locale, f"lead.history.{event.kind}", note=note, **params)
     return t(locale, "lead.history.other", kind=event.kind, **params)
 
@@ -227,7 +235,22 @@ def duplicate_embed(
     return make_embed(label(locale, "lead.duplicate.title"), body, colour=Colour.WARNING)
 
 
-def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
+def checklist_line(run: ChecklistRun | None, locale: str) -> str:
+    """Whether the lead's latest checklist was finished."""
+    if run is None:
+        return label(locale, "review.checklist.none")
+    if run.status == "completed":
+        return t(locale, "review.checklist.done", run=run.id)
+    answered = run.answered_count + run.skipped_count
+    return t(locale, "review.checklist.unfinished", run=run.id, answered=answered, total=run.total)
+
+
+def review_embed(
+    state: leads.ReviewState, locale: str, *, reviewers: int | None = None, checklist: ChecklistRun | None = None
+) -> discord.Embed:
+    """The review card: the tally, the lead's open flags (most severe first) and whether its checklist was
+    finished. ``reviewers``: how many members hold the reviewers role, when known; a review that can no
+    longer reach its quorum says so instead of showing a date it cannot close on."""
     lead = state.lead
     fields = [
         Field(label(locale, "review.field.status"), _review_status(state, locale), True),
@@ -236,8 +259,16 @@ def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
             t(locale, "review.tally", approvals=state.approvals, quorum=state.quorum),
             True,
         ),
-        Field(label(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True),
     ]
+    if state.cannot_reach_quorum(reviewers):
+        assert reviewers is not None
+        blocked = t(locale, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
+        fields.append(Field(label(locale, "review.field.quorum"), blocked))
+    elif state.is_open:
+        fields.append(Field(label(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True))
+    elif state.closed_at is not None:
+        # A decided review shows when it was decided, never a date it could have closed on.
+        fields.append(Field(label(locale, "review.field.decided"), stamp(state.closed_at, "f"), True))
     if state.approver_ids:
         fields.append(Field(label(locale, "review.field.approved_by"), " ".join(who(i) for i in state.approver_ids)))
     if state.recused_ids:
@@ -251,6 +282,7 @@ def review_embed(state: leads.ReviewState, locale: str) -> discord.Embed:
         )
     if lead.flags:
         fields.append(Field(label(locale, "lead.field.flags"), flag_lines(locale, lead)))
+    fields.append(Field(label(locale, "review.field.checklist"), checklist_line(checklist, locale)))
     colour = Colour.INFO if state.is_open else (Colour.SUCCESS if state.outcome == "approved" else Colour.NEUTRAL)
     embed = make_embed(
         t(locale, "review.title", ref=lead.ref, partner=plain(lead.partner, 200)),

@@ -9,11 +9,12 @@ import discord
 
 from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import duplicate_embed, lead_card, list_embed
-from bot.cogs.leads._views import DuplicateView, ListView, VetoModal
+from bot.cogs.leads._views import ApproveModal, DuplicateView, ListView, VetoModal
 from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
 from bot.services.access import require
+from bot.services.leads import dedup
 from bot.ui.embeds import truncate
 from bot.ui.respond import respond
 
@@ -36,6 +37,10 @@ class LeadFlow:
         """Save the lead (or show its likely duplicates), answer privately, post the card."""
         loc = interaction.locale
         access = self.bot.access(interaction.user)
+        if check_duplicates and dedup.index_building(self.bot.db, self.guild_id):
+            # The duplicate check will wait for the name index being built (the warm-up after a start, up
+            # to seconds at 100k leads): answer Discord within its three seconds first.
+            await interaction.response.defer(ephemeral=True, thinking=True)
         result = await leads.log_lead(
             self.bot.db, self.guild_id, draft, owner_id=interaction.user.id, now=self.bot.clock(),
             settings=self.bot.settings.leads, check_duplicates=check_duplicates, owner_access=access,
@@ -83,13 +88,16 @@ class LeadFlow:
 
     # -- review buttons ---------------------------------------------------------------------------
     async def review_press(self, interaction: discord.Interaction, action: str, lead_id: int) -> None:
-        if action != "veto":
+        lead = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
+        # A veto always needs a rationale; an approval needs a reason while high flags are open.
+        needs_words = action == "veto" or (action == "approve" and leads.needs_approval_reason(lead))
+        if not needs_words:
             await self.record_vote(interaction, action, lead_id, None)
             return
         access = self.bot.access(interaction.user)
         await leads.check_can_vote(self.bot.db, self.guild_id, lead_id, reviewer_id=interaction.user.id, access=access)
-        lead = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
-        await interaction.response.send_modal(VetoModal(lead, interaction.locale))
+        modal = VetoModal(lead, interaction.locale) if action == "veto" else ApproveModal(lead, interaction.locale)
+        await interaction.response.send_modal(modal)
 
     async def record_vote(
         self, interaction: discord.Interaction, action: str, lead_id: int, rationale: str | None
@@ -104,6 +112,10 @@ class LeadFlow:
         decided = result.decided
         if decided is not None and decided.to_status == "approved":
             text += "\n" + t(loc, "review.decided", ref=state.lead.ref)
+        reviewers = await self.bot.reviewer_count()
+        if action == "recuse" and state.cannot_reach_quorum(reviewers):
+            assert reviewers is not None
+            text += "\n" + t(loc, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
         await respond(interaction, text)
         if decided is not None:
             self.bot.dispatch("lead_event", decided)

@@ -12,6 +12,7 @@ from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
 from bot.services.leads.model import CONTACT_MAX, LINK_MAX, RATIONALE_MIN, TEXT_MAX
+from bot.services.leads.review import APPROVAL_REASON_MIN
 from bot.ui.embeds import truncate
 from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id
 
@@ -173,6 +174,22 @@ def review_view(state: leads.ReviewState, locale: str) -> discord.ui.View:
     for action in REVIEW_ACTIONS:
         view.add_item(ReviewButton(action, state.lead.id, label=t(locale, f"review.button.{action}")))
     return view
+
+
+class ApproveModal(BaseModal):
+    """The written reason an approval needs while the lead has open high flags (history and digest)."""
+
+    def __init__(self, lead: leads.Lead, locale: object) -> None:
+        super().__init__(title=truncate(t(locale, "review.approve.title", ref=lead.ref), 45))
+        self.lead_id = lead.id
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=truncate(t(locale, "review.approve.label"), 45), custom_id="reason",
+            style=discord.TextStyle.paragraph, min_length=APPROVAL_REASON_MIN, max_length=1000, required=True,
+        )  # fmt: skip
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await flow_of(interaction).record_vote(interaction, "approve", self.lead_id, self.reason.value)
 
 
 class VetoModal(BaseModal):

@@ -17,6 +17,7 @@ from bot.cogs.updates._views import UpdateModal, list_embed, thread_name, update
 from bot.i18n import t
 from bot.services import outbox, updates
 from bot.services.access import Access, require
+from bot.services.choices import choice_name, choice_value
 from bot.ui.posting import post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
@@ -153,9 +154,10 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
     @post.autocomplete("area")
     async def _area(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         typed = current.casefold().strip()
+        areas = self.bot.settings.updates.areas
         return [
-            app_commands.Choice(name=area, value=area)
-            for area in self.bot.settings.updates.areas
+            app_commands.Choice(name=choice_name(area), value=choice_value(area, areas))
+            for area in areas
             if typed in area.casefold()
         ][:25]
 

@@ -5,7 +5,7 @@ Other features import from here: ``from bot.services import checklists`` then
 ``checklists.completed_between(...)``.
 """
 
-from bot.services.checklists.completion import completed_between, summary_note, sync_lead
+from bot.services.checklists.completion import completed_between, lead_flags, summary_note, sync_flags, sync_lead
 from bot.services.checklists.model import (
     FLAG_SOURCE,
     SYNC_DONE,
@@ -56,6 +56,7 @@ __all__ = [
     "current_question",
     "flag_raised",
     "get_run",
+    "lead_flags",
     "mark_closed_posted",
     "mark_posted",
     "mark_summary_posted",
@@ -68,6 +69,7 @@ __all__ = [
     "skip",
     "start_run",
     "summary_note",
+    "sync_flags",
     "sync_lead",
     "validate_value",
 ]

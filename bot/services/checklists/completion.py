@@ -74,6 +74,32 @@ def summary_note(run: ChecklistRun, locale: str) -> str:
     return text if len(text) <= 1000 else text[:999] + "…"
 
 
+def lead_flags(run: ChecklistRun, locale: str) -> list[leads.Flag]:
+    """The flags the run's answers raise as they stand, as they go on the lead: what the flag says, which
+    question raised it, and who gave that answer."""
+    loc = run.questionnaire.localized(locale)
+    by_id = {q.id: q for q in run.questionnaire.questions}
+    flags = []
+    for raised in run.flags():
+        answer = run.answers[raised.question_id]
+        number = run.questionnaire.index_of(raised.question_id) + 1
+        message = t(
+            locale, "checklist.flag_on_lead", message=loc.flag_message(by_id[raised.question_id]), number=number
+        )
+        flags.append(
+            leads.Flag(f"{FLAG_SOURCE}:{run.id}:{raised.question_id}", raised.severity, message, answer.answered_by)
+        )
+    return flags
+
+
+async def sync_flags(db: Database, run: ChecklistRun, *, locale: str, now: datetime) -> list[leads.LeadEvent]:
+    """Put on the lead the flags the run's answers raise right now, and take off those a changed answer no
+    longer raises (from the moment of the answer, not only when the run is finished)."""
+    return await leads.set_flags_from(
+        db, run.guild_id, run.lead_id, f"{FLAG_SOURCE}:{run.id}:", lead_flags(run, locale), actor_id=None, now=now
+    )
+
+
 async def _set_sync(db: Database, run: ChecklistRun, stage: int) -> None:
     async with db.transaction() as conn:
         await conn.execute("UPDATE checklist_runs SET lead_sync = ? WHERE id = ?", (stage, run.id))
@@ -92,14 +118,7 @@ async def sync_lead(
         await leads.add_note(db, run.guild_id, run.lead_id, summary_note(run, locale), actor_id=actor, now=now)
         await _set_sync(db, run, SYNC_NOTE)
     if run.lead_sync < SYNC_FLAGS:
-        by_id = {q.id: q for q in run.questionnaire.questions}
-        high = [
-            leads.Flag(FLAG_SOURCE, "high", run.questionnaire.localized(locale).flag_message(by_id[f.question_id]))
-            for f in run.flags()
-            if f.severity == "high"
-        ]
-        if high:
-            await leads.add_flags(db, run.guild_id, run.lead_id, high, actor_id=actor, now=now)
+        await sync_flags(db, run, locale=locale, now=now)
         await _set_sync(db, run, SYNC_FLAGS)
     event = None
     if on_complete == "in_review":

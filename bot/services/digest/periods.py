@@ -98,7 +98,8 @@ async def plan(
 
 
 async def manual_plan(db: Database, guild_id: int, *, expression: str, timezone: str, now: datetime) -> Plan:
-    """``/digest send``: everything from the watermark up to now."""
+    """``/digest send``: everything from the watermark up to ``now`` (a whole second: see
+    :func:`bot.clock.next_second`)."""
     mark = await watermark(db, guild_id)
     start = mark if mark is not None else schedule.previous_fire(expression, timezone, now)
     return Plan(base=mark, deliver=Period(start, max(start, now), "manual"))

@@ -5,13 +5,14 @@ Other features import from here: ``from bot.services import leads`` then ``leads
 
 from bot.services.leads.cards import CardJob, card_done, card_job, card_lost, pending_cards
 from bot.services.leads.dedup import normalise_name
-from bot.services.leads.export import FORMATS, Export, export_leads
+from bot.services.leads.export import FORMATS, Export, ExportSummary, ExportTooBig, export_leads, write_export
 from bot.services.leads.feeds import created_between, events_between, needs_attention
 from bot.services.leads.model import (
     CLOSED_STATUSES,
     DIRECTIONS,
     LEVELS,
     OPEN_STATUSES,
+    SEVERITIES,
     STATUSES,
     TIERS,
     VISIBILITIES,
@@ -31,6 +32,7 @@ from bot.services.leads.pipeline import (
     add_note,
     configure_review,
     legal_targets,
+    set_flags_from,
     transition,
 )
 from bot.services.leads.queries import (
@@ -59,6 +61,7 @@ from bot.services.leads.review import (
     cast_vote,
     check_can_vote,
     close_due_reviews,
+    needs_approval_reason,
     open_reviews,
     pending_review_cards,
     review_card_done,
@@ -77,6 +80,7 @@ __all__ = [
     "LEVELS",
     "NOTE_ACCESS",
     "OPEN_STATUSES",
+    "SEVERITIES",
     "STATUSES",
     "TIERS",
     "TRANSITIONS",
@@ -85,6 +89,8 @@ __all__ = [
     "CardJob",
     "Duplicate",
     "Export",
+    "ExportSummary",
+    "ExportTooBig",
     "Flag",
     "Lead",
     "LeadDetail",
@@ -123,6 +129,7 @@ __all__ = [
     "legal_targets",
     "list_leads",
     "log_lead",
+    "needs_approval_reason",
     "needs_attention",
     "normalise_name",
     "open_reviews",
@@ -134,6 +141,8 @@ __all__ = [
     "review_card_lost",
     "review_state",
     "search_leads",
+    "set_flags_from",
     "suggest_leads",
     "transition",
+    "write_export",
 ]

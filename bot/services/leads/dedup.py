@@ -11,28 +11,45 @@ three sorted lists (as written, reversed, and with its words sorted), a new name
 neighbours in each (a typo near the end keeps the prefix, one near the start keeps the suffix, swapped
 words keep the sorted form), and only those few hundred candidates are scored with rapidfuzz. The cost
 is O(log n) plus a constant, so 100k leads check as fast as 1k.
+
+Building: a thousand rows per hand-over to the database thread, entries made and sorted on a worker thread
+a chunk at a time and the sorted chunks merged there, so that the warm-up at start (or a rebuild after the
+legal suffixes changed) never holds the database thread or the event loop for more than a few milliseconds:
+`/lead show` and the rest are served while it runs. Only the duplicate check waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import hashlib
+import heapq
 import sqlite3
+import time
 import unicodedata
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Final
 
 from rapidfuzz import fuzz
 
 from bot.db import Database
+from bot.services.pacing import paced
 
 #: Bump when the normalisation changes, so stored normal forms are recomputed.
 NORMALISER_VERSION = 1
 #: Neighbours looked at on each side in each sorted list.
 WINDOW = 48
 STATE_KEY = "leads.name_rules"
+#: Rows read per hand-over to the database thread while the index is built (about a millisecond each).
+BUILD_CHUNK = 1000
+#: Rows whose stored normal form is redone per hand-over: each rewritten row also runs a trigger, so a
+#: quarter as many (some 5 ms), each chunk its own short transaction.
+RENORMALISE_CHUNK = 250
+#: Builds tried when names keep changing under them; after that the index is kept marked as stale.
+BUILD_ATTEMPTS = 3
 
 # Latin letters that carry their "accent" in the base character rather than a combining mark.
 _LATIN_LETTERS = str.maketrans(
@@ -129,13 +146,13 @@ class NameMatch:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    key: str  # "p<lead id>" for a partner name, "a<alias id>" for an alias
-    lead_id: int
-    name: str
-    norm: str
-    sorted: str
+#: An index entry, under its key ("p<lead id>" for a partner name, "a<alias id>" for an alias): (lead id,
+#: name as written, normal form, its words sorted). A plain tuple of strings and an int, which the garbage
+#: collector stops tracking: 100k objects it tracked would add some 15 ms to each full collection for as
+#: long as the bot runs (and stall the event loop for that long).
+_Entry = tuple[int, str, str, str]
+_NORM: Final = 2
+_SORTED: Final = 3
 
 
 class _SortedForms:
@@ -156,6 +173,17 @@ class _SortedForms:
 
     def __len__(self) -> int:
         return len(self.forms)
+
+    @classmethod
+    def merged(cls, runs: Sequence[list[tuple[str, str]]]) -> _SortedForms:
+        """From (form, key) runs, each sorted: merged in Python, a pair at a time, so the thread doing it
+        lets others run (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
+        made = cls()
+        forms, keys = made.forms, made.keys
+        for form, key in paced(heapq.merge(*runs), 2000):
+            forms.append(form)
+            keys.append(key)
+        return made
 
     def add(self, form: str, key: str) -> None:
         at = bisect.bisect_right(self.forms, form)
@@ -183,10 +211,13 @@ class _SortedForms:
         return self.keys[max(0, at - window) : at + window]
 
 
+_Run = list[tuple[str, str]]
+
+
 class NameIndex:
     """All partner names and aliases of one guild, searchable by similarity.
 
-    Kept small, since it lives in memory for as long as the bot runs: entries have slots, the sorted
+    Kept small, since it lives in memory for as long as the bot runs: entries are plain tuples, the sorted
     lists are parallel lists of strings the entries share, and exact matches are found in those
     lists too (equal forms sit together) rather than in a dictionary of their own."""
 
@@ -202,37 +233,66 @@ class NameIndex:
         return len(self.entries)
 
     @staticmethod
-    def _entry(key: str, lead_id: int, name: str, norm: str) -> _Entry:
+    def _entry(lead_id: int, name: str, norm: str) -> _Entry:
         words = sorted_form(norm)
-        return _Entry(key, lead_id, name, norm, norm if words == norm else words)
+        return (lead_id, name, norm, norm if words == norm else words)
 
     @classmethod
     def build(cls, version: int, rows: Iterable[tuple[str, int, str, str]], fingerprint: str = "") -> NameIndex:
         index = cls(version, fingerprint)
         for key, lead_id, name, norm in rows:
-            entry = cls._entry(key, lead_id, name, norm)
-            index.entries[key] = entry
-        entries = index.entries.values()
-        index._forward = _SortedForms((e.norm, e.key) for e in entries)
-        index._backward = _SortedForms((e.norm[::-1], e.key) for e in entries)
-        index._by_words = _SortedForms((e.sorted, e.key) for e in entries)
+            index.entries[key] = cls._entry(lead_id, name, norm)
+        entries = index.entries.items()
+        index._forward = _SortedForms((e[_NORM], key) for key, e in entries)
+        index._backward = _SortedForms((e[_NORM][::-1], key) for key, e in entries)
+        index._by_words = _SortedForms((e[_SORTED], key) for key, e in entries)
         return index
+
+    def add_chunk(self, rows: Iterable[tuple[str, int, str, str]], runs: tuple[list[_Run], ...]) -> None:
+        """Make the entries of ``rows`` (key, lead id, name, normal form) and add one sorted run per list
+        to ``runs`` (forward, backward, by words), for :meth:`finish` to merge."""
+        made = [(key, self._entry(lead_id, name, norm)) for key, lead_id, name, norm in paced(rows, 400)]
+        self.entries.update(made)
+        forward, backward, by_words = runs
+        forward.append(sorted((e[_NORM], key) for key, e in made))
+        backward.append(sorted((e[_NORM][::-1], key) for key, e in made))
+        by_words.append(sorted((e[_SORTED], key) for key, e in made))
+
+    def finish(self, runs: tuple[list[_Run], ...]) -> None:
+        """Merge the runs :meth:`add_chunk` made into the sorted lists, then free them here, a run at a
+        time (freed wherever their last reference went, 300k pairs would hold the GIL some 40 ms)."""
+        forward, backward, by_words = runs
+        self._forward = _SortedForms.merged(forward)
+        self._backward = _SortedForms.merged(backward)
+        self._by_words = _SortedForms.merged(by_words)
+        for run in paced([run for kind in runs for run in kind], 10):
+            run.clear()
+
+    def release(self) -> None:
+        """Empty a replaced index a slice at a time, on a worker thread, for the same reason."""
+        for key in paced(list(self.entries), 2000):
+            del self.entries[key]
+        for sorted_forms in (self._forward, self._backward, self._by_words):
+            for values in (sorted_forms.forms, sorted_forms.keys):
+                while values:
+                    del values[-20000:]
+                    time.sleep(0)  # hand the GIL over between slices
 
     def add(self, key: str, lead_id: int, name: str, norm: str) -> None:
         self.remove(key)
-        entry = self._entry(key, lead_id, name, norm)
+        entry = self._entry(lead_id, name, norm)
         self.entries[key] = entry
-        self._forward.add(entry.norm, key)
-        self._backward.add(entry.norm[::-1], key)
-        self._by_words.add(entry.sorted, key)
+        self._forward.add(entry[_NORM], key)
+        self._backward.add(entry[_NORM][::-1], key)
+        self._by_words.add(entry[_SORTED], key)
 
     def remove(self, key: str) -> None:
         entry = self.entries.pop(key, None)
         if entry is None:
             return
-        self._forward.remove(entry.norm, key)
-        self._backward.remove(entry.norm[::-1], key)
-        self._by_words.remove(entry.sorted, key)
+        self._forward.remove(entry[_NORM], key)
+        self._backward.remove(entry[_NORM][::-1], key)
+        self._by_words.remove(entry[_SORTED], key)
 
     def candidates(self, norm: str) -> set[str]:
         """Keys of the entries worth scoring against ``norm``."""
@@ -254,18 +314,18 @@ class NameIndex:
         words = sorted_form(norm)
         best: dict[int, NameMatch] = {}
         for key in self.candidates(norm):
-            entry = self.entries[key]
-            if entry.norm == norm or entry.sorted == words:
+            lead_id, name, entry_norm, entry_words = self.entries[key]
+            if entry_norm == norm or entry_words == words:
                 score = 100.0
             else:
                 score = max(
-                    fuzz.ratio(norm, entry.norm, score_cutoff=threshold),
-                    fuzz.ratio(words, entry.sorted, score_cutoff=threshold),
+                    fuzz.ratio(norm, entry_norm, score_cutoff=threshold),
+                    fuzz.ratio(words, entry_words, score_cutoff=threshold),
                 )
             if score >= threshold:
-                current = best.get(entry.lead_id)
+                current = best.get(lead_id)
                 if current is None or score > current.score:
-                    best[entry.lead_id] = NameMatch(entry.lead_id, entry.name, round(score, 1))
+                    best[lead_id] = NameMatch(lead_id, name, round(score, 1))
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.lead_id))
         return ranked[:limit]
 
@@ -289,46 +349,110 @@ async def names_version(db: Database, guild_id: int) -> int:
     return int(await db.fetchval("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) or 0)
 
 
+_BUILDING: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def index_building(db: Database, guild_id: int) -> bool:
+    """Whether the guild's index is being built (the warm-up after a start): a duplicate check waits for it."""
+    lock = _BUILDING.get(db, {}).get(guild_id)
+    return lock is not None and lock.locked()
+
+
 async def name_index(db: Database, guild_id: int, legal_suffixes: tuple[str, ...]) -> NameIndex:
-    """The guild's index, rebuilt when names changed behind its back or the rules changed."""
-    fingerprint = rules_fingerprint(tuple(legal_suffixes))
-    index = cached_index(db, guild_id)
-    if index is not None and index.fingerprint == fingerprint and index.version == await names_version(db, guild_id):
+    """The guild's index, rebuilt when names changed behind its back or the rules changed. One build per
+    guild at a time: a caller arriving during one (the warm-up at start) waits for it and shares it."""
+    suffixes = tuple(legal_suffixes)
+    fingerprint = rules_fingerprint(suffixes)
+    async with _BUILDING.setdefault(db, {}).setdefault(guild_id, asyncio.Lock()):
+        cached = cached_index(db, guild_id)
+        if (
+            cached is not None
+            and cached.fingerprint == fingerprint
+            and cached.version == await names_version(db, guild_id)
+        ):
+            return cached
+        rules = await db.fetchval("SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, STATE_KEY))
+        if rules != fingerprint:
+            await _renormalise(db, guild_id, suffixes, fingerprint)
+        for _attempt in range(BUILD_ATTEMPTS):
+            # Many reads rather than one snapshot: a name that changes meanwhile moves the version, and
+            # the build starts again (or, after the last attempt, is kept as stale: the next call rebuilds).
+            version = await names_version(db, guild_id)
+            index = await _build(db, guild_id, version, fingerprint)
+            if await names_version(db, guild_id) == version:
+                break
+        store_index(db, guild_id, index)
+        if cached is not None:
+            await asyncio.to_thread(cached.release)
         return index
-    # Inside a transaction: a consistent snapshot, and never a half-done write of another task. Built on
-    # the database thread straight from the cursor, so the rows are never all in memory at once.
-    index = await db.run_sync(_build_index, guild_id, tuple(legal_suffixes), fingerprint)
-    store_index(db, guild_id, index)
+
+
+_NAMES = (
+    "SELECT id, 'p' || id, id, partner, partner_norm FROM leads WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
+    "SELECT id, 'a' || id, lead_id, alias, alias_norm FROM lead_aliases WHERE +guild_id = ? AND id > ? "
+    "ORDER BY id LIMIT ?",
+)
+
+
+def _rows_after(conn: sqlite3.Connection, sql: str, guild_id: int, after: int, chunk: int) -> list[tuple[Any, ...]]:
+    """``chunk`` rows of a table, in id order (``+guild_id`` walks the primary key from ``after``)."""
+    return [tuple(r) for r in conn.execute(sql, (guild_id, after, chunk))]
+
+
+async def _build(db: Database, guild_id: int, version: int, fingerprint: str) -> NameIndex:
+    index = NameIndex(version, fingerprint)
+    runs: tuple[list[_Run], ...] = ([], [], [])
+    for sql in _NAMES:
+        after = 0
+        while rows := await db.call(_rows_after, sql, guild_id, after, BUILD_CHUNK):
+            after = rows[-1][0]
+            await asyncio.to_thread(index.add_chunk, [row[1:] for row in rows], runs)
+    await asyncio.to_thread(index.finish, runs)
     return index
 
 
-def _build_index(
-    conn: sqlite3.Connection, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str
-) -> NameIndex:
-    row = conn.execute("SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, STATE_KEY)).fetchone()
-    if row is None or row[0] != fingerprint:
-        _renormalise(conn, guild_id, legal_suffixes, fingerprint)
-    version_row = conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)).fetchone()
-    cursor = conn.execute(
-        "SELECT 'p' || id, id, partner, partner_norm FROM leads WHERE guild_id = ? "
-        "UNION ALL SELECT 'a' || id, lead_id, alias, alias_norm FROM lead_aliases WHERE guild_id = ?",
-        (guild_id, guild_id),
-    )
-    return NameIndex.build(int(version_row[0]) if version_row else 0, (tuple(r) for r in cursor), fingerprint)
+_RENORMALISE = (
+    (
+        "SELECT id, partner, partner_norm FROM leads WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
+        # Only if the name is still the one normalised: a rename meanwhile stored its own normal form.
+        "UPDATE leads SET partner_norm = ? WHERE id = ? AND partner = ? AND partner_norm != ?",
+    ),
+    (
+        "SELECT id, alias, alias_norm FROM lead_aliases WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
+        "UPDATE lead_aliases SET alias_norm = ? WHERE id = ? AND alias = ? AND alias_norm != ?",
+    ),
+)
 
 
-def _renormalise(conn: sqlite3.Connection, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str) -> None:
-    """Recompute every stored normal form (the configured legal suffixes or the rules changed)."""
-    leads = conn.execute("SELECT id, partner FROM leads WHERE guild_id = ?", (guild_id,)).fetchall()
-    aliases = conn.execute("SELECT id, alias FROM lead_aliases WHERE guild_id = ?", (guild_id,)).fetchall()
-    conn.executemany(
-        "UPDATE leads SET partner_norm = ? WHERE id = ? AND partner_norm != ?",
-        [(n, r[0], n) for r in leads for n in [normalise_name(r[1], legal_suffixes)]],
-    )
-    conn.executemany(
-        "UPDATE lead_aliases SET alias_norm = ? WHERE id = ? AND alias_norm != ?",
-        [(n, r[0], n) for r in aliases for n in [normalise_name(r[1], legal_suffixes)]],
-    )
+async def _renormalise(db: Database, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str) -> None:
+    """Recompute every stored normal form (the configured legal suffixes or the rules changed), a chunk at
+    a time: read, normalised on a worker thread, the changed ones written in a short transaction. Until the
+    end, the stored rules stay the old ones, so lookups by name normalise for themselves (``resolve``)."""
+    for select, update in _RENORMALISE:
+        after = 0
+        while rows := await db.call(_rows_after, select, guild_id, after, RENORMALISE_CHUNK):
+            after = rows[-1][0]
+            changed = await asyncio.to_thread(_renormalised, rows, legal_suffixes)
+            if changed:
+                await db.run_sync(_update_all, update, changed)
+    await db.run_sync(_remember_rules, guild_id, fingerprint)
+
+
+def _renormalised(rows: list[tuple[Any, ...]], legal_suffixes: tuple[str, ...]) -> list[tuple[str, int, str, str]]:
+    """(new form, id, name, new form) for the rows (id, name, stored form) whose form changes."""
+    changed = []
+    for row_id, name, stored in paced(rows, 50):
+        norm = normalise_name(name, legal_suffixes)
+        if norm != stored:
+            changed.append((norm, row_id, name, norm))
+    return changed
+
+
+def _update_all(conn: sqlite3.Connection, sql: str, rows: list[tuple[str, int, str, str]]) -> None:
+    conn.executemany(sql, rows)
+
+
+def _remember_rules(conn: sqlite3.Connection, guild_id: int, fingerprint: str) -> None:
     conn.execute(
         "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
         "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",

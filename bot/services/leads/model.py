@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.clock import from_unix, to_unix
 from bot.errors import InvalidInput, NotFound
+from bot.services.choices import match_choice
 
 STATUSES = (
     "logged",
@@ -72,6 +73,8 @@ class Flag:
     source: str
     severity: str
     message: str
+    #: The member whose answer raised it (a checklist finding); None when the register raised it.
+    raised_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,10 +215,10 @@ def check_choice(field_key: str, value: str | None, allowed: tuple[str, ...], *,
         if optional:
             return None
         raise InvalidInput("lead.choice_invalid", field=field_key, allowed=", ".join(allowed))
-    for choice in allowed:
-        if choice.casefold() == value.casefold():
-            return choice
-    raise InvalidInput("lead.choice_invalid", field=field_key, allowed=", ".join(allowed))
+    choice = match_choice(value, allowed)  # a sector's shortened autocomplete value too
+    if choice is None:
+        raise InvalidInput("lead.choice_invalid", field=field_key, allowed=", ".join(allowed))
+    return choice
 
 
 def check_aliases(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -268,9 +268,9 @@ async def insert_flags(
         if flag.severity not in SEVERITIES:
             raise InvalidInput("lead.flag_severity", allowed=", ".join(SEVERITIES))
         cur = await conn.execute(
-            "INSERT OR IGNORE INTO lead_flags (guild_id, lead_id, source, severity, message, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (row["guild_id"], row["id"], flag.source, flag.severity, flag.message, to_ts(now)),
+            "INSERT OR IGNORE INTO lead_flags (guild_id, lead_id, source, severity, message, created_at, raised_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row["guild_id"], row["id"], flag.source, flag.severity, flag.message, to_ts(now), flag.raised_by),
         )
         if cur.rowcount:
             events.append(
@@ -347,3 +347,57 @@ async def add_flags(
         row = await lead_row(conn, guild_id, lead_id)
         if await insert_flags(conn, row, flags, actor_id=actor_id, now=now):
             await touch(conn, lead_id, now)
+
+
+async def set_flags_from(
+    db: Database,
+    guild_id: int,
+    lead_id: int,
+    prefix: str,
+    flags: Iterable[Flag],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> list[LeadEvent]:
+    """Make the lead's flags whose source starts with ``prefix`` exactly ``flags`` (a checklist run's
+    findings as its answers stand): new ones are added, those no longer raised are taken off, each with an
+    event in the history. Returns the events (none when nothing changed)."""
+    wanted = {(f.source, f.message): f for f in flags}
+    events: list[LeadEvent] = []
+    async with db.transaction() as conn:
+        row = await lead_row(conn, guild_id, lead_id)
+        cursor = await conn.execute(
+            "SELECT id, source, severity, message, raised_by FROM lead_flags "
+            "WHERE lead_id = ? AND substr(source, 1, ?) = ?",
+            (lead_id, len(prefix), prefix),
+        )
+        present = {(r["source"], r["message"]): r for r in await cursor.fetchall()}
+        updated = False
+        for key, old in present.items():
+            kept = wanted.get(key)
+            if kept is None:
+                await conn.execute("DELETE FROM lead_flags WHERE id = ?", (old["id"],))
+                events.append(
+                    await insert_event(
+                        conn,
+                        guild_id=guild_id,
+                        lead_id=lead_id,
+                        partner=row["partner"],
+                        actor_id=actor_id,
+                        kind="unflag",
+                        note=f"{old['severity']}: {old['message']}",
+                        at=now,
+                    )
+                )
+            elif (kept.severity, kept.raised_by) != (old["severity"], old["raised_by"]):
+                # Raised again by a new answer: the same flag, now showing who gave that answer.
+                await conn.execute(
+                    "UPDATE lead_flags SET severity = ?, raised_by = ? WHERE id = ?",
+                    (kept.severity, kept.raised_by, old["id"]),
+                )
+                updated = True
+        new = [flag for key, flag in wanted.items() if key not in present]
+        events += await insert_flags(conn, row, new, actor_id=actor_id, now=now)
+        if events or updated:
+            await touch(conn, lead_id, now)
+    return events

@@ -59,10 +59,11 @@ def _load_sync(conn: sqlite3.Connection, guild_id: int, ids: list[int]) -> dict[
             aliases.setdefault(row[0], []).append(row[1])
         flags: dict[int, list[Flag]] = {}
         for row in conn.execute(
-            f"SELECT lead_id, source, severity, message FROM lead_flags WHERE lead_id IN ({marks}) ORDER BY id",
+            f"SELECT lead_id, source, severity, message, raised_by FROM lead_flags WHERE lead_id IN ({marks}) "
+            "ORDER BY id",
             chunk,
         ):
-            flags.setdefault(row[0], []).append(Flag(row[1], row[2], row[3]))
+            flags.setdefault(row[0], []).append(Flag(row[1], row[2], row[3], row[4]))
         for row in rows:
             lead_id = row["id"]
             found[lead_id] = lead_from_row(row, tuple(aliases.get(lead_id, ())), tuple(flags.get(lead_id, ())))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
+from typing import Any
 
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
@@ -12,6 +14,7 @@ from bot.services.leads.dedup import fold_latin
 from bot.services.leads.model import parse_lead_id, ref
 from bot.services.leads.queries import visibility_sql
 from bot.services.leads.search import printable
+from bot.services.pacing import paced
 
 #: At most this many leads are named in the answer to an ambiguous or near-miss name.
 NAMED_MAX = 10
@@ -77,27 +80,40 @@ async def _named(
 ) -> list[tuple[int, str, str]]:
     """(lead id, partner, partner name or alias) of the visible leads whose name or an alias has the normal
     form ``norm``, by lead id. Reads only: when the stored normal forms were made under other rules (the
-    legal suffixes changed and no lead was logged since), every name is normalised here instead."""
+    legal suffixes changed, and the dedup index has not redone them yet), every name is normalised here
+    instead, a chunk at a time on a worker thread."""
     extra, params = visibility_sql(viewer_id, viewer_access)
     stored = await db.fetchval(
         "SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, dedup.STATE_KEY)
     )
-    current = stored is None or stored == dedup.rules_fingerprint(tuple(legal_suffixes))
-    partner_cond, alias_cond = (" AND l.partner_norm = ?", " AND a.alias_norm = ?") if current else ("", "")
-    rows = await db.fetchall(
-        f"SELECT l.id, l.partner, l.partner FROM leads l WHERE l.guild_id = ?{partner_cond}{extra} "
-        "UNION ALL "
-        f"SELECT l.id, l.partner, a.alias FROM lead_aliases a JOIN leads l ON l.id = a.lead_id "
-        f"WHERE a.guild_id = ?{alias_cond} AND l.guild_id = ?{extra} ORDER BY 1",
-        (
-            guild_id,
-            *((norm,) if current else ()),
-            *params,
-            guild_id,
-            *((norm,) if current else ()),
-            guild_id,
-            *params,
-        ),
-    )
-    found = [(r[0], r[1], r[2]) for r in rows]
-    return found if current else [r for r in found if dedup.normalise_name(r[2], legal_suffixes) == norm]
+    if stored is None or stored == dedup.rules_fingerprint(tuple(legal_suffixes)):
+        rows = await db.fetchall(
+            f"SELECT l.id, l.partner, l.partner FROM leads l WHERE l.guild_id = ? AND l.partner_norm = ?{extra} "
+            "UNION ALL "
+            "SELECT l.id, l.partner, a.alias FROM lead_aliases a JOIN leads l ON l.id = a.lead_id "
+            f"WHERE a.guild_id = ? AND a.alias_norm = ? AND l.guild_id = ?{extra} ORDER BY 1",
+            (guild_id, norm, *params, guild_id, norm, guild_id, *params),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+    found: list[tuple[int, str, str]] = []
+    for sql in (
+        f"SELECT l.id, l.id, l.partner, l.partner FROM leads l WHERE +l.guild_id = ? AND l.id > ?{extra} "
+        "ORDER BY l.id LIMIT ?",
+        "SELECT a.id, l.id, l.partner, a.alias FROM lead_aliases a JOIN leads l ON l.id = a.lead_id "
+        f"WHERE +a.guild_id = ? AND a.id > ?{extra} ORDER BY a.id LIMIT ?",
+    ):
+        after = 0
+        while chunk := [tuple(r) for r in await db.fetchall(sql, (guild_id, after, *params, dedup.BUILD_CHUNK))]:
+            after = chunk[-1][0]
+            found.extend(await asyncio.to_thread(_same_form, chunk, norm, legal_suffixes))
+    found.sort(key=lambda r: r[0])
+    return found
+
+
+def _same_form(rows: list[tuple[Any, ...]], norm: str, legal_suffixes: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    """(lead id, partner, name) of the rows (row id, lead id, partner, name) whose name normalises to ``norm``."""
+    return [
+        (lead_id, partner, name)
+        for _row_id, lead_id, partner, name in paced(rows, 50)
+        if dedup.normalise_name(name, legal_suffixes) == norm
+    ]

@@ -18,6 +18,13 @@ from bot.services.leads.queries import leads_in_order
 
 VOTES = ("approve", "veto", "recuse")
 RATIONALE_MAX = 1000
+#: An approval while high flags are open needs a written reason of at least this many characters.
+APPROVAL_REASON_MIN = 10
+
+
+def needs_approval_reason(lead: Lead) -> bool:
+    """Whether approving ``lead`` needs a written reason: it has open high flags."""
+    return any(flag.severity == "high" for flag in lead.flags)
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,22 @@ class ReviewState:
     approver_ids: tuple[int, ...] = ()
     recused_ids: tuple[int, ...] = ()
     veto_details: tuple[Veto, ...] = field(default_factory=tuple)
+    #: Approvals given with a written reason (needed while high flags are open): (reviewer, reason).
+    approval_reasons: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def eligible(self, reviewers: int) -> int:
+        """How many of ``reviewers`` (the members holding the reviewers role) can still vote: those who
+        have not recused."""
+        return max(reviewers - self.recused, 0)
+
+    def cannot_reach_quorum(self, reviewers: int | None) -> bool:
+        """Whether an open review can no longer be approved because too few reviewers are left to vote
+        (None: the number of reviewers is not known, so nothing is claimed)."""
+        return self.is_open and reviewers is not None and self.eligible(reviewers) < self.quorum
 
     def due(self, now: datetime) -> bool:
         """Whether the lead should now be approved."""
@@ -75,7 +94,8 @@ async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> li
         if review["lead_id"] not in leads:
             continue
         mine = votes.get(review["id"], [])
-        approvers = tuple(v["reviewer_id"] for v in mine if v["vote"] == "approve")
+        lead = leads[review["lead_id"]]
+        approvers = tuple(v["reviewer_id"] for v in mine if _counts(v["vote"], v["rationale"], lead))
         recused = tuple(v["reviewer_id"] for v in mine if v["vote"] == "recuse")
         vetoes = tuple(
             Veto(v["reviewer_id"], v["rationale"] or "", from_ts(v["at"])) for v in mine if v["vote"] == "veto"
@@ -95,9 +115,26 @@ async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> li
                 approver_ids=approvers,
                 recused_ids=recused,
                 veto_details=vetoes,
+                approval_reasons=tuple(
+                    (v["reviewer_id"], v["rationale"]) for v in mine if v["vote"] == "approve" and v["rationale"]
+                ),
             )
         )
     return states
+
+
+async def _high_flags(conn: aiosqlite.Connection, lead_id: int) -> int:
+    """How many high flags the lead has open."""
+    query = "SELECT count(*) FROM lead_flags WHERE lead_id = ? AND severity = 'high'"
+    async with conn.execute(query, (lead_id,)) as cur:
+        found = await cur.fetchone()
+    return int(found[0]) if found else 0
+
+
+def _counts(vote: str, reason: str | None, lead: Lead) -> bool:
+    """Whether a vote counts as an approval: while the lead has open high flags, only an approval given
+    with a written reason does (one given before a flag was raised has to be given again, knowingly)."""
+    return vote == "approve" and (bool(reason) or not needs_approval_reason(lead))
 
 
 async def open_reviews(db: Database, guild_id: int) -> list[ReviewState]:
@@ -176,20 +213,24 @@ async def cast_vote(
         raise InvalidInput("review.vote_unknown")
     if reviewer_access < Access.REVIEWER:
         raise NotAllowed("error.needs_role.reviewer")
-    reason = clean_text(rationale)
-    if vote == "veto":
-        if reason is None or len(reason) < RATIONALE_MIN:
-            raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
-        if len(reason) > RATIONALE_MAX:
-            raise InvalidInput("lead.text_too_long", field="rationale", max=RATIONALE_MAX, length=len(reason))
+    reason = clean_text(rationale) if vote != "recuse" else None
+    if vote == "veto" and (reason is None or len(reason) < RATIONALE_MIN):
+        raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
+    if reason is not None and len(reason) > RATIONALE_MAX:
+        raise InvalidInput("lead.text_too_long", field="rationale", max=RATIONALE_MAX, length=len(reason))
     events: list[LeadEvent] = []
     async with db.transaction() as conn:
         row = await lead_row(conn, guild_id, lead_id)
+        if vote == "approve" and (reason is None or len(reason) < APPROVAL_REASON_MIN):
+            high = await _high_flags(conn, lead_id)
+            if high:
+                # Whatever path the approval takes, open high flags are never approved over unremarked.
+                raise InvalidInput("review.approval_reason", min=APPROVAL_REASON_MIN, count=high)
         review = await _open_review(conn, guild_id, lead_id)
         previous = await _current_vote(conn, review["id"], reviewer_id)
         if previous == "recuse":
             raise Conflict("review.already_recused", ref=ref(lead_id))
-        if previous == vote:
+        if previous == vote and not (vote == "approve" and reason):
             raise Conflict("review.already_approved", ref=ref(lead_id))
         if vote == "veto":
             # The veto is a status move like any other: same table, same history.
@@ -199,9 +240,9 @@ async def cast_vote(
         else:
             await conn.execute(
                 "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
-                "VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
-                "SET vote = excluded.vote, rationale = NULL, at = excluded.at",
-                (review["id"], guild_id, reviewer_id, vote, to_ts(now)),
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
+                "SET vote = excluded.vote, rationale = excluded.rationale, at = excluded.at",
+                (review["id"], guild_id, reviewer_id, vote, reason, to_ts(now)),
             )
             await conn.execute("UPDATE lead_reviews SET version = version + 1 WHERE id = ?", (review["id"],))
             events.append(
@@ -212,7 +253,7 @@ async def cast_vote(
                     partner=row["partner"],
                     actor_id=reviewer_id,
                     kind=vote,
-                    note=None,
+                    note=reason,
                     at=now,
                 )
             )
@@ -229,13 +270,14 @@ async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.
     if to_ts(now) < review["closes_at"]:
         return None
     async with conn.execute(
-        "SELECT vote, reviewer_id FROM review_votes WHERE review_id = ?",
+        "SELECT vote, reviewer_id, rationale FROM review_votes WHERE review_id = ?",
         (review["id"],),
     ) as cur:
         votes = list(await cur.fetchall())
     if any(v[0] == "veto" for v in votes):
         return None
-    approvers = [v[1] for v in votes if v[0] == "approve"]
+    high = await _high_flags(conn, row["id"])
+    approvers = [v[1] for v in votes if v[0] == "approve" and (v[2] or not high)]
     if len(approvers) < review["quorum"]:
         return None
     # The review's terms decide, not whoever voted last: the move has no actor (the history and the
