@@ -109,6 +109,9 @@ async def test_recused_reviewer_does_not_count(sim_factory) -> None:  # type: ig
     veto = await sim.click(card, "Veto", user="carol")
     await assert_refused(sim, veto, before, "you cannot vote on it")
     assert veto.modal is None
+    # Nor by the command: a recusal binds every path.
+    moved = await sim.slash("lead move", user="carol", lead=lead.ref, status="vetoed", note=RATIONALE)
+    await assert_refused(sim, moved, before, "you cannot vote on it")
     await sim.click(card, "Approve", user="erin")
     assert (await lead_of(sim, lead)).status == "approved"
 

@@ -229,6 +229,14 @@ async def apply_move(
         ) as cur:
             review = await cur.fetchone()
         if review is not None:
+            if to_status == "vetoed" and actor_id is not None:
+                # A recusal binds every path: /lead move is refused exactly as the Veto button is.
+                async with conn.execute(
+                    "SELECT 1 FROM review_votes WHERE review_id = ? AND reviewer_id = ? AND vote = 'recuse'",
+                    (review[0], actor_id),
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        raise Conflict("review.already_recused", ref=ref(lead_id))
             await conn.execute(
                 "UPDATE lead_reviews SET closed_at = ?, outcome = ?, version = version + 1 WHERE id = ?",
                 (when, outcome, review[0]),
