@@ -4,11 +4,16 @@
     .venv/bin/python -m bench --quick    # a smoke run with small sizes (well under a minute)
 
 Runs, in this order: the floor (a no-op slash command through the same path, see bench/noop.py);
-a checklist answer (button press to next question posted); feedback ingest through the DM path;
-the digest build for a busy week; `/lead add` (with the duplicate check), `/lead search`, `/lead show`
-and `/lead list` at 1k, 10k and 100k leads; peak memory at the largest size; start to ready (the
-simulated server, the database opened and migrated, every cog loaded, commands synced, READY) on an
-empty database and on the one holding the largest number of leads.
+a checklist answer (button press to next question posted); feedback ingest through the DM path
+(members submitting at once, and one after another); the digest build for a busy week; `/lead add`
+(with the duplicate check), `/lead search`, `/lead show` and `/lead list` at 1k, 10k and 100k leads;
+peak memory at the largest size; start to ready (the simulated server, the database opened and
+migrated, every cog loaded, commands synced, READY) on an empty database and on the one holding the
+largest number of leads; on that register, the longest event-loop stall (everyone else's wait) during
+a cold start until the dedup index is warm, a `/lead export` (csv, json) and a digest build, and how
+soon after a cold start the first `/lead show` is answered (bench/bench_stalls.py); finally 500
+interactions across every command arriving at once, each answered, timed to its first response
+(bench/bench_burst.py).
 
 Prints a table, the issue's targets met or missed, and one JSON line:
 ``{"bench": "all", "quick": ..., "wall_s": ..., "figures": {...}, "targets": {...}, "ok": ...}``.
@@ -31,18 +36,23 @@ from pathlib import Path
 from typing import Any
 
 from bench._timing import Timing, guild_id_for_next_server, measure, peak_rss_mb
+from bench.bench_burst import P99_MS as BURST_P99_MS
+from bench.bench_burst import bench_burst
 from bench.bench_checklists import bench_checklist_answer
 from bench.bench_digest import TARGET_MS as DIGEST_MS
 from bench.bench_digest import bench_digest_build
 from bench.bench_feedback import TARGET_PER_SECOND as FEEDBACK_PER_SECOND
 from bench.bench_feedback import bench_feedback
 from bench.bench_leads import ADD_GROWTH, ADD_P99_MS, SEARCH_P99_MS, SHOW_VS_NOOP, bench_size
+from bench.bench_stalls import STALL_MS, bench_stalls
 from bench.rss import measure_in_child
 from bot.sim import Sim
 
 LEAD_COMMANDS = ("add", "search", "show", "show_again", "list")
 RSS_MB = 150.0
 READY_MS = 1500.0
+#: A member who runs /lead show right after a restart: answered within the time start-to-ready may take.
+COLD_FIRST_ANSWER_MS = READY_MS
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Plan:
     digest_leads: int = 3000
     digest_runs: int = 15
     starts: int = 5
+    burst_interactions: int = 500
+    burst_leads: int = 10_000
 
 
 FULL = Plan()
@@ -72,6 +84,7 @@ QUICK = Plan(
     digest_leads=500,
     digest_runs=3,
     starts=2,
+    burst_leads=2_000,
 )
 
 
@@ -143,8 +156,11 @@ async def run(plan: Plan = FULL, *, quick: bool = False, progress: bool = True) 
         )
         figures["feedback_dm_per_s"] = ingest["dm_per_second"]
         figures["feedback_dm_ms_per_submission"] = _ms(1000 / ingest["dm_per_second"])
+        figures["feedback_dm_submissions_per_commit"] = ingest["dm_submissions_per_commit"]
+        figures["feedback_dm_one_at_a_time_per_s"] = ingest["dm_one_at_a_time_per_second"]
         figures["feedback_modal_per_s"] = ingest["modal_per_second"]
         figures["feedback_service_per_s"] = ingest["service_per_second"]
+        figures["feedback_service_at_once_per_s"] = ingest["service_at_once_per_second"]
         sections["feedback"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -195,7 +211,34 @@ async def run(plan: Plan = FULL, *, quick: bool = False, progress: bool = True) 
         figures[f"start_ready_{big}_max_ms"] = _ms(max(loaded))
         sections["start"] = time.perf_counter() - mark
 
-    targets = _targets(figures, big, small)
+        mark = time.perf_counter()
+        say(f"event-loop stalls on {big:,} leads: cold start, /lead export, digest build ...")
+        stalls = await bench_stalls(
+            Path(largest["database"]), largest["guild_id"], big, plan.digest_events, root / "stalls"
+        )
+        cold = stalls["cold_start"]
+        figures[f"loop_stall_max_ms_cold_start_warmup_at_{big}"] = cold["stall_ms"]
+        figures[f"cold_start_first_answer_ms_at_{big}"] = cold["first_answer_ms"]
+        figures[f"cold_start_index_warm_ms_at_{big}"] = cold["index_warm_ms"]
+        for fmt in ("csv", "json"):
+            figures[f"loop_stall_max_ms_lead_export_{fmt}_at_{big}"] = stalls[f"export_{fmt}_stall_ms"]
+            figures[f"lead_export_{fmt}_at_{big}_ms"] = stalls[f"export_{fmt}_ms"]
+        figures[f"loop_stall_max_ms_digest_build_at_{big}"] = stalls["digest_stall_ms"]
+        figures[f"digest_preview_at_{big}_ms"] = stalls["digest_preview_ms"]
+        sections["stalls"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        n = plan.burst_interactions
+        say(f"{n} interactions at once ...")
+        burst = await bench_burst(root / "burst", interactions=n, leads=plan.burst_leads)
+        figures[f"interactions_{n}_answered"] = burst["answered"]
+        figures[f"interactions_{n}_median_first_response_ms"] = burst["median_ms"]
+        figures[f"interactions_{n}_p99_first_response_ms"] = burst["p99_ms"]
+        figures[f"interactions_{n}_max_first_response_ms"] = burst["max_ms"]
+        figures[f"interactions_{n}_all_done_ms"] = burst["all_done_ms"]
+        sections["burst"] = time.perf_counter() - mark
+
+    targets = _targets(figures, big, small, plan.burst_interactions)
     return {
         "bench": "all",
         "quick": quick,
@@ -213,8 +256,17 @@ def _target(value: float, limit: float, *, at_least: bool = False) -> dict[str, 
     return {"value": value, "limit": limit, "kind": ">=" if at_least else "<=", "met": met}
 
 
-def _targets(figures: dict[str, Any], big: int, small: int) -> dict[str, dict[str, Any]]:
+def _targets(figures: dict[str, Any], big: int, small: int, burst: int) -> dict[str, dict[str, Any]]:
     """The issue's targets, each with the figure it is judged on."""
+    stalls = {
+        name: _target(figures[name], STALL_MS)
+        for name in (
+            f"loop_stall_max_ms_lead_export_csv_at_{big}",
+            f"loop_stall_max_ms_lead_export_json_at_{big}",
+            f"loop_stall_max_ms_digest_build_at_{big}",
+            f"loop_stall_max_ms_cold_start_warmup_at_{big}",
+        )
+    }
     return {
         f"lead_add_p99_at_{big}_ms": _target(figures[f"lead_add_{big}_p99_ms"], ADD_P99_MS),
         f"lead_add_p99_{big}_over_{small}": _target(figures[f"lead_add_p99_{big}_over_{small}"], ADD_GROWTH),
@@ -225,6 +277,14 @@ def _targets(figures: dict[str, Any], big: int, small: int) -> dict[str, dict[st
         f"peak_rss_mb_at_{big}": _target(figures[f"peak_rss_mb_at_{big}"], RSS_MB),
         "start_ready_empty_median_ms": _target(figures["start_ready_empty_median_ms"], READY_MS),
         f"start_ready_{big}_median_ms": _target(figures[f"start_ready_{big}_median_ms"], READY_MS),
+        **stalls,
+        f"interactions_{burst}_answered": _target(figures[f"interactions_{burst}_answered"], burst, at_least=True),
+        f"interactions_{burst}_p99_first_response_ms": _target(
+            figures[f"interactions_{burst}_p99_first_response_ms"], BURST_P99_MS
+        ),
+        f"cold_start_first_answer_ms_at_{big}": _target(
+            figures[f"cold_start_first_answer_ms_at_{big}"], COLD_FIRST_ANSWER_MS
+        ),
     }
 
 
@@ -233,11 +293,11 @@ def table(result: dict[str, Any]) -> str:
     f = result["figures"]
     sizes = sorted(int(k.split("_")[1]) for k in f if k.startswith("leads_") and k.endswith("_seed_s"))
     big, small = sizes[-1], sizes[0]
-    head = f"{'benchmark':<34}{'median ms':>11}{'p99 ms':>10}{'x floor':>9}{f'{big}/{small}':>12}  note"
+    head = f"{'benchmark':<42}{'median ms':>11}{'p99 ms':>10}{'x floor':>9}{f'{big}/{small}':>12}  note"
     lines = [head, "-" * len(head)]
 
     def row(name: str, median: Any, p99: Any, ratio: Any = "", growth: Any = "", note: str = "") -> None:
-        lines.append(f"{name:<34}{median!s:>11}{p99!s:>10}{ratio!s:>9}{growth!s:>12}  {note}".rstrip())
+        lines.append(f"{name:<42}{median!s:>11}{p99!s:>10}{ratio!s:>9}{growth!s:>12}  {note}".rstrip())
 
     row("floor: no-op slash command", f["floor_median_ms"], f["floor_p99_ms"], 1.0)
     for command in LEAD_COMMANDS:
@@ -273,8 +333,9 @@ def table(result: dict[str, Any]) -> str:
         "feedback ingest, DM path",
         f["feedback_dm_ms_per_submission"],
         "",
-        note=f"{f['feedback_dm_per_s']}/s; /feedback give form {f['feedback_modal_per_s']}/s; "
-        f"service alone {f['feedback_service_per_s']}/s",
+        note=f"{f['feedback_dm_per_s']}/s, members at once ({f['feedback_dm_submissions_per_commit']} a commit); "
+        f"one at a time {f['feedback_dm_one_at_a_time_per_s']}/s; /feedback give form {f['feedback_modal_per_s']}/s; "
+        f"service alone {f['feedback_service_per_s']}/s, {f['feedback_service_at_once_per_s']}/s at once",
     )
     empty_max = f["start_ready_empty_max_ms"]
     row("start to ready, empty database", f["start_ready_empty_median_ms"], "", note=f"max {empty_max}")
@@ -283,6 +344,36 @@ def table(result: dict[str, Any]) -> str:
         f[f"start_ready_{big}_median_ms"],
         "",
         note=f"max {f[f'start_ready_{big}_max_ms']}",
+    )
+    stall = "longest loop stall, ms"
+    row(
+        f"cold start, {big:,} leads, to warm index",
+        f[f"cold_start_index_warm_ms_at_{big}"],
+        "",
+        note=f"{stall} {f[f'loop_stall_max_ms_cold_start_warmup_at_{big}']} (from ready); "
+        f"first /lead show answered {f[f'cold_start_first_answer_ms_at_{big}']} ms after the start",
+    )
+    for fmt in ("csv", "json"):
+        row(
+            f"/lead export {fmt} @ {big:,}",
+            f[f"lead_export_{fmt}_at_{big}_ms"],
+            "",
+            note=f"{stall} {f[f'loop_stall_max_ms_lead_export_{fmt}_at_{big}']}",
+        )
+    row(
+        f"/digest preview @ {big:,}, {f['digest_events']:,} events",
+        f[f"digest_preview_at_{big}_ms"],
+        "",
+        note=f"{stall} {f[f'loop_stall_max_ms_digest_build_at_{big}']}",
+    )
+    burst = next(int(k.split("_")[1]) for k in f if k.startswith("interactions_") and k.endswith("_answered"))
+    row(
+        f"{burst} interactions at once",
+        f[f"interactions_{burst}_median_first_response_ms"],
+        f[f"interactions_{burst}_p99_first_response_ms"],
+        note=f"to first response; {f[f'interactions_{burst}_answered']} answered, max "
+        f"{f[f'interactions_{burst}_max_first_response_ms']} ms, "
+        f"all done in {f[f'interactions_{burst}_all_done_ms']} ms",
     )
     lines.append(
         f"peak RSS of a bot on {big:,} leads (own process): {f[f'peak_rss_mb_at_{big}']} MB, "

@@ -32,11 +32,24 @@ TARGET_MS = 250.0
 STATUSES = ("logged", "assessing", "in_review", "approved", "negotiating", "active", "paused", "declined")
 
 
-async def seed(db: Database, events: int, *, leads_count: int = 3000, seed: int = 7) -> dict[str, int]:
-    """Fill ``db`` with a busy week; returns how many of each thing the period holds."""
+async def seed(
+    db: Database,
+    events: int,
+    *,
+    leads_count: int = 3000,
+    seed: int = 7,
+    guild_id: int = GUILD,
+    period: tuple[datetime, datetime] = (START, END),
+    lead_ids: list[int] | None = None,
+) -> dict[str, int]:
+    """Fill ``db`` with a busy ``period`` (a week by default) for ``guild_id``; returns how many of each
+    thing the period holds. The events land on ``lead_ids`` when given, else on ``leads_count`` new leads."""
     rng = random.Random(seed)
-    ids = list(await leads.bulk_insert_leads(db, GUILD, leads_count, END, seed=seed))
-    start, span = int(START.timestamp()), int((END - START).total_seconds())
+    begin, finish = period
+    if lead_ids is None:
+        lead_ids = list(await leads.bulk_insert_leads(db, guild_id, leads_count, finish, seed=seed))
+    ids = lead_ids
+    start, span = int(begin.timestamp()), max(1, int((finish - begin).total_seconds()))
     rows: list[tuple[Any, ...]] = []
     for _ in range(events):
         lead_id = rng.choice(ids)
@@ -44,27 +57,27 @@ async def seed(db: Database, events: int, *, leads_count: int = 3000, seed: int 
         roll = rng.random()
         if roll < 0.05:
             rationale = "Conflicts with our values: " + " ".join(rng.choices(("data", "brand", "ads", "lock-in"), k=8))
-            rows.append((GUILD, lead_id, 2001, "status", "in_review", "vetoed", rationale, at))
+            rows.append((guild_id, lead_id, 2001, "status", "in_review", "vetoed", rationale, at))
         elif roll < 0.75:
             src, dst = rng.sample(STATUSES, 2)
-            rows.append((GUILD, lead_id, rng.choice((1001, 1002, None)), "status", src, dst, None, at))
+            rows.append((guild_id, lead_id, rng.choice((1001, 1002, None)), "status", src, dst, None, at))
         else:
-            rows.append((GUILD, lead_id, 1001, "note", None, None, "Called the partner again.", at))
+            rows.append((guild_id, lead_id, 1001, "note", None, None, "Called the partner again.", at))
     await db.executemany(
         "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, from_status, to_status, note, at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
-    reviewed = rng.sample(ids, 150)
+    reviewed = rng.sample(ids, min(150, len(ids)))
     await db.executemany("UPDATE leads SET status = 'in_review' WHERE id = ?", [(i,) for i in reviewed])
     await db.executemany(
         "INSERT INTO lead_reviews (guild_id, lead_id, quorum, opened_at, closes_at) VALUES (?, ?, 2, ?, ?)",
-        [(GUILD, i, start, start + 72 * 3600) for i in reviewed],
+        [(guild_id, i, start, start + 72 * 3600) for i in reviewed],
     )
     await db.executemany(
         "INSERT INTO updates (guild_id, area, title, body, author_id, created_at, channel_id, message_id, "
         "posted_at) VALUES (?, 'legal', ?, 'body', 1001, ?, 10, ?, ?)",
-        [(GUILD, f"Update {n}", start + n * 600, 5000 + n, start + n * 600) for n in range(300)],
+        [(guild_id, f"Update {n}", start + n * 600, 5000 + n, start + n * 600) for n in range(300)],
     )
     return {
         "events": events,

@@ -20,6 +20,8 @@ TINY = Plan(
     digest_leads=200,
     digest_runs=1,
     starts=1,
+    burst_interactions=60,
+    burst_leads=100,
 )
 
 
@@ -28,11 +30,22 @@ def expected_figures(plan: Plan) -> set[str]:
     names = {
         "floor_median_ms", "floor_p99_ms", "checklist_answer_median_ms", "checklist_answer_p99_ms",
         "checklist_floor_median_ms", "checklist_answer_vs_floor", "feedback_dm_per_s",
-        "feedback_dm_ms_per_submission", "feedback_modal_per_s", "feedback_service_per_s", "digest_events",
+        "feedback_dm_ms_per_submission", "feedback_dm_submissions_per_commit", "feedback_dm_one_at_a_time_per_s",
+        "feedback_modal_per_s", "feedback_service_per_s", "feedback_service_at_once_per_s", "digest_events",
         "digest_median_ms", "digest_p99_ms", "digest_max_ms", f"peak_rss_mb_at_{big}", f"end_rss_mb_at_{big}",
         f"start_ready_fresh_process_{big}_ms", "bench_process_peak_rss_mb",
         "start_ready_empty_median_ms", "start_ready_empty_max_ms", f"start_ready_{big}_median_ms",
-        f"start_ready_{big}_max_ms",
+        f"start_ready_{big}_max_ms", f"loop_stall_max_ms_cold_start_warmup_at_{big}",
+        f"cold_start_first_answer_ms_at_{big}", f"cold_start_index_warm_ms_at_{big}",
+        f"loop_stall_max_ms_lead_export_csv_at_{big}", f"lead_export_csv_at_{big}_ms",
+        f"loop_stall_max_ms_lead_export_json_at_{big}", f"lead_export_json_at_{big}_ms",
+        f"loop_stall_max_ms_digest_build_at_{big}", f"digest_preview_at_{big}_ms",
+    }  # fmt: skip
+    burst = plan.burst_interactions
+    names |= {
+        f"interactions_{burst}_{name}"
+        for name in ("answered", "median_first_response_ms", "p99_first_response_ms", "max_first_response_ms",
+                     "all_done_ms")
     }  # fmt: skip
     for size in plan.sizes:
         names |= {f"leads_{size}_seed_s", f"leads_{size}_floor_median_ms", f"leads_{size}_floor_p99_ms"}
@@ -62,7 +75,10 @@ def test_the_json_line_has_every_figure_and_target(result: dict[str, Any]) -> No
     assert set(line["targets"]) == {
         "lead_add_p99_at_120_ms", "lead_add_p99_120_over_30", "lead_search_p99_at_120_ms",
         "lead_show_median_at_120_vs_floor", "digest_p99_ms", "feedback_dm_per_s", "peak_rss_mb_at_120",
-        "start_ready_empty_median_ms", "start_ready_120_median_ms",
+        "start_ready_empty_median_ms", "start_ready_120_median_ms", "loop_stall_max_ms_lead_export_csv_at_120",
+        "loop_stall_max_ms_lead_export_json_at_120", "loop_stall_max_ms_digest_build_at_120",
+        "loop_stall_max_ms_cold_start_warmup_at_120", "interactions_60_answered",
+        "interactions_60_p99_first_response_ms", "cold_start_first_answer_ms_at_120",
     }  # fmt: skip
     for target in line["targets"].values():
         assert target["met"] == (
@@ -78,6 +94,8 @@ def test_the_table_names_every_benchmark_and_target(result: dict[str, Any]) -> N
         "floor: no-op slash command", "/lead add @ 120", "/lead search @ 30", "/lead show @ 60",
         "/lead show (again) @ 120", "/lead list @ 120", "checklist answer", "digest build (300 events)",
         "feedback ingest, DM path", "start to ready, 120 leads", "peak RSS of a bot on 120 leads",
+        "cold start, 120 leads, to warm index", "/lead export csv @ 120", "/lead export json @ 120",
+        "/digest preview @ 120", "60 interactions at once",
     )  # fmt: skip
     for words in expected:
         assert words in text, words

@@ -165,3 +165,111 @@ async def test_checkpoint_truncates_the_wal(db: Database) -> None:
     assert await db.checkpoint() is True
     assert tuple(await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)") or ()) == (0, 0, 0)
     assert await db.fetchval("SELECT value FROM guild_state WHERE key = 'a'") == "1"
+
+
+# -- group commit ----------------------------------------------------------------------------------
+async def _commits(db: Database) -> list[str]:
+    """Every COMMIT the connection runs from now on (SQLite's trace callback, set on the database thread)."""
+    seen: list[str] = []
+
+    def trace(sql: str) -> None:
+        if sql.strip().upper() == "COMMIT":
+            seen.append(sql)
+
+    await db.call(lambda conn: conn.set_trace_callback(trace))
+    return seen
+
+
+def _visible_elsewhere(path: Path, key: str) -> bool:
+    other = sqlite3.connect(path)
+    try:
+        return other.execute("SELECT 1 FROM guild_state WHERE key = ?", (key,)).fetchone() is not None
+    finally:
+        other.close()
+
+
+async def test_concurrent_writers_share_commits_and_all_rows_are_stored(db: Database) -> None:
+    commits = await _commits(db)
+    before = db.stats.commits
+
+    async def writer(n: int) -> bool:
+        await db.run_sync(_insert_state, f"w{n}", str(n))
+        # Returned means committed: a second connection already sees the row.
+        return _visible_elsewhere(db.path, f"w{n}")
+
+    seen = await asyncio.gather(*(writer(n) for n in range(50)))
+    assert all(seen)
+    assert await db.fetchval("SELECT count(*) FROM guild_state WHERE key LIKE 'w%'") == 50
+    assert 1 <= len(commits) < 50  # writers that arrived during a commit rode the next one
+    assert db.stats.commits - before == len(commits) and db.stats.largest_batch > 1
+
+
+async def test_a_failing_writer_rolls_back_only_itself(db: Database) -> None:
+    async with db.transaction():  # hold the writers back so that they form one batch
+        writers = [
+            asyncio.ensure_future(db.run_sync(_insert_state, "before", "1")),
+            asyncio.ensure_future(db.run_sync(_insert_then_fail)),  # inserts 'half', then raises
+            asyncio.ensure_future(db.run_sync(_insert_state, "dup", "x")),
+            asyncio.ensure_future(db.run_sync(_insert_state, "dup", "y")),  # primary key taken
+            asyncio.ensure_future(db.run_sync(_insert_state, "after", "2")),
+        ]
+        await asyncio.sleep(0.01)
+    commits = await _commits(db)
+    results = await asyncio.gather(*writers, return_exceptions=True)
+    assert len(commits) == 1  # one batch, one commit
+    assert isinstance(results[1], ValueError) and str(results[1]) == "boom"
+    assert isinstance(results[3], sqlite3.IntegrityError)
+    assert [results[0], results[2], results[4]] == [1, 2, 3]  # each saw the writes of those before it
+    rows = await db.fetchall("SELECT key, value FROM guild_state ORDER BY key")
+    assert [tuple(r) for r in rows] == [("after", "2"), ("before", "1"), ("dup", "x")]
+    assert not db.conn._conn.in_transaction
+
+
+def _orphan_alias(conn: sqlite3.Connection) -> None:
+    """A write whose foreign key is checked only at COMMIT, so that the shared COMMIT fails."""
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    conn.execute("INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (1, 424242, 'x', 'x')")
+
+
+async def test_a_failed_commit_fails_every_writer_of_the_batch(db: Database) -> None:
+    async with db.transaction():
+        writers = [
+            asyncio.ensure_future(db.run_sync(_insert_state, "lost", "1")),
+            asyncio.ensure_future(db.run_sync(_orphan_alias)),
+        ]
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*writers, return_exceptions=True)
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert await db.fetchval("SELECT count(*) FROM guild_state") == 0  # nobody was told "saved"
+    assert not db.conn._conn.in_transaction
+    assert await db.run_sync(_insert_state, "next", "1") == 1  # and the next batch goes through
+
+
+def _abandon_then_fail(conn: sqlite3.Connection) -> None:
+    conn.execute("ROLLBACK")  # what SQLite itself does on a full disk or an I/O error
+    raise sqlite3.OperationalError("database or disk is full")
+
+
+async def test_a_writer_that_loses_the_transaction_fails_the_whole_batch(db: Database) -> None:
+    async with db.transaction():
+        writers = [
+            asyncio.ensure_future(db.run_sync(_insert_state, "gone", "1")),
+            asyncio.ensure_future(db.run_sync(_abandon_then_fail)),
+        ]
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*writers, return_exceptions=True)
+    # The first writer's row went with the transaction: it must hear so, not "saved".
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    assert await db.fetchval("SELECT count(*) FROM guild_state") == 0
+
+
+async def test_a_writer_cancelled_before_its_batch_is_left_out(db: Database) -> None:
+    async with db.transaction():
+        kept = asyncio.ensure_future(db.run_sync(_insert_state, "kept", "1"))
+        dropped = asyncio.ensure_future(db.run_sync(_insert_state, "dropped", "1"))
+        await asyncio.sleep(0.01)
+        dropped.cancel()
+    assert await kept == 1
+    with pytest.raises(asyncio.CancelledError):
+        await dropped
+    assert [r[0] for r in await db.fetchall("SELECT key FROM guild_state")] == ["kept"]

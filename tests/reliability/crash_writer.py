@@ -1,5 +1,8 @@
 """Child process for the crash-durability test: writes leads, checklist answers and feedback in a loop
-through the real services, printing one line after each commit. The parent kills it with SIGKILL."""
+through the real services, printing one line after each commit. The parent kills it with SIGKILL.
+
+With a third argument N, it instead submits feedback N at a time (group-committed, bot/db.py), printing
+each item as soon as its own ``await`` returns."""
 
 from __future__ import annotations
 
@@ -66,5 +69,26 @@ async def main(path: str, seed: int) -> None:
         print(f"feedback {item.item_id}", flush=True)
 
 
+async def at_once(path: str, seed: int, writers: int) -> None:
+    db = await open_database(path)
+    fb = FeedbackSettings()
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+    async def one(n: int, k: int) -> None:
+        item = await feedback.submit(
+            db, GUILD, "general", f"Concurrent crash feedback {seed}-{n}-{k}", now=now,
+            max_length=fb.max_length, min_batch=fb.min_batch,
+        )  # fmt: skip
+        print(f"feedback {item.item_id}", flush=True)
+
+    n = 0
+    while True:
+        n += 1
+        await asyncio.gather(*(one(n, k) for k in range(writers)))
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    if len(sys.argv) > 3:
+        asyncio.run(at_once(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    else:
+        asyncio.run(main(sys.argv[1], int(sys.argv[2])))

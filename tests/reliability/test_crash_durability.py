@@ -16,9 +16,9 @@ WRITER = Path(__file__).with_name("crash_writer.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run_and_kill(db_path: Path, seed: int, rng: random.Random) -> list[str]:
+def _run_and_kill(db_path: Path, seed: int, rng: random.Random, *extra: str) -> list[str]:
     child = subprocess.Popen(
-        [sys.executable, str(WRITER), str(db_path), str(seed)],
+        [sys.executable, str(WRITER), str(db_path), str(seed), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -59,3 +59,22 @@ def test_reported_commits_survive_sigkill(tmp_path: Path) -> None:
         finally:
             conn.close()
     assert sum(line.startswith("lead") for line in reported) >= KILLS
+
+
+def test_group_committed_writes_survive_sigkill(tmp_path: Path) -> None:
+    """Twenty writers at a time share commits (bot/db.py's group commit); every one told "saved" before
+    the kill is in the database afterwards."""
+    rng = random.Random(2027)
+    db_path = tmp_path / "crash-at-once.db"
+    reported: list[str] = []
+    for kill in range(max(1, KILLS // 2)):
+        reported += _run_and_kill(db_path, kill, rng, "20")
+        conn = sqlite3.connect(db_path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            stored = {row[0] for row in conn.execute("SELECT id FROM feedback_items")}
+        finally:
+            conn.close()
+        missing = [line for line in reported if int(line.split()[1]) not in stored]
+        assert not missing, f"after kill {kill + 1}: reported but missing: {missing[:5]}"
+    assert len(reported) >= KILLS

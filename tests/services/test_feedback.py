@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -126,6 +127,20 @@ async def test_two_items_stay_hidden_and_the_third_releases_all_three(db: Databa
     assert {item.week for item in batch.items} == {"2026-W02", "2026-W03"}
     positions = [r[0] for r in await db.fetchall("SELECT position FROM feedback_items ORDER BY position")]
     assert positions == [0, 1, 2]
+
+
+async def test_submissions_at_once_share_commits_and_release_in_whole_batches(db: Database) -> None:
+    """Members submitting at the same moment are group-committed (bot/db.py): fewer commits than
+    submissions, every item stored, and each batch still released whole, by exactly one submission."""
+    before = db.stats.commits
+    done = await asyncio.gather(*(add(db, f"note {n}") for n in range(30)))
+    assert db.stats.commits - before < 30
+    assert await db.fetchval("SELECT count(*) FROM feedback_items") == 30
+    assert len({d.item_id for d in done}) == len({d.code for d in done}) == 30
+    released = sorted(d.released_batch for d in done if d.released_batch is not None)
+    assert released == list(range(1, 11))  # 30 items, min_batch 3: ten batches, each released once
+    assert await waiting_count(db, GUILD) == 0
+    assert sum(len(b.items) for b in await released_batches(db, GUILD)) == 30
 
 
 async def test_release_order_is_shuffled(db: Database) -> None:

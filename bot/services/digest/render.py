@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.clock import to_unix
 from bot.i18n import t, term
-from bot.services import checklists, leads, updates
+from bot.services import checklists, feedback, leads, updates
 from bot.services.digest.content import DigestContent
 
 #: Entries shown per section; the rest are counted in one closing line.
 SECTION_LIMIT = 100
 #: Longest piece of user text (partner names, rationales, feedback) quoted in one entry.
 QUOTE_LIMIT = 300
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -158,15 +161,18 @@ def _stale_line(locale: str, lead: leads.Lead) -> str:
     )
 
 
-def _section(locale: str, key: str, entries: list[str]) -> Section | None:
-    if not entries:
+def _section(locale: str, key: str, items: Sequence[T], line: Callable[[T], str]) -> Section | None:
+    """The section ``key`` with the first :data:`SECTION_LIMIT` of ``items`` written out by ``line`` and the
+    rest counted. Only the entries shown are written: a busy week holds thousands of moves, and formatting
+    them all (to throw most away) kept the event loop, and so every member, waiting."""
+    if not items:
         return None
-    shown = entries[:SECTION_LIMIT]
-    if len(entries) > SECTION_LIMIT:
-        shown.append(t(locale, "digest.more", count=len(entries) - SECTION_LIMIT))
+    shown = [line(item) for item in items[:SECTION_LIMIT]]
+    if len(items) > SECTION_LIMIT:
+        shown.append(t(locale, "digest.more", count=len(items) - SECTION_LIMIT))
     return Section(
         key=key,
-        title=t(locale, f"digest.section.{key}", count=len(entries)),
+        title=t(locale, f"digest.section.{key}", count=len(items)),
         entries=tuple(shown),
     )
 
@@ -179,27 +185,22 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
     if content.empty:
         return RenderedDigest(header=t(locale, "digest.quiet", header=header), sections=(), quiet=True)
     fb = content.feedback
-    feedback_entries = [
-        t(
-            locale,
-            "digest.entry.feedback",
-            topic=term(locale, "feedback.topic", item.topic),
-            week=item.week,
-            text=quote(item.text, 500),
-        )
-        for item in fb.released
-    ]
-    if fb.waiting:
-        feedback_entries.append(t(locale, "digest.entry.feedback_waiting", count=fb.waiting))
-    attention = [_flagged_line(locale, lead) for lead in content.flagged]
-    attention += [_stale_line(locale, lead) for lead in content.stale]
+
+    def feedback_line(item: feedback.ReleasedItem | None) -> str:
+        if item is None:  # the closing line: how many are still waiting for a batch
+            return t(locale, "digest.entry.feedback_waiting", count=fb.waiting)
+        topic = term(locale, "feedback.topic", item.topic)
+        return t(locale, "digest.entry.feedback", topic=topic, week=item.week, text=quote(item.text, 500))
+
+    feedback_items: list[feedback.ReleasedItem | None] = [*fb.released, *([None] if fb.waiting else [])]
+    attention = [(_flagged_line, lead) for lead in content.flagged] + [(_stale_line, lead) for lead in content.stale]
     candidates = [
-        _section(locale, "new_leads", [_lead_line(locale, lead) for lead in content.new_leads]),
-        _section(locale, "moves", [_move_line(locale, event) for event in content.moves]),
-        _section(locale, "reviews", [_review_line(locale, review) for review in content.reviews]),
-        _section(locale, "checklists", [_checklist_line(locale, run) for run in content.checklists]),
-        _section(locale, "updates", [_update_line(locale, u, guild_id) for u in content.updates]),
-        _section(locale, "feedback", feedback_entries),
-        _section(locale, "attention", attention),
+        _section(locale, "new_leads", content.new_leads, lambda lead: _lead_line(locale, lead)),
+        _section(locale, "moves", content.moves, lambda event: _move_line(locale, event)),
+        _section(locale, "reviews", content.reviews, lambda review: _review_line(locale, review)),
+        _section(locale, "checklists", content.checklists, lambda run: _checklist_line(locale, run)),
+        _section(locale, "updates", content.updates, lambda update: _update_line(locale, update, guild_id)),
+        _section(locale, "feedback", feedback_items, feedback_line),
+        _section(locale, "attention", attention, lambda pair: pair[0](locale, pair[1])),
     ]
     return RenderedDigest(header=header, sections=tuple(s for s in candidates if s is not None), quiet=False)
