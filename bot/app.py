@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot import cogs
+from bot import cogs, heap
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
@@ -144,6 +144,7 @@ class PartnerBot(commands.Bot):
             await super().close()
         finally:
             await self.db.close()
+            heap.release_frozen()
 
     # -- roles and places -------------------------------------------------------------------------
     def access(self, user: discord.abc.User | discord.Member) -> Access:
@@ -214,6 +215,7 @@ class PartnerBot(commands.Bot):
 
 def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True) -> PartnerBot:
     """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
+    heap.keep_full_collections_short()
     return PartnerBot(settings, db, clock=clock, background=background)
 
 

@@ -12,7 +12,8 @@ the bot sent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import contextvars
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,21 @@ DEFAULT_MEMBERS: dict[str, tuple[str, ...]] = {
 DEFAULT_CHANNELS = ("general", "leads", "checklists", "announcements", "digest")
 
 OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
+
+
+#: The tasks one delivered action gave rise to: set around the parser call; every task created in that
+#: context (and every task those create, since tasks inherit their creator's context) is added to it.
+_caused: contextvars.ContextVar[list[asyncio.Task[Any]] | None] = contextvars.ContextVar("sim_caused", default=None)
+
+
+def _task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    """asyncio's own Task, noted in the list of the action that caused it (if any)."""
+    task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
+    context = kwargs.get("context")
+    caused = context.get(_caused) if context is not None else _caused.get()
+    if caused is not None:
+        caused.append(task)
+    return task
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +139,11 @@ class Sim(InteractionPayloads):
 
     async def _boot(self) -> None:
         async_context.set(self.adapter)
+        loop = asyncio.get_running_loop()
+        if loop.get_task_factory() is None:
+            # Waiting for an action means waiting for the tasks it caused, found without scanning every
+            # task alive (thousands of view timeouts in a long run).
+            loop.set_task_factory(_task_factory)
         db = await open_database(self.settings.database)
         bot = create_bot(self.settings, db, clock=self.clock, background=False)
         loop = asyncio.get_running_loop()
@@ -304,11 +325,38 @@ class Sim(InteractionPayloads):
 
     # -- interactions -----------------------------------------------------------------------------
     async def _deliver(self, payload: dict[str, Any], result: InteractionResult) -> InteractionResult:
-        async_context.set(self.adapter)
-        baseline = set(asyncio.all_tasks())
-        self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-        await self.settle(baseline)
+        await self._feed(self.bot._connection.parse_interaction_create, payload)
         return result
+
+    async def _feed(self, parser: Callable[[Any], None], data: dict[str, Any]) -> None:
+        """Hand ``data`` to discord.py's parser, then wait for every task that caused (not for unrelated
+        ones: several actions may be in flight at once)."""
+        async_context.set(self.adapter)
+        if asyncio.get_running_loop().get_task_factory() is not _task_factory:
+            baseline = set(asyncio.all_tasks())
+            parser(data)
+            await self.settle(baseline)
+            return
+        caused: list[asyncio.Task[Any]] = []
+        token = _caused.set(caused)
+        try:
+            parser(data)
+        finally:
+            _caused.reset(token)
+        await self._wait_for(caused)
+
+    async def _wait_for(self, caused: list[asyncio.Task[Any]]) -> None:
+        deadline = asyncio.get_running_loop().time() + self._task_timeout
+        while True:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            pending = [t for t in caused if not t.done() and not _is_background(t)]
+            if not pending:
+                return
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise SimError(f"the bot did not finish: {[t.get_name() for t in pending]}")
+            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
     async def slash(
         self,
@@ -426,10 +474,7 @@ class Sim(InteractionPayloads):
         files = [(name, b"simulated attachment") for name in attachments]
         message = self.server.make_message(channel.id, payload, files, author=who.payload(), flags=0)
         self.server.store(message)
-        async_context.set(self.adapter)
-        baseline = set(asyncio.all_tasks())
-        self.bot._connection.parse_message_create(clone(message.data))  # type: ignore[arg-type]
-        await self.settle(baseline)
+        await self._feed(self.bot._connection.parse_message_create, clone(message.data))
         return [m for m in channel.messages[before:] if m.author_id == self.server.bot_user_id]
 
     # -- what the bot told Discord ----------------------------------------------------------------

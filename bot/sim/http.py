@@ -14,13 +14,13 @@ Faults a test injects (:class:`bot.sim.faults.Fault`) happen here, on the wire: 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import discord
+import orjson
 from discord.http import HTTPClient
 from multidict import CIMultiDict
 
@@ -41,13 +41,13 @@ def _read_body(data: Any) -> tuple[Any, list[tuple[str, bytes]]]:
     if data is None:
         return None, []
     if isinstance(data, str | bytes):
-        return json.loads(data), []
+        return orjson.loads(data), []
     if isinstance(data, aiohttp.FormData):
         payload: Any = None
         files: list[tuple[str, bytes]] = []
         for options, _headers, value in data._fields:  # the parts aiohttp would encode, in order
             if options.get("name") == "payload_json":
-                payload = json.loads(value)
+                payload = orjson.loads(value)
             elif "filename" in options:
                 files.append((options["filename"], value.read() if hasattr(value, "read") else bytes(value)))
         return payload, files
@@ -64,14 +64,14 @@ class SimResponse:
         if body is None:
             self._text = ""
         else:
-            self._text = json.dumps(body)
+            self._text = orjson.dumps(body).decode()
             self.headers["Content-Type"] = "application/json"
 
     async def text(self, encoding: str = "utf-8") -> str:
         return self._text
 
     async def json(self) -> Any:
-        return json.loads(self._text) if self._text else None
+        return orjson.loads(self._text) if self._text else None
 
     async def read(self) -> bytes:
         return self._text.encode()
