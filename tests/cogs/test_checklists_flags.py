@@ -100,6 +100,10 @@ async def test_approving_over_an_open_hard_line_flag_needs_a_written_reason(sim_
     assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "approved"
     shown = await sim.slash("lead show", user="alice", lead=lead.ref)
     assert f"approved: {reason}" in shown.text  # the history keeps the reason beside the vote
+    await sim.slash("digest send", user="alice")
+    digest = "\n".join(m.text for m in sim.channel("digest").messages)
+    assert f"approved by {mention(sim, 'carol')}" in digest and "despite open high flags" in digest
+    assert reason in digest  # and so does the digest
 
 
 async def test_no_path_approves_over_a_high_flag_without_a_reason(sim_factory) -> None:  # type: ignore[no-untyped-def]

@@ -201,6 +201,9 @@ async def test_a_review_that_recusals_leave_short_of_quorum_says_so(sim: Sim) ->
     sim.advance(days=10)
     await sim.tick()
     assert (await lead_of(sim, lead)).status == "in_review"
+    preview = await sim.slash("digest preview", user="alice")
+    assert "cannot reach quorum: 1 eligible of 2 needed" in preview.text
+    assert "Needs attention" in preview.text and "can close" not in preview.text
     # A new reviewer unblocks it: the next refresh of the card counts them.
     sim.add_member("fatima", roles=["reviewers"])
     sim.advance(minutes=2)

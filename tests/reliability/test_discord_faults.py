@@ -458,6 +458,7 @@ ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     "digest": {
         "POST /channels/{digest}/messages": ("scheduled", "send"),
         "POST /channels/{leads}/messages": ("scheduled",),
+        "GET /guilds/{guild}/roles/member-counts": ("scheduled",),
         f"{CALLBACK} [5]": ("preview", "send"),
         FOLLOWUP: ("preview", "send"),
         f"{CALLBACK} [4]": ("next",),

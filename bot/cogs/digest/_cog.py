@@ -95,6 +95,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
                 plan.deliver.end,
                 now=now,
                 stale_days=self.bot.settings.leads.stale_days,
+                reviewers=await self.bot.reviewer_count(),
             )
             if content.empty and self.bot.settings.digest.skip_empty:
                 return await digest_service.record(
@@ -199,6 +200,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             plan.deliver.end,
             now=now,
             stale_days=self.bot.settings.leads.stale_days,
+            reviewers=await self.bot.reviewer_count(),
         )
         locale = str(interaction.locale.value)
         parts = build_parts(digest_service.render(content, locale, guild_id=guild_id), locale)

@@ -24,6 +24,8 @@ class DigestContent:
     feedback: feedback.FeedbackDigest
     flagged: list[leads.Lead]
     stale: list[leads.Lead]
+    #: How many members hold the reviewers role (None: not known), for reviews that cannot reach quorum.
+    reviewers: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -45,8 +47,20 @@ def is_move(event: leads.LeadEvent) -> bool:
     return event.kind == "status" and bool(event.to_status) and event.from_status != event.to_status
 
 
+def is_reasoned_approval(event: leads.LeadEvent) -> bool:
+    """An approval given with a written reason (over open high flags): the digest shows it with the moves."""
+    return event.kind == "approve" and bool(event.note)
+
+
 async def collect(
-    db: Database, guild_id: int, start: datetime, end: datetime, *, now: datetime, stale_days: int
+    db: Database,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    stale_days: int,
+    reviewers: int | None = None,
 ) -> DigestContent:
     """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``)."""
     events = await leads.events_between(db, guild_id, start, end)
@@ -56,11 +70,12 @@ async def collect(
         end=end,
         now=now,
         new_leads=await leads.created_between(db, guild_id, start, end),
-        moves=[e for e in events if is_move(e)],
+        moves=[e for e in events if is_move(e) or is_reasoned_approval(e)],
         reviews=await leads.open_reviews(db, guild_id),
         checklists=await checklists.completed_between(db, guild_id, start, end),
         updates=await updates.posted_between(db, guild_id, start, end),
         feedback=await feedback.digest_info(db, guild_id, start, end),
         flagged=flagged,
         stale=stale,
+        reviewers=reviewers,
     )

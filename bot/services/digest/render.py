@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,8 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
         "actor": f"<@{event.actor_id}>" if event.actor_id else t(locale, "digest.actor_system"),
         "when": stamp(event.at, "f"),
     }
+    if event.kind == "approve":
+        return t(locale, "digest.entry.approval_reason", note=quote(event.note), **params)
     if event.to_status == "vetoed":
         return t(locale, "digest.entry.veto", rationale=quote(event.note) or "—", **params)
     if event.note:
@@ -100,7 +103,18 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
     return t(locale, "digest.entry.move", **params)
 
 
-def _review_line(locale: str, review: leads.ReviewState) -> str:
+def _review_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
+    if review.cannot_reach_quorum(reviewers):
+        assert reviewers is not None
+        return t(
+            locale,
+            "digest.entry.review_blocked",
+            ref=review.lead.ref,
+            partner=quote(review.lead.partner, 120),
+            opened=stamp(review.opened_at, "R"),
+            eligible=review.eligible(reviewers),
+            quorum=review.quorum,
+        )
     return t(
         locale,
         "digest.entry.review",
@@ -110,6 +124,18 @@ def _review_line(locale: str, review: leads.ReviewState) -> str:
         opened=stamp(review.opened_at, "R"),
         closes=stamp(review.closes_at, "f"),
         closes_relative=stamp(review.closes_at, "R"),
+    )
+
+
+def _quorum_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
+    assert reviewers is not None
+    return t(
+        locale,
+        "digest.entry.quorum",
+        ref=review.lead.ref,
+        partner=quote(review.lead.partner, 120),
+        eligible=review.eligible(reviewers),
+        quorum=review.quorum,
     )
 
 
@@ -193,14 +219,19 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
         return t(locale, "digest.entry.feedback", topic=topic, week=item.week, text=quote(item.text, 500))
 
     feedback_items: list[feedback.ReleasedItem | None] = [*fb.released, *([None] if fb.waiting else [])]
-    attention = [(_flagged_line, lead) for lead in content.flagged] + [(_stale_line, lead) for lead in content.stale]
+    blocked = [r for r in content.reviews if r.cannot_reach_quorum(content.reviewers)]
+    attention: list[Callable[[], str]] = [
+        functools.partial(_quorum_line, locale, r, content.reviewers) for r in blocked
+    ]
+    attention += [functools.partial(_flagged_line, locale, lead) for lead in content.flagged]
+    attention += [functools.partial(_stale_line, locale, lead) for lead in content.stale]
     candidates = [
         _section(locale, "new_leads", content.new_leads, lambda lead: _lead_line(locale, lead)),
         _section(locale, "moves", content.moves, lambda event: _move_line(locale, event)),
-        _section(locale, "reviews", content.reviews, lambda review: _review_line(locale, review)),
+        _section(locale, "reviews", content.reviews, lambda review: _review_line(locale, review, content.reviewers)),
         _section(locale, "checklists", content.checklists, lambda run: _checklist_line(locale, run)),
         _section(locale, "updates", content.updates, lambda update: _update_line(locale, update, guild_id)),
         _section(locale, "feedback", feedback_items, feedback_line),
-        _section(locale, "attention", attention, lambda pair: pair[0](locale, pair[1])),
+        _section(locale, "attention", attention, lambda line: line()),
     ]
     return RenderedDigest(header=header, sections=tuple(s for s in candidates if s is not None), quiet=False)

@@ -7,10 +7,13 @@ the letter and is kept), punctuation and symbols to spaces, invisible format cha
 configured legal suffixes (Inc, GmbH, e.V., Foundation...) removed from either end.
 
 Finding: exact matches by dictionary; fuzzy ones by *sorted neighbourhood* blocking: every name sits in
-three sorted lists (as written, reversed, and with its words sorted), a new name looks at a window of
-neighbours in each (a typo near the end keeps the prefix, one near the start keeps the suffix, swapped
-words keep the sorted form), and only those few hundred candidates are scored with rapidfuzz. The cost
-is O(log n) plus a constant, so 100k leads check as fast as 1k.
+three sorted lists (without its spaces, the same reversed, and with its words sorted), a new name looks at
+a window of neighbours in each (a typo near the end keeps the prefix, one near the start keeps the
+suffix, swapped words keep the sorted form; a branch or a city added after a known name keeps it as the
+prefix, one added before it as the suffix, in any script and with or without spaces), and only those few
+hundred candidates are scored (``name_score``: rapidfuzz on the words, and containment, a known name with
+something added, which scripts written without spaces need). The cost is O(log n) plus a constant, so
+100k leads check as fast as 1k.
 
 Building: a thousand rows per hand-over to the database thread, entries made and sorted on a worker thread
 a chunk at a time and the sorted chunks merged there, so that the warm-up at start (or a rebuild after the
@@ -28,14 +31,13 @@ import sqlite3
 import time
 import unicodedata
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from rapidfuzz import fuzz
-
 from bot.db import Database
+from bot.services.leads.name_score import compact, name_score
 from bot.services.pacing import paced
 
 #: Bump when the normalisation changes, so stored normal forms are recomputed.
@@ -157,61 +159,75 @@ _SORTED: Final = 3
 
 class _SortedForms:
     """Forms in sorted order with the key of each, as two parallel lists (a list of pairs would cost a
-    tuple per entry: at 100k leads, tens of megabytes). Equal forms sit together in any order."""
+    tuple per entry: at 100k leads, tens of megabytes). Equal forms sit together in any order.
 
-    __slots__ = ("forms", "keys")
+    With ``rank``, the forms are kept in the order of ``rank(form)``, and probes (``equal``, ``around``)
+    are ranks: the list sorted by compact forms holds the normal forms the entries already have, where
+    the compact forms themselves would be new strings (some 7 MB at 100k names)."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+    __slots__ = ("forms", "keys", "rank")
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), rank: Callable[[str], str] | None = None) -> None:
         forms: list[str] = []
         keys: list[str] = []
         for form, key in pairs:
             forms.append(form)
             keys.append(key)
-        order = sorted(range(len(forms)), key=forms.__getitem__)
+        order = sorted(range(len(forms)), key=forms.__getitem__ if rank is None else lambda i: rank(forms[i]))
         self.forms = [forms[i] for i in order]
         self.keys = [keys[i] for i in order]
+        self.rank = rank
 
     def __len__(self) -> int:
         return len(self.forms)
 
     @classmethod
-    def merged(cls, runs: Sequence[list[tuple[str, str]]]) -> _SortedForms:
-        """From (form, key) runs, each sorted: merged in Python, a pair at a time, so the thread doing it
-        lets others run (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
-        made = cls()
+    def merged(cls, runs: Sequence[list[tuple[str, str]]], rank: Callable[[str], str] | None = None) -> _SortedForms:
+        """From (form, key) runs, each sorted (by rank): merged in Python, a pair at a time, so the thread
+        doing it lets others run (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
+        made = cls(rank=rank)
         forms, keys = made.forms, made.keys
-        for form, key in paced(heapq.merge(*runs), 2000):
+        for form, key in paced(heapq.merge(*runs, key=_pair_rank(rank)), 2000):
             forms.append(form)
             keys.append(key)
         return made
 
+    def _of(self, form: str) -> str:
+        return form if self.rank is None else self.rank(form)
+
     def add(self, form: str, key: str) -> None:
-        at = bisect.bisect_right(self.forms, form)
+        at = bisect.bisect_right(self.forms, self._of(form), key=self.rank)
         self.forms.insert(at, form)
         self.keys.insert(at, key)
 
     def remove(self, form: str, key: str) -> None:
-        at = bisect.bisect_left(self.forms, form)
-        while at < len(self.forms) and self.forms[at] == form:
+        probe = self._of(form)
+        at = bisect.bisect_left(self.forms, probe, key=self.rank)
+        while at < len(self.forms) and self._of(self.forms[at]) == probe:
             if self.keys[at] == key:
                 del self.forms[at]
                 del self.keys[at]
                 return
             at += 1
 
-    def equal(self, form: str) -> list[str]:
-        """The keys of every entry with exactly this form."""
-        at = bisect.bisect_left(self.forms, form)
-        end = bisect.bisect_right(self.forms, form, lo=at)
+    def equal(self, probe: str) -> list[str]:
+        """The keys of every entry with exactly this form (or rank)."""
+        at = bisect.bisect_left(self.forms, probe, key=self.rank)
+        end = bisect.bisect_right(self.forms, probe, lo=at, key=self.rank)
         return self.keys[at:end]
 
     def around(self, probe: str, window: int) -> list[str]:
         """The keys of the ``window`` forms before ``probe`` in sorted order and the ``window`` after."""
-        at = bisect.bisect_left(self.forms, probe)
+        at = bisect.bisect_left(self.forms, probe, key=self.rank)
         return self.keys[max(0, at - window) : at + window]
 
 
 _Run = list[tuple[str, str]]
+
+
+def _pair_rank(rank: Callable[[str], str] | None) -> Callable[[tuple[str, str]], Any] | None:
+    """How (form, key) pairs are ordered in a run: as tuples, or by the rank of the form."""
+    return None if rank is None else lambda pair: rank(pair[0])
 
 
 class NameIndex:
@@ -225,7 +241,7 @@ class NameIndex:
         self.version = version
         self.fingerprint = fingerprint
         self.entries: dict[str, _Entry] = {}
-        self._forward = _SortedForms()
+        self._forward = _SortedForms(rank=compact)
         self._backward = _SortedForms()
         self._by_words = _SortedForms()
 
@@ -243,8 +259,8 @@ class NameIndex:
         for key, lead_id, name, norm in rows:
             index.entries[key] = cls._entry(lead_id, name, norm)
         entries = index.entries.items()
-        index._forward = _SortedForms((e[_NORM], key) for key, e in entries)
-        index._backward = _SortedForms((e[_NORM][::-1], key) for key, e in entries)
+        index._forward = _SortedForms(((e[_NORM], key) for key, e in entries), rank=compact)
+        index._backward = _SortedForms((compact(e[_NORM])[::-1], key) for key, e in entries)
         index._by_words = _SortedForms((e[_SORTED], key) for key, e in entries)
         return index
 
@@ -254,15 +270,15 @@ class NameIndex:
         made = [(key, self._entry(lead_id, name, norm)) for key, lead_id, name, norm in paced(rows, 400)]
         self.entries.update(made)
         forward, backward, by_words = runs
-        forward.append(sorted((e[_NORM], key) for key, e in made))
-        backward.append(sorted((e[_NORM][::-1], key) for key, e in made))
+        forward.append(sorted(((e[_NORM], key) for key, e in made), key=_pair_rank(compact)))
+        backward.append(sorted((compact(e[_NORM])[::-1], key) for key, e in made))
         by_words.append(sorted((e[_SORTED], key) for key, e in made))
 
     def finish(self, runs: tuple[list[_Run], ...]) -> None:
         """Merge the runs :meth:`add_chunk` made into the sorted lists, then free them here, a run at a
         time (freed wherever their last reference went, 300k pairs would hold the GIL some 40 ms)."""
         forward, backward, by_words = runs
-        self._forward = _SortedForms.merged(forward)
+        self._forward = _SortedForms.merged(forward, rank=compact)
         self._backward = _SortedForms.merged(backward)
         self._by_words = _SortedForms.merged(by_words)
         for run in paced([run for kind in runs for run in kind], 10):
@@ -283,7 +299,7 @@ class NameIndex:
         entry = self._entry(lead_id, name, norm)
         self.entries[key] = entry
         self._forward.add(entry[_NORM], key)
-        self._backward.add(entry[_NORM][::-1], key)
+        self._backward.add(compact(entry[_NORM])[::-1], key)
         self._by_words.add(entry[_SORTED], key)
 
     def remove(self, key: str) -> None:
@@ -291,19 +307,17 @@ class NameIndex:
         if entry is None:
             return
         self._forward.remove(entry[_NORM], key)
-        self._backward.remove(entry[_NORM][::-1], key)
+        self._backward.remove(compact(entry[_NORM])[::-1], key)
         self._by_words.remove(entry[_SORTED], key)
 
     def candidates(self, norm: str) -> set[str]:
         """Keys of the entries worth scoring against ``norm``."""
-        words = sorted_form(norm)
-        # Every exact match (however many share the form), then the neighbours.
-        found: set[str] = set()
-        for form in {norm, words}:
-            found.update(self._forward.equal(form))
-            found.update(self._by_words.equal(form))
-        found.update(self._forward.around(norm, WINDOW))
-        found.update(self._backward.around(norm[::-1], WINDOW))
+        words, norm_compact = sorted_form(norm), compact(norm)
+        # Every exact match (however many share the form, in any word order), then the neighbours.
+        found = set(self._forward.equal(norm_compact))
+        found.update(self._by_words.equal(words))
+        found.update(self._forward.around(norm_compact, WINDOW))
+        found.update(self._backward.around(norm_compact[::-1], WINDOW))
         found.update(self._by_words.around(words, WINDOW))
         return found
 
@@ -311,18 +325,12 @@ class NameIndex:
         """The leads whose name or an alias scores at least ``threshold`` (0-100), best first."""
         if not norm:
             return []
-        words = sorted_form(norm)
+        words, norm_compact = sorted_form(norm), compact(norm)
         best: dict[int, NameMatch] = {}
         for key in self.candidates(norm):
             lead_id, name, entry_norm, entry_words = self.entries[key]
-            if entry_norm == norm or entry_words == words:
-                score = 100.0
-            else:
-                score = max(
-                    fuzz.ratio(norm, entry_norm, score_cutoff=threshold),
-                    fuzz.ratio(words, entry_words, score_cutoff=threshold),
-                )
-            if score >= threshold:
+            score = name_score(norm, words, norm_compact, entry_norm, entry_words, threshold)
+            if score:
                 current = best.get(lead_id)
                 if current is None or score > current.score:
                     best[lead_id] = NameMatch(lead_id, name, round(score, 1))
