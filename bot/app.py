@@ -72,6 +72,10 @@ class PartnerBot(commands.Bot):
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
 
     # -- start-up ---------------------------------------------------------------------------------
+    async def on_ready(self) -> None:
+        # What start-up built (caches, discord.py's state, the loaded register) lives as long as the bot.
+        heap.freeze_now()
+
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())
         for module in cog_modules():

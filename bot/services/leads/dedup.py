@@ -157,6 +157,14 @@ _NORM: Final = 2
 _SORTED: Final = 3
 
 
+def _free(runs: list[_SortedForms]) -> None:
+    """Empty merged runs a few at a time (freeing 100k pairs at once holds the GIL for tens of ms)."""
+    for run in paced(runs, 10):
+        run.forms.clear()
+        run.keys.clear()
+    runs.clear()
+
+
 class _SortedForms:
     """Forms in sorted order with the key of each, as two parallel lists (a list of pairs would cost a
     tuple per entry: at 100k leads, tens of megabytes). Equal forms sit together in any order.
@@ -182,12 +190,13 @@ class _SortedForms:
         return len(self.forms)
 
     @classmethod
-    def merged(cls, runs: Sequence[list[tuple[str, str]]], rank: Callable[[str], str] | None = None) -> _SortedForms:
-        """From (form, key) runs, each sorted (by rank): merged in Python, a pair at a time, so the thread
-        doing it lets others run (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
+    def merged(cls, runs: Sequence[_SortedForms], rank: Callable[[str], str] | None = None) -> _SortedForms:
+        """From sorted runs: merged in Python, a pair at a time, so the thread doing it lets others run
+        (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
         made = cls(rank=rank)
         forms, keys = made.forms, made.keys
-        for form, key in paced(heapq.merge(*runs, key=_pair_rank(rank)), 2000):
+        pairs = (zip(run.forms, run.keys, strict=True) for run in runs)
+        for form, key in paced(heapq.merge(*pairs, key=_pair_rank(rank)), 2000):
             forms.append(form)
             keys.append(key)
         return made
@@ -220,9 +229,6 @@ class _SortedForms:
         """The keys of the ``window`` forms before ``probe`` in sorted order and the ``window`` after."""
         at = bisect.bisect_left(self.forms, probe, key=self.rank)
         return self.keys[max(0, at - window) : at + window]
-
-
-_Run = list[tuple[str, str]]
 
 
 def _pair_rank(rank: Callable[[str], str] | None) -> Callable[[tuple[str, str]], Any] | None:
@@ -264,25 +270,30 @@ class NameIndex:
         index._by_words = _SortedForms((e[_SORTED], key) for key, e in entries)
         return index
 
-    def add_chunk(self, rows: Iterable[tuple[str, int, str, str]], runs: tuple[list[_Run], ...]) -> None:
+    def add_chunk(self, rows: Iterable[tuple[str, int, str, str]], runs: tuple[list[_SortedForms], ...]) -> None:
         """Make the entries of ``rows`` (key, lead id, name, normal form) and add one sorted run per list
         to ``runs`` (forward, backward, by words), for :meth:`finish` to merge."""
         made = [(key, self._entry(lead_id, name, norm)) for key, lead_id, name, norm in paced(rows, 400)]
         self.entries.update(made)
         forward, backward, by_words = runs
-        forward.append(sorted(((e[_NORM], key) for key, e in made), key=_pair_rank(compact)))
-        backward.append(sorted((compact(e[_NORM])[::-1], key) for key, e in made))
-        by_words.append(sorted((e[_SORTED], key) for key, e in made))
+        # Runs are parallel lists too: a (form, key) tuple per entry and list, held until the merge, would
+        # add some 17 MB to the peak at 100k names.
+        forward.append(_SortedForms(((e[_NORM], key) for key, e in made), rank=compact))
+        backward.append(_SortedForms((compact(e[_NORM])[::-1], key) for key, e in made))
+        by_words.append(_SortedForms((e[_SORTED], key) for key, e in made))
 
-    def finish(self, runs: tuple[list[_Run], ...]) -> None:
+    def finish(self, runs: tuple[list[_SortedForms], ...]) -> None:
         """Merge the runs :meth:`add_chunk` made into the sorted lists, then free them here, a run at a
         time (freed wherever their last reference went, 300k pairs would hold the GIL some 40 ms)."""
         forward, backward, by_words = runs
+        # One list at a time, its runs freed before the next is merged: the runs of all three at once,
+        # beside the merged lists, set the process's peak memory.
         self._forward = _SortedForms.merged(forward, rank=compact)
+        _free(forward)
         self._backward = _SortedForms.merged(backward)
+        _free(backward)
         self._by_words = _SortedForms.merged(by_words)
-        for run in paced([run for kind in runs for run in kind], 10):
-            run.clear()
+        _free(by_words)
 
     def release(self) -> None:
         """Empty a replaced index a slice at a time, on a worker thread, for the same reason."""
@@ -409,7 +420,7 @@ def _rows_after(conn: sqlite3.Connection, sql: str, guild_id: int, after: int, c
 
 async def _build(db: Database, guild_id: int, version: int, fingerprint: str) -> NameIndex:
     index = NameIndex(version, fingerprint)
-    runs: tuple[list[_Run], ...] = ([], [], [])
+    runs: tuple[list[_SortedForms], ...] = ([], [], [])
     for sql in _NAMES:
         after = 0
         while rows := await db.call(_rows_after, sql, guild_id, after, BUILD_CHUNK):
