@@ -304,18 +304,18 @@ class Sim(InteractionPayloads):
     async def settle(self, baseline: set[asyncio.Task[Any]] | None = None) -> None:
         """Wait until every task the bot started for the last action has finished."""
         current = asyncio.current_task()
+        await self._wait_until_done(
+            lambda: [t for t in asyncio.all_tasks() if t is not current and (baseline is None or t not in baseline)]
+        )
+
+    async def _wait_until_done(self, watched: Callable[[], list[asyncio.Task[Any]]]) -> None:
+        """Wait (at most the task timeout) until no task ``watched()`` names is still running, leaving out
+        long-lived background tasks."""
         deadline = asyncio.get_running_loop().time() + self._task_timeout
         while True:
             for _ in range(3):
                 await asyncio.sleep(0)
-            pending = [
-                t
-                for t in asyncio.all_tasks()
-                if t is not current
-                and not t.done()
-                and (baseline is None or t not in baseline)
-                and not _is_background(t)
-            ]
+            pending = [t for t in watched() if not t.done() and not _is_background(t)]
             if not pending:
                 return
             remaining = deadline - asyncio.get_running_loop().time()
@@ -343,20 +343,7 @@ class Sim(InteractionPayloads):
             parser(data)
         finally:
             _caused.reset(token)
-        await self._wait_for(caused)
-
-    async def _wait_for(self, caused: list[asyncio.Task[Any]]) -> None:
-        deadline = asyncio.get_running_loop().time() + self._task_timeout
-        while True:
-            for _ in range(3):
-                await asyncio.sleep(0)
-            pending = [t for t in caused if not t.done() and not _is_background(t)]
-            if not pending:
-                return
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise SimError(f"the bot did not finish: {[t.get_name() for t in pending]}")
-            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        await self._wait_until_done(lambda: caused)
 
     async def slash(
         self,

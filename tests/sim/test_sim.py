@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.sim import Sim, SimError
-
-
-@pytest.fixture
-async def psim(tmp_path: Path):
-    started = await Sim.start(tmp_path / "sim", extensions=["tests.sim.probe"])
-    try:
-        yield started
-    finally:
-        await started.close()
 
 
 async def test_typed_options_and_ephemeral_reply(psim: Sim) -> None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import discord
 import pytest
 
 from bot.sim import Sim, SimError, rules
-
-
-@pytest.fixture
-async def psim(tmp_path: Path):
-    started = await Sim.start(tmp_path / "sim", extensions=["tests.sim.probe"])
-    try:
-        yield started
-    finally:
-        await started.close(check=False)
 
 
 def broke(sim: Sim, words: str) -> bool:
