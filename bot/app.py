@@ -66,6 +66,7 @@ class PartnerBot(commands.Bot):
         #: Whether cogs run their background loops. bot/sim turns them off and calls ``tick()`` itself.
         self.background = background
         self._reviewer_count: tuple[datetime, int] | None = None
+        self._heap_set_aside = False
         #: Locale of each user's last interaction: DMs answer in that language. In memory only, on purpose:
         #: a stored (member, time) pair would sit beside anonymous feedback sent at that time.
         self.user_locales: dict[int, str] = {}
@@ -74,7 +75,10 @@ class PartnerBot(commands.Bot):
     # -- start-up ---------------------------------------------------------------------------------
     async def on_ready(self) -> None:
         # What start-up built (caches, discord.py's state, the loaded register) lives as long as the bot.
-        heap.freeze_now()
+        # Once: READY comes again after a reconnect, and the state it replaced is garbage by then.
+        if not self._heap_set_aside:
+            self._heap_set_aside = True
+            heap.freeze_now()
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())

@@ -29,6 +29,8 @@ UPLOAD_DOCS = f"{DOCS}/reference#uploading-files"
 #: "embeds: Up to 10 rich embeds (up to 6000 characters)".
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
+#: resources/message#create-message-jsonform-params: "nonce: ... (up to 25 characters)".
+MAX_NONCE = 25
 #: resources/message#embed-object-embed-limits: title 256, description 4096, 25 fields, field name 256 and
 #: value 1024, footer text 2048, author name 256, and "the combined sum of characters in all title,
 #: description, field.name, field.value, footer.text, and author.name fields across all embeds attached to a
@@ -95,6 +97,9 @@ def message_problems(body: JsonDict, *, creating: bool, has_files: bool = False)
     problems += component_problems(body.get("components") or [])
     # resources/message#create-message: "at least one of content, embeds, sticker_ids, components, files[n],
     # or poll" is required (error 50006, "Cannot send an empty message").
+    nonce = body.get("nonce")
+    if isinstance(nonce, str) and len(nonce) > MAX_NONCE:
+        problems.append(f"nonce {nonce!r} is over {MAX_NONCE} characters ({MESSAGE_DOCS}-jsonform-params)")
     if creating and not (content or embeds or body.get("components") or has_files or body.get("sticker_ids")):
         problems.append(f"an empty message: no content, embeds, components or files ({MESSAGE_DOCS})")
     return problems

@@ -106,6 +106,9 @@ class InteractionWebhooks:
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
         self.server.refuse(rules.response_problems(record.kind, kind))
+        if kind == 7 and record.source is None:
+            # UPDATE_MESSAGE is for a component's message (or a modal opened from one): no message, no update.
+            self.server.refuse([f"callback type 7 with no message to update ({rules.RESPONSE_DOCS})"])
         if kind in (4, 7):
             self.server.check_message(data, files, creating=kind == 4)
         elif kind == 9:
@@ -135,8 +138,7 @@ class InteractionWebhooks:
             result.deferred = True
             record.original = record.source
         elif kind == 7:
-            if record.source is None:
-                raise http_error(400, "Interaction has no message to update", 50035)
+            assert record.source is not None  # refused above
             self.server.edit_message(record.source, data, files)
             record.original = record.source
             result.updated = record.source

@@ -3,6 +3,8 @@ answered, and comes off when the answer is changed (issue: a risky lead approved
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.errors import InvalidInput
@@ -148,3 +150,39 @@ async def test_after_back_the_earlier_answer_is_shown_as_superseded(sim: Sim) ->
     asked_again = thread.last
     assert asked_again is not first_copy and "Question 4 of 21" in asked_again.text
     assert "Asked again below" not in asked_again.text and asked_again.buttons
+
+
+async def test_a_cancelled_checklist_takes_its_flags_off_the_lead(sim: Sim) -> None:
+    lead, thread = await to_hard_lines(sim)
+    await act(sim, thread.last, "Yes", "bob")
+    assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).flags
+    await sim.slash("checklist cancel", user="alice", run="#1")
+    assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).flags == ()
+
+
+async def test_back_never_takes_the_buttons_off_the_question_asked_again(sim: Sim) -> None:
+    """A background pass may post the question asked again before the press has marked the old copy."""
+    _, thread = await to_hard_lines(sim)
+    await act(sim, thread.last, "Yes", "bob")
+    sim.fail_next(kind="slow", seconds=0.3, route="/callback")
+    pressing = asyncio.ensure_future(sim.click(thread.last, "Back", user="alice"))
+    await asyncio.sleep(0.05)
+    await sim.tick()  # the pass posts question 4 again while the press still waits for Discord
+    await pressing
+    current = thread.last
+    assert "Question 4 of 21" in current.text and current.buttons and "Asked again below" not in current.text
+
+
+async def test_a_reason_given_before_a_new_high_flag_does_not_cover_it(sim_factory) -> None:  # type: ignore[no-untyped-def]
+    sim = await sim_factory(config={"review": {"quorum": 1, "min_hours": 1}})
+    lead, _, (_, card) = await flagged_and_in_review(sim)
+    opened = await sim.click(card, "Approve", user="carol")
+    await sim.submit(opened.modal, {"reason": "The hard line was about an old board."}, user="carol")
+    sim.advance(minutes=5)
+    await leads.add_flags(
+        sim.db, sim.guild_id, lead.id, [leads.Flag("hard_line:y", "high", "Another hard line.")],
+        actor_id=None, now=sim.clock(),
+    )  # fmt: skip
+    sim.advance(hours=2)
+    await sim.tick()
+    assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "in_review"

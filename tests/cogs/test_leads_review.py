@@ -211,6 +211,16 @@ async def test_a_review_that_recusals_leave_short_of_quorum_says_so(sim: Sim) ->
     assert "Cannot reach quorum" not in card.text and "1 of 2 needed" in card.text
 
 
+async def test_a_vote_is_answered_before_the_reviewers_are_counted(sim: Sim) -> None:
+    """Counting the reviewers asks Discord; a rate limit on it must not make the vote's answer late."""
+    _, card = await open_review(sim)
+    sim.advance(minutes=5)  # the count cached by the card has expired
+    sim.fail_next(kind="rate_limit", seconds=3.2, route="/roles/member-counts", count=3)
+    r = await sim.click(card, "Recuse", user="carol")
+    assert "You recused yourself" in r.text and sim.server.violations == []
+    assert "1 eligible of 2 needed" in r.text  # said after the answer, as a follow-up
+
+
 async def test_enough_reviewers_left_after_a_recusal_is_not_flagged(sim: Sim) -> None:
     sim.add_member("fatima", roles=["reviewers"])
     _, card = await open_review(sim)

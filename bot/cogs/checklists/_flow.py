@@ -93,11 +93,15 @@ class ChecklistFlow:
     async def _supersede(self, thread: discord.Thread, run: ChecklistRun, *, pressed: discord.Message | None) -> None:
         """After *Back*, the earlier message of the question asked again says that its answer no longer
         stands as shown (the new answer is given on the new message)."""
+        if pressed is None:
+            return
         locale = self.bot.guild_locale()
         title = question_embed(run, run.position, locale).title
 
         def earlier_copy(message: discord.Message) -> bool:
-            return bool(message.embeds) and message.embeds[0].title == title and message != pressed
+            # Older than the pressed message: the question asked again is posted after it (perhaps
+            # already, by a background pass), and that copy must keep its buttons.
+            return message.id < pressed.id and bool(message.embeds) and message.embeds[0].title == title
 
         earlier = await find_own(self.bot, thread, after=None, matches=earlier_copy)
         if earlier is None:
@@ -136,7 +140,9 @@ class ChecklistFlow:
             except SEND_ERRORS as error:
                 log.warning("checklist run %s: Discord refused (%s); the next tick retries", run.id, error)
             # The lead's update needs no Discord, so a refused post does not hold it back.
-            if run.status == "open":
+            if run.status == "open" or (run.status == "cancelled" and run.cancelled_by is not None):
+                # A run someone cancelled no longer speaks for the lead: its flags come off. One closed
+                # because the lead moved on keeps what it found.
                 await self._sync_flags(run)
             elif run.status == "completed":
                 await self._sync_lead(run)

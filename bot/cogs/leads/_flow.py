@@ -3,6 +3,7 @@ showing its duplicates, turning list pages, and recording review votes."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,10 +17,12 @@ from bot.services import leads
 from bot.services.access import require
 from bot.services.leads import dedup
 from bot.ui.embeds import truncate
-from bot.ui.respond import respond
+from bot.ui.respond import SEND_ERRORS, respond
 
 if TYPE_CHECKING:
     from bot.app import PartnerBot
+
+log = logging.getLogger(__name__)
 
 
 class LeadFlow:
@@ -112,12 +115,21 @@ class LeadFlow:
         decided = result.decided
         if decided is not None and decided.to_status == "approved":
             text += "\n" + t(loc, "review.decided", ref=state.lead.ref)
-        reviewers = await self.bot.reviewer_count()
-        if action == "recuse" and state.cannot_reach_quorum(reviewers):
-            assert reviewers is not None
-            text += "\n" + t(loc, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
         await respond(interaction, text)
         if decided is not None:
             self.bot.dispatch("lead_event", decided)
+        if action == "recuse":
+            # After the answer: counting the reviewers asks Discord, which may wait out a rate limit.
+            await self._tell_if_short_of_quorum(interaction, state)
         await self.cards.review(lead_id)
         await self.cards.lead(lead_id)
+
+    async def _tell_if_short_of_quorum(self, interaction: discord.Interaction, state: leads.ReviewState) -> None:
+        reviewers = await self.bot.reviewer_count()
+        if state.cannot_reach_quorum(reviewers):
+            assert reviewers is not None
+            text = t(interaction.locale, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
+            try:
+                await respond(interaction, text)
+            except SEND_ERRORS:
+                log.info("could not tell a reviewer that the review of L-%s cannot reach quorum", state.lead.id)

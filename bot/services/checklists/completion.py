@@ -95,8 +95,9 @@ def lead_flags(run: ChecklistRun, locale: str) -> list[leads.Flag]:
 async def sync_flags(db: Database, run: ChecklistRun, *, locale: str, now: datetime) -> list[leads.LeadEvent]:
     """Put on the lead the flags the run's answers raise right now, and take off those a changed answer no
     longer raises (from the moment of the answer, not only when the run is finished)."""
+    raised = [] if run.status == "cancelled" else lead_flags(run, locale)
     return await leads.set_flags_from(
-        db, run.guild_id, run.lead_id, f"{FLAG_SOURCE}:{run.id}:", lead_flags(run, locale), actor_id=None, now=now
+        db, run.guild_id, run.lead_id, f"{FLAG_SOURCE}:{run.id}:", raised, actor_id=None, now=now
     )
 
 

@@ -89,13 +89,22 @@ async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> li
         tuple(r["id"] for r in reviews),
     ):
         votes.setdefault(vote["review_id"], []).append(vote)
+    lead_marks = ",".join("?" * len(leads))
+    high = {
+        row[0]: int(row[1])
+        for row in await db.fetchall(
+            f"SELECT lead_id, max(created_at) FROM lead_flags WHERE severity = 'high' AND lead_id IN ({lead_marks}) "
+            "GROUP BY lead_id",
+            tuple(leads),
+        )
+    }
     states = []
     for review in reviews:
         if review["lead_id"] not in leads:
             continue
         mine = votes.get(review["id"], [])
-        lead = leads[review["lead_id"]]
-        approvers = tuple(v["reviewer_id"] for v in mine if _counts(v["vote"], v["rationale"], lead))
+        latest_high = high.get(review["lead_id"])
+        approvers = tuple(v["reviewer_id"] for v in mine if _counts(v["vote"], v["rationale"], v["at"], latest_high))
         recused = tuple(v["reviewer_id"] for v in mine if v["vote"] == "recuse")
         vetoes = tuple(
             Veto(v["reviewer_id"], v["rationale"] or "", from_ts(v["at"])) for v in mine if v["vote"] == "veto"
@@ -123,18 +132,23 @@ async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> li
     return states
 
 
-async def _high_flags(conn: aiosqlite.Connection, lead_id: int) -> int:
-    """How many high flags the lead has open."""
-    query = "SELECT count(*) FROM lead_flags WHERE lead_id = ? AND severity = 'high'"
-    async with conn.execute(query, (lead_id,)) as cur:
+_HIGH_FLAGS = "SELECT count(*), max(created_at) FROM lead_flags WHERE lead_id = ? AND severity = 'high'"
+
+
+async def _high_flags(conn: aiosqlite.Connection, lead_id: int) -> tuple[int, int]:
+    """How many high flags the lead has open, and when the latest was raised (unix seconds, 0 if none)."""
+    async with conn.execute(_HIGH_FLAGS, (lead_id,)) as cur:
         found = await cur.fetchone()
-    return int(found[0]) if found else 0
+    return (int(found[0]), int(found[1] or 0)) if found else (0, 0)
 
 
-def _counts(vote: str, reason: str | None, lead: Lead) -> bool:
-    """Whether a vote counts as an approval: while the lead has open high flags, only an approval given
-    with a written reason does (one given before a flag was raised has to be given again, knowingly)."""
-    return vote == "approve" and (bool(reason) or not needs_approval_reason(lead))
+def _counts(vote: str, reason: str | None, at: int, latest_high: int | None) -> bool:
+    """Whether a vote counts as an approval. While the lead has open high flags (``latest_high``: when the
+    latest was raised), only an approval given with a written reason after it was raised does: one given
+    before has to be given again, knowingly."""
+    if vote != "approve":
+        return False
+    return latest_high is None or (bool(reason) and at >= latest_high)
 
 
 async def open_reviews(db: Database, guild_id: int) -> list[ReviewState]:
@@ -222,7 +236,7 @@ async def cast_vote(
     async with db.transaction() as conn:
         row = await lead_row(conn, guild_id, lead_id)
         if vote == "approve" and (reason is None or len(reason) < APPROVAL_REASON_MIN):
-            high = await _high_flags(conn, lead_id)
+            high, _ = await _high_flags(conn, lead_id)
             if high:
                 # Whatever path the approval takes, open high flags are never approved over unremarked.
                 raise InvalidInput("review.approval_reason", min=APPROVAL_REASON_MIN, count=high)
@@ -270,14 +284,14 @@ async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.
     if to_ts(now) < review["closes_at"]:
         return None
     async with conn.execute(
-        "SELECT vote, reviewer_id, rationale FROM review_votes WHERE review_id = ?",
+        "SELECT vote, reviewer_id, rationale, at FROM review_votes WHERE review_id = ?",
         (review["id"],),
     ) as cur:
         votes = list(await cur.fetchall())
     if any(v[0] == "veto" for v in votes):
         return None
-    high = await _high_flags(conn, row["id"])
-    approvers = [v[1] for v in votes if v[0] == "approve" and (v[2] or not high)]
+    high, latest = await _high_flags(conn, row["id"])
+    approvers = [v[1] for v in votes if _counts(v[0], v[2], v[3], latest if high else None)]
     if len(approvers) < review["quorum"]:
         return None
     # The review's terms decide, not whoever voted last: the move has no actor (the history and the
