@@ -13,6 +13,7 @@ import yaml
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot import yamlfile
 from bot.errors import ConfigError
 
 DEFAULT_SECTORS = (
@@ -237,7 +238,7 @@ def _describe(error: Any) -> str:
         message = message[len("Value error, ") :]
     value = error.get("input")
     if kind in {"int_parsing", "int_type", "bool_parsing", "bool_type", "string_type", "literal_error"}:
-        return f"{where}: {message.lower()} (got {value!r})"
+        return f"{where}: {message.lower()} (got {yamlfile.short(value)})"
     return f"{where}: {message}"
 
 
@@ -273,7 +274,7 @@ def _check_paths(settings: Settings) -> list[str]:
 def parse_settings(text: str, *, source: str = "config.yaml", base_dir: Path | None = None) -> Settings:
     """Validate YAML text. Raises :class:`ConfigError` whose problems each read ``source: key: problem``."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlfile.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

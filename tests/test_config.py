@@ -44,6 +44,25 @@ def test_settings_are_frozen() -> None:
         settings.guild_id = 1  # type: ignore[misc]
 
 
+def laughs(depth: int) -> str:
+    """Nested aliases: each level repeats the one before nine times (a 'billion laughs' file)."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, depth + 1):
+        lines.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]")
+    return "\n".join(lines) + f"\nguild_id: *a{depth}\n"
+
+
+def test_yaml_aliases_are_refused_at_once_with_a_short_message(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, laughs(9))  # expanded, 387 million strings
+    assert len(problems) == 1 and "aliases (*a0) are not accepted" in problems[0] and "line 2" in problems[0]
+    assert len(problems[0]) < 300
+
+
+def test_a_long_wrong_value_is_quoted_short(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "guild_id: " + "9" * 5000 + "x\n")
+    assert problems and all(len(p) < 400 for p in problems)
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     problems = _problems(tmp_path, "guild_id: 1\nroles: [unclosed\n")
     assert len(problems) == 1

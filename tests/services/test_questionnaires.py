@@ -150,6 +150,12 @@ def test_schema_errors_name_the_question(tmp_path: Path) -> None:
     assert any(line.endswith(": pick: text: required key is missing") for line in lines)
 
 
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    text = "id: x\nversion: 1\ntitle: &t Nested\nquestions: [{id: q, section: *t, text: *t, type: yesno}]\n"
+    lines = problems_for(tmp_path, text)
+    assert len(lines) == 1 and "aliases (*t) are not accepted" in lines[0] and "line 4" in lines[0]
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     lines = problems_for(tmp_path, "id: x\nquestions: [\n")
     assert len(lines) == 1 and "YAML syntax error" in lines[0] and "line " in lines[0]

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot import yamlfile
 from bot.errors import ConfigError, NotFound
 from bot.services.questionnaires.model import Questionnaire
 from bot.services.questionnaires.validate import questionnaire_problems, translation_gaps
@@ -38,13 +39,13 @@ def _describe(raw: Any, error: Any) -> str:
     if error["type"] == "missing":
         return f"{where}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message} (got {error.get('input')!r})"
+    return f"{where}: {message} (got {yamlfile.short(error.get('input'))})"
 
 
 def parse_questionnaire(text: str, source: str) -> tuple[Questionnaire | None, list[str]]:
     """(the questionnaire or None, every problem as ``source: where: problem``)."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlfile.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
