@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,50 @@ class Colour:
     WARNING = discord.Colour(0xFC3)
     DANGER = discord.Colour(0xD33)
     NEUTRAL = discord.Colour(0x72777D)
+
+
+#: Markdown that user text must not switch on. Mentions may render (they never ping: every message goes out
+#: with AllowedMentions.none()), so ``<`` and ``>`` stay as typed inside a line.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|[]"})
+#: Headers, quotes and list markers at the start of a line.
+_LINE_START = re.compile(r"(?m)^(\s*)([#>-])")
+
+
+def escape(text: str | None) -> str:
+    """User text shown as typed: every markdown character escaped (links, headers, quotes, emphasis)."""
+    return _LINE_START.sub(r"\1\\\2", (text or "").translate(_MARKDOWN))
+
+
+def plain(text: str | None, limit: int = 1000) -> str:
+    """User text shown as typed, cut to ``limit`` characters."""
+    return _cut(escape(text), limit)
+
+
+def escaped_pieces(text: str | None, limit: int = DESCRIPTION_LIMIT) -> list[str]:
+    """User text shown as typed, in pieces of at most ``limit`` characters (at line breaks where possible,
+    never between a backslash and the character it escapes), so that none of it is lost."""
+    pieces: list[str] = []
+    current: str | None = None
+    for line in escape(text).split("\n"):
+        candidate = line if current is None else f"{current}\n{line}"
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current is not None:
+            pieces.append(current)
+        while len(line) > limit:
+            # An odd run of backslashes at the cut would leave an escape's backslash without its character.
+            cut = limit - 1 if _trailing_backslashes(line[:limit]) % 2 else limit
+            pieces.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current is not None:
+        pieces.append(current)
+    return pieces or [""]
+
+
+def _trailing_backslashes(text: str) -> int:
+    return len(text) - len(text.rstrip("\\"))
 
 
 def truncate(text: str, limit: int) -> str:

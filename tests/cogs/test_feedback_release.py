@@ -121,3 +121,27 @@ async def test_digest_feed_reports_a_released_batch_once(sim: Sim) -> None:
     assert info.waiting == 1 and all(i.week == "2026-W02" for i in info.released)
     later = await feedback.digest_info(sim.db, sim.guild_id, start + week, start + 2 * week)
     assert later.released == [] and later.waiting == 1
+
+
+async def test_markdown_in_feedback_is_shown_as_text_and_nothing_is_cut(sim_factory) -> None:
+    """An anonymous item cannot pass for a link, a header or a line from the bot in /feedback review."""
+    sim = await sim_factory(config={"feedback": {"max_length": 4000}})
+    phishing = "[Open the verification form](https://example.invalid/verify)"
+    header = "# Message from the Partnerships bot"
+    await send_by_modal(sim, "dave", f"{header}\n{phishing}")
+    await send_by_modal(sim, "erin", "**bold** and `code`")
+    heavy = "*_" * 2000  # 4,000 characters that escaping doubles: more than one embed holds
+    await send_by_modal(sim, "carol", heavy)
+    review = await sim.slash("feedback review", user="alice")
+    page = review.reply
+    assert page is not None
+    seen = [e.get("description") or "" for e in page.embeds]
+    while (button := page.button("Next")) is not None and not button.get("disabled"):
+        await sim.click(page, "Next", user="alice")  # the pager turns the same message
+        seen += [e.get("description") or "" for e in page.embeds]
+    shown = "\n".join(seen)
+    assert "\\[Open the verification form\\](https://example.invalid/verify)" in shown
+    assert "\\# Message from the Partnerships bot" in shown
+    assert "\\*\\*bold\\*\\* and \\`code\\`" in shown
+    assert shown.replace("\n", "").count("\\*\\_") == 2000  # every character, across embeds
+    assert sim.server.violations == []

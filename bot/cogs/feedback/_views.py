@@ -18,7 +18,7 @@ from bot.config import FeedbackSettings
 from bot.i18n import t, term
 from bot.services.feedback import TOPICS, Draft, ReleasedBatch, Submitted
 from bot.services.feedback_text import CleanText
-from bot.ui.embeds import Colour, group_embeds, make_embed
+from bot.ui.embeds import DESCRIPTION_LIMIT, Colour, escaped_pieces, group_embeds, make_embed
 from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id, instance_id
 
 if TYPE_CHECKING:
@@ -212,19 +212,21 @@ def privacy_embed(locale: object, settings: FeedbackSettings) -> discord.Embed:
 
 # -- /feedback review --------------------------------------------------------------------------------
 def review_pages(locale: object, batches: list[ReleasedBatch]) -> list[list[discord.Embed]]:
-    """One embed per item (its text can be as long as an embed allows), grouped into messages."""
+    """One embed per item, grouped into messages. The text is shown as typed: markdown is escaped, so an
+    anonymous item cannot dress up as a link, a header or a line from the bot; a text that escaping makes
+    longer than an embed holds continues in the next embed rather than being cut."""
     embeds = []
     for index, batch in enumerate(batches):
         footer = t(locale, "feedback.review.title", number=batch.number, week=batch.week)
+        colour = Colour.INFO if index % 2 == 0 else Colour.NEUTRAL
         for item in batch.items:
-            embeds.append(
-                make_embed(
-                    t(locale, "feedback.review.item", topic=topic_label(locale, item.topic), week=item.week),
-                    item.text,
-                    colour=Colour.INFO if index % 2 == 0 else Colour.NEUTRAL,
-                    footer=footer,
+            title = t(locale, "feedback.review.item", topic=topic_label(locale, item.topic), week=item.week)
+            pieces = escaped_pieces(item.text, DESCRIPTION_LIMIT - 100)
+            for number, piece in enumerate(pieces):
+                last = number == len(pieces) - 1
+                embeds.append(
+                    make_embed(title if number == 0 else None, piece, colour=colour, footer=footer if last else None)
                 )
-            )
     return group_embeds(embeds)
 
 

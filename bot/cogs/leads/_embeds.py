@@ -3,7 +3,6 @@ the duplicate prompt and the review card. Every word comes from the ``leads`` ca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -13,12 +12,8 @@ import discord
 from bot.i18n import t, term
 from bot.services import leads
 from bot.services.checklists import ChecklistRun
-from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, fit_message, make_embed, pack_entries, truncate
+from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, fit_message, make_embed, pack_entries, plain
 
-#: Markdown that user text must not switch on inside an embed. Mentions may render (they never ping:
-#: every message goes out with AllowedMentions.none()), so ``<`` and ``>`` stay as typed.
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|[]"})
-_LINE_START = re.compile(r"(?m)^(\s*)([#>-])")
 HISTORY_SHOWN = 20
 NOTES_SHOWN = 10
 
@@ -27,11 +22,6 @@ NOTES_SHOWN = 10
 def label(locale: str, key: str) -> str:
     """A message without placeholders (field names, states), looked up once per language."""
     return t(locale, key)
-
-
-def plain(text: str | None, limit: int = 1000) -> str:
-    """User text shown as typed: markdown escaped, cut to ``limit``."""
-    return truncate(_LINE_START.sub(r"\1\\\2", (text or "").translate(_MARKDOWN)), limit)
 
 
 def stamp(when: datetime, style: str = "f") -> str:
