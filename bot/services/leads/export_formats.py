@@ -57,11 +57,11 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def _csv_row(lead: Lead) -> list[str]:
-    values: dict[str, object] = {
-        "id": lead.ref,
+def _lead_values(lead: Lead, *, aliases: object, flags: object) -> dict[str, Any]:
+    """The fields every export has, in export order; ``aliases`` and ``flags`` as the format writes them."""
+    return {
         "partner": lead.partner,
-        "aliases": "; ".join(lead.aliases),
+        "aliases": aliases,
         "direction": lead.direction,
         "level": lead.level,
         "sector": lead.sector,
@@ -77,8 +77,13 @@ def _csv_row(lead: Lead) -> list[str]:
         "owner_id": lead.owner_id,
         "created_at": _iso(lead.created_at),
         "updated_at": _iso(lead.updated_at),
-        "flags": "; ".join(f"{f.severity}: {f.message}" for f in lead.flags),
+        "flags": flags,
     }
+
+
+def _csv_row(lead: Lead) -> list[str]:
+    flags = "; ".join(f"{f.severity}: {f.message}" for f in lead.flags)
+    values = {"id": lead.ref, **_lead_values(lead, aliases="; ".join(lead.aliases), flags=flags)}
     return [csv_cell(values[c]) for c in CSV_COLUMNS]
 
 
@@ -131,27 +136,11 @@ def _wiki_row(lead: Lead) -> str:
 
 
 def _json_lead(lead: Lead, notes: list[Any], history: list[Any]) -> dict[str, Any]:
+    flags = [{"source": f.source, "severity": f.severity, "message": f.message} for f in lead.flags]
     return {
         "id": lead.id,
         "ref": lead.ref,
-        "partner": lead.partner,
-        "aliases": list(lead.aliases),
-        "direction": lead.direction,
-        "level": lead.level,
-        "sector": lead.sector,
-        "tier": lead.tier,
-        "entity": lead.entity,
-        "summary": lead.summary,
-        "offer": lead.offer,
-        "ask": lead.ask,
-        "contact": lead.contact,
-        "link": lead.link,
-        "visibility": lead.visibility,
-        "status": lead.status,
-        "owner_id": lead.owner_id,
-        "created_at": _iso(lead.created_at),
-        "updated_at": _iso(lead.updated_at),
-        "flags": [{"source": f.source, "severity": f.severity, "message": f.message} for f in lead.flags],
+        **_lead_values(lead, aliases=list(lead.aliases), flags=flags),
         "notes": notes,
         "history": history,
     }
