@@ -78,9 +78,9 @@ class Cards:
             if state is None or channel is None:
                 return
             locale = self.bot.guild_locale()
-            runs = await checklists.runs_for_lead(self.bot.db, self.guild_id, lead_id)
+            readiness = await checklists.review_readiness(self.bot.db, self.guild_id, lead_id)
             reviewers = await self.bot.reviewer_count()
-            embed = review_embed(state, locale, reviewers=reviewers, checklist=runs[0] if runs else None)
+            embed = review_embed(state, locale, reviewers=reviewers, checklist=readiness.latest_run)
             view = review_view(state, locale)
             try:
                 if job.message_id is not None and isinstance(channel, discord.TextChannel | discord.Thread):

@@ -240,13 +240,11 @@ class LeadsCog(
         """What the mover of a lead into review should know: open high flags, an unfinished checklist.
         The move is allowed either way; the review card says the same."""
         warnings = []
-        moved = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
-        high = [f for f in moved.flags if f.severity == "high"]
-        if high:
-            warnings.append(t(locale, "lead.moved.warn_flags", count=len(high)))
-        runs = await checklists.runs_for_lead(self.bot.db, self.guild_id, lead_id)
-        if runs and runs[0].status == "open":
-            run = runs[0]
+        readiness = await checklists.review_readiness(self.bot.db, self.guild_id, lead_id)
+        if readiness.high_flags:
+            warnings.append(t(locale, "lead.moved.warn_flags", count=readiness.high_flags))
+        run = readiness.unfinished_run
+        if run is not None:
             answered = run.answered_count + run.skipped_count
             warnings.append(t(locale, "lead.moved.warn_checklist", run=run.id, answered=answered, total=run.total))
         return warnings

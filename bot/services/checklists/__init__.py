@@ -5,7 +5,15 @@ Other features import from here: ``from bot.services import checklists`` then
 ``checklists.completed_between(...)``.
 """
 
-from bot.services.checklists.completion import completed_between, lead_flags, summary_note, sync_flags, sync_lead
+from bot.services.checklists.completion import (
+    ReviewReadiness,
+    completed_between,
+    lead_flags,
+    review_readiness,
+    summary_note,
+    sync_flags,
+    sync_lead,
+)
 from bot.services.checklists.model import (
     FLAG_SOURCE,
     SYNC_DONE,
@@ -46,6 +54,7 @@ __all__ = [
     "ChecklistRun",
     "CompletedRun",
     "RaisedFlag",
+    "ReviewReadiness",
     "StartOutcome",
     "Step",
     "answer",
@@ -63,6 +72,7 @@ __all__ = [
     "open_runs",
     "parse_run_id",
     "pending_runs",
+    "review_readiness",
     "run_for_thread",
     "runs_for_lead",
     "set_thread",

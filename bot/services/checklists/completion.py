@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import Database
@@ -19,7 +20,7 @@ from bot.services.checklists.model import (
     CompletedRun,
     to_ts,
 )
-from bot.services.checklists.store import load_runs
+from bot.services.checklists.store import load_runs, runs_for_lead
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,25 @@ async def sync_lead(
             log.info("lead %s could not move to in_review after run %s", run.lead_id, run.id)
     await _set_sync(db, run, SYNC_DONE)
     return event
+
+
+@dataclass(frozen=True)
+class ReviewReadiness:
+    """What a review of the lead should know: its open high flags and its latest checklist run."""
+
+    high_flags: int
+    latest_run: ChecklistRun | None
+
+    @property
+    def unfinished_run(self) -> ChecklistRun | None:
+        """The latest run, if it is still open (a lead that goes to review now leaves it unfinished)."""
+        run = self.latest_run
+        return run if run is not None and run.status == "open" else None
+
+
+async def review_readiness(db: Database, guild_id: int, lead_id: int) -> ReviewReadiness:
+    """The lead's open high flags and latest checklist run, for the review card and the mover's warnings."""
+    lead = await leads.get_lead(db, guild_id, lead_id)
+    runs = await runs_for_lead(db, guild_id, lead_id)
+    high = sum(1 for flag in lead.flags if flag.severity == "high")
+    return ReviewReadiness(high_flags=high, latest_run=runs[0] if runs else None)
