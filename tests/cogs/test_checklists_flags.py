@@ -12,6 +12,7 @@ from bot.services import leads
 from bot.services.access import Access
 from bot.sim import Sim
 from tests.cogs.test_checklists import act, mention, started
+from tests.cogs.test_leads_support import assert_refused, snapshot
 
 HARD_LINE = "The partnership crosses one of our hard lines."
 #: The first three questions of the shipped assessment, answered without raising anything.
@@ -185,4 +186,14 @@ async def test_a_reason_given_before_a_new_high_flag_does_not_cover_it(sim_facto
     )  # fmt: skip
     sim.advance(hours=2)
     await sim.tick()
+    assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "in_review"
+
+
+async def test_an_approval_reason_of_blanks_is_refused_privately_and_changes_nothing(sim_factory) -> None:  # type: ignore[no-untyped-def]
+    sim = await sim_factory(config={"review": {"quorum": 1, "min_hours": 0}})
+    lead, _, (_, card) = await flagged_and_in_review(sim)
+    opened = await sim.click(card, "Approve", user="carol")
+    before = await snapshot(sim.db)
+    refused = await sim.submit(opened.modal, {"reason": " " * 12}, user="carol")
+    await assert_refused(sim, refused, before, "open high flags", "written reason")
     assert (await leads.get_lead(sim.db, sim.guild_id, lead.id)).status == "in_review"
