@@ -23,11 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from bench._timing import at_once
-from bot.db import open_database
+from bot.db import Database, open_database
 from bot.services import feedback
 from bot.sim import Sim, SimMessage
 
 TARGET_PER_SECOND = 1000
+
+
+def _store(sim: Sim) -> Database:
+    """The feedback store: submissions are committed there (bot/db.py)."""
+    assert sim.db.feedback is not None
+    return sim.db.feedback
 
 
 async def _submit_by_dm(sim: Sim, member: str, text: str) -> None:
@@ -40,7 +46,7 @@ async def _submit_by_dm(sim: Sim, member: str, text: str) -> None:
 async def _submit_at_once(sim: Sim, members: list[str], texts: list[str]) -> int:
     """Every member's DM at once, then every member's *Send anonymously* at once; returns the commits
     the stores took."""
-    commits = sim.db.stats.commits
+    commits = _store(sim).stats.commits
     seen = {name: len(sim.dm_channel(name).messages) for name in members}
     writes = zip(members, texts, strict=True)
     await at_once(sim, [lambda who=who, text=text: sim.dm(who, text) for who, text in writes])
@@ -55,7 +61,7 @@ async def _submit_at_once(sim: Sim, members: list[str], texts: list[str]) -> int
     for preview in previews:
         if "`" not in preview.content:  # the retraction code, shown in place of the preview
             raise RuntimeError(f"submission failed: {preview.text[:200]}")
-    return sim.db.stats.commits - commits
+    return _store(sim).stats.commits - commits
 
 
 async def _started(workdir: Path, submissions: int, members: int, warmup: int, text: str) -> tuple[Sim, list[str]]:
@@ -68,7 +74,7 @@ async def _started(workdir: Path, submissions: int, members: int, warmup: int, t
 
 
 async def _check_stored(sim: Sim, expected: int) -> None:
-    stored = int(await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items"))
+    stored = int(await _store(sim).fetchval("SELECT COUNT(*) FROM feedback_items"))
     if stored != expected:
         raise RuntimeError(f"expected {expected} items, found {stored}")
 
@@ -89,7 +95,7 @@ async def _service_rate(root: Path, submissions: int, at_once: int = 1) -> float
         now = datetime.now(UTC)
 
         async def one(i: int) -> None:
-            await feedback.submit(db, 1, "general", f"note {i}", now=now, max_length=2000, min_batch=3)
+            await feedback.submit(db, 1, "general", f"note {i}", now=now, max_length=2000)
 
         for first in range(0, submissions, at_once):
             await asyncio.gather(*(one(i) for i in range(first, min(submissions, first + at_once))))
@@ -104,7 +110,8 @@ async def bench_feedback(
     """Measure submissions per second through the DM path (and the /feedback give modal path).
 
     Each submission is one member DM (membership check, masking, preview), one *Send anonymously*
-    click (limit check, one SQLite transaction with FULL sync, release when due) and the bot's reply.
+    click (limit check, one transaction with FULL sync in the feedback store; never a release, which only a
+    scheduled digest makes) and the bot's reply.
     ``submissions`` are made in bursts of ``members`` members at once (``dm_per_second``), then, on a
     second bot, one after another (``dm_one_at_a_time_per_second``). Also measures the /feedback give modal path
     and the service alone (``feedback.submit`` on a fresh database, one at a time and ``members`` at

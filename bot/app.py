@@ -4,6 +4,7 @@ registers persistent items and syncs the command tree to the configured guild.""
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import pkgutil
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import language_of, t
 from bot.i18n.translator import CatalogTranslator
+from bot.services import feedback
 from bot.services.access import Access, access_of
 from bot.ui.errors import PartnerTree
 from bot.ui.respond import SEND_ERRORS, failure, respond
@@ -71,6 +73,9 @@ class PartnerBot(commands.Bot):
         #: a stored (member, time) pair would sit beside anonymous feedback sent at that time.
         self.user_locales: dict[int, str] = {}
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
+        #: Who sent each waiting feedback item, as keyed hashes, in memory only: a batch is released only
+        #: when it holds items from enough different members (the feedback cog notes, the digest releases).
+        self.feedback_authors = feedback.Authors()
 
     # -- start-up ---------------------------------------------------------------------------------
     async def on_ready(self) -> None:
@@ -221,9 +226,30 @@ class PartnerBot(commands.Bot):
         return tuple(self.persistent_items)
 
 
+#: discord.py's JSON decoder as it was imported: orjson's when orjson is installed, else the json module's.
+_strict_from_json = discord.utils._from_json
+
+
+def _from_json(data: Any) -> Any:
+    try:
+        return _strict_from_json(data)
+    except ValueError:  # orjson.JSONDecodeError; the json module would raise it again, as before
+        return json.loads(data)
+
+
+def decode_lone_surrogates() -> None:
+    """Let discord.py decode JSON text that escapes a lone UTF-16 surrogate (``"\\ud800"``).
+
+    A client can put one in any text field. orjson refuses such text, and discord.py would let that error
+    end the gateway connection (and with it the bot); the json module decodes it, so the interaction
+    reaches :mod:`bot.ui.guard`, which refuses it politely. Other text keeps orjson's speed."""
+    discord.utils._from_json = _from_json
+
+
 def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True) -> PartnerBot:
     """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
     heap.keep_full_collections_short()
+    decode_lone_surrogates()
     return PartnerBot(settings, db, clock=clock, background=background)
 
 

@@ -14,6 +14,7 @@ import discord
 
 from bot.checks import check_all
 from bot.config import Settings
+from bot.logs import install as install_log_redaction
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def cmd_invite_url(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.db import open_database
+    from bot.db import feedback_path, open_database
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
@@ -90,7 +91,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
             await db.close()
 
     asyncio.run(backup())
-    print(f"backed up {settings.database} to {args.path}")
+    print(f"backed up {settings.database} to {args.path} (feedback store: {feedback_path(args.path)})")
     return 0
 
 
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Whatever runs, nothing a library logs carries feedback, authors or payloads (bot/logs.py).
+    install_log_redaction()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

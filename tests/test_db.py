@@ -6,12 +6,23 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.db import LATEST_VERSION, Database, DatabaseTooNew, _migrations, open_database
+from bot.db import (
+    FEEDBACK_MIGRATIONS,
+    FEEDBACK_MOVED_OUT,
+    LATEST_VERSION,
+    Database,
+    DatabaseTooNew,
+    _migrations,
+    feedback_path,
+    open_database,
+)
+from bot.services import feedback
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -273,3 +284,71 @@ async def test_a_writer_cancelled_before_its_batch_is_left_out(db: Database) -> 
     with pytest.raises(asyncio.CancelledError):
         await dropped
     assert [r[0] for r in await db.fetchall("SELECT key FROM guild_state")] == ["kept"]
+
+
+def _on_disk(*paths: Path | str) -> bytes:
+    """The bytes of every one of ``paths`` that exists."""
+    return b"".join(Path(p).read_bytes() for p in paths if Path(p).exists())
+
+
+# -- the feedback store --------------------------------------------------------------------------------
+async def test_the_feedback_store_keeps_no_log_and_no_order(db: Database) -> None:
+    store = db.feedback
+    assert store is not None and store.path == feedback_path(db.path)
+    assert await store.fetchval("PRAGMA journal_mode") == "delete"  # no WAL: no record of past commits
+    assert await store.fetchval("PRAGMA synchronous") == 2  # FULL: "sent" is on disk
+    assert await store.fetchval("PRAGMA secure_delete") == 1
+    assert await store.user_version() == len(_migrations(FEEDBACK_MIGRATIONS))
+    await feedback.submit(db, 1, "general", "a thought", now=datetime(2026, 1, 5, tzinfo=UTC), max_length=100)
+    assert _on_disk(f"{store.path}-wal", f"{store.path}-journal") == b""
+
+
+async def test_backup_copies_the_feedback_store_too(db: Database, tmp_path: Path) -> None:
+    sent = await feedback.submit(
+        db, 1, "general", "kept in the backup", now=datetime(2026, 1, 5, tzinfo=UTC), max_length=100
+    )
+    target = tmp_path / "copies" / "backup.db"
+    await db.backup(target)
+    restored = await open_database(target)
+    try:
+        assert await feedback.waiting_count(restored, 1) == 1
+        assert restored.feedback is not None
+        assert await restored.feedback.fetchval("SELECT text FROM feedback_items WHERE id = ?", (sent.item_id,)) == (
+            "kept in the backup"
+        )
+    finally:
+        await restored.close()
+
+
+async def test_feedback_kept_by_an_older_version_moves_into_the_store(tmp_path: Path) -> None:
+    """A database from before the feedback store (schema 7, feedback in the main file) is opened: every
+    item, batch and tombstone moves into the store, and no byte of the texts stays in the main file."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA secure_delete=ON")
+    for version, _name, sql in _migrations()[: FEEDBACK_MOVED_OUT - 1]:
+        conn.executescript(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("INSERT INTO feedback_batches (guild_id, number, released_on) VALUES (1, 1, '2026-01-05')")
+    rows = [
+        (11, 1, "general", "OLDWAITINGTEXT", "2026-01-06", b"s" * 16, b"h" * 32, None, None),
+        (12, 1, "process", "OLDRELEASEDTEXT", "2026-01-04", b"t" * 16, b"i" * 32, 1, 0),
+    ]
+    conn.executemany("INSERT INTO feedback_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("INSERT INTO feedback_tombstones VALUES (1, ?, ?, 'retracted', '2027-01-01')", (b"u" * 16, b"j" * 32))
+    conn.commit()
+    conn.close()
+    db = await open_database(path)
+    try:
+        assert await db.user_version() == LATEST_VERSION
+        assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'feedback%'") == 0
+        assert await feedback.waiting_count(db, 1) == 1
+        [batch] = await feedback.released_batches(db, 1)
+        assert [i.text for i in batch.items] == ["OLDRELEASEDTEXT"] and batch.week == "2026-W02"
+        assert db.feedback is not None
+        assert await db.feedback.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 1
+        main = _on_disk(path, f"{path}-wal")
+        assert b"OLDWAITINGTEXT" not in main and b"OLDRELEASEDTEXT" not in main
+    finally:
+        await db.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.db import feedback_path
 from bot.sandbox import HELP, run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +55,8 @@ class Tour:
     database: Path
 
     def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.database) as conn:
+        path = feedback_path(self.database) if "feedback_" in sql else self.database
+        with sqlite3.connect(path) as conn:
             return conn.execute(sql, params).fetchall()
 
 

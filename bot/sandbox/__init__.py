@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.logs import install as install_log_redaction
 from bot.sandbox._session import HELP, Session
 from bot.sim import Sim, ids
 
@@ -91,6 +92,7 @@ def _prompt(user: str) -> str | None:
 
 
 def run_sandbox(*, script: str | None, database: str | None, locale: str = "en-US") -> int:
+    install_log_redaction()  # for the life of the process, as under the CLI
     logging.basicConfig(level=logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="partnerbot-sandbox-") as tmp:
         workdir = Path(tmp)

@@ -15,9 +15,10 @@ import logging
 import secrets
 import sqlite3
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.clock import from_unix, to_unix
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.feedback_drafts import DRAFT_TTL as DRAFT_TTL  # re-exported: callers use feedback.X
@@ -46,14 +47,13 @@ class Submitted:
     item_id: int
     code: str
     text: CleanText
-    released_batch: int | None
-    waiting: int
 
 
 @dataclass(frozen=True)
 class Retracted:
+    item_id: int
     was_released: bool
-    #: Whether the WAL was truncated at once; if not, call :func:`checkpoint` again later.
+    #: Whether the main database's WAL was truncated at once; if not, call :func:`checkpoint` again later.
     wiped: bool
 
 
@@ -80,7 +80,34 @@ class ReleasedBatch:
 @dataclass(frozen=True)
 class FeedbackDigest:
     released: list[ReleasedItem]
-    waiting: int
+    #: Whether any item is still waiting: never how many.
+    waiting: bool
+
+
+class Authors:
+    """Who sent each waiting item, as the keyed hash the daily limit uses, in memory only: a batch is
+    released only when it holds items from at least ``min_batch`` different members. Never written, so a
+    restart forgets it; items that were waiting before then count together as a single member (they may
+    all be one member's), which can only delay a release, never make one smaller."""
+
+    def __init__(self) -> None:
+        self._by_item: dict[int, bytes] = {}
+
+    def __repr__(self) -> str:  # never the hashes
+        return f"<Authors of {len(self._by_item)} waiting items>"
+
+    def note(self, item_id: int, author: bytes) -> None:
+        self._by_item[item_id] = author
+
+    def forget(self, *item_ids: int) -> None:
+        for item_id in item_ids:
+            self._by_item.pop(item_id, None)
+
+    def distinct(self, item_ids: list[int]) -> int:
+        """How many different members sent ``item_ids`` (items of unknown author count as one)."""
+        known = {self._by_item[i] for i in item_ids if i in self._by_item}
+        unknown = any(i not in self._by_item for i in item_ids)
+        return len(known) + int(unknown)
 
 
 # -- small rules -----------------------------------------------------------------------------------
@@ -127,25 +154,20 @@ def _day(value: date | datetime) -> date:
     return value.astimezone(UTC).date() if isinstance(value, datetime) else value
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 # -- writes ----------------------------------------------------------------------------------------
-async def submit(
-    db: Database,
-    guild_id: int,
-    topic: str,
-    text: str,
-    *,
-    now: datetime,
-    max_length: int,
-    min_batch: int,
-) -> Submitted:
-    """Store one item and, when at least ``min_batch`` are then waiting, release them all together.
+def _store(db: Database) -> Database:
+    """The feedback store: a database file of its own (see bot/db.py for why)."""
+    if db.feedback is None:
+        raise RuntimeError("this database was opened without its feedback store (use bot.db.open_database)")
+    return db.feedback
+
+
+async def submit(db: Database, guild_id: int, topic: str, text: str, *, now: datetime, max_length: int) -> Submitted:
+    """Store one item, waiting for the next scheduled digest to release it (:func:`release`).
 
     ``text`` is cleaned again here (cleaning is idempotent), so nothing unmasked can be stored even
-    by a caller that forgot. One transaction.
+    by a caller that forgot. One transaction in the feedback store, group-committed with whoever sends at
+    the same moment; the caller notes the author under its keyed hash in :class:`Authors`.
     """
     check_topic(topic)
     cleaned = clean(text, max_length=max_length)
@@ -153,35 +175,27 @@ async def submit(
     salt = secrets.token_bytes(_SALT_BYTES)
     digest = _code_hash(salt, code)
     day = _day(now).isoformat()
-    # One hand-over to the database thread (BEGIN, INSERT, the release check, COMMIT with its fsync):
-    # this is the hot path of the ingest benchmark.
-    item_id, released, waiting = await db.run_sync(
-        _submit_sync, (guild_id, topic, cleaned.text, day, salt, digest), min_batch
-    )
-    if released is not None:
-        log.info("released feedback batch %d", released)
-    return Submitted(item_id=item_id, code=code, text=cleaned, released_batch=released, waiting=waiting)
-
-
-def _submit_sync(conn: sqlite3.Connection, values: tuple[Any, ...], min_batch: int) -> tuple[int, int | None, int]:
-    """On the database thread, inside the transaction: (item id, batch released or None, still waiting)."""
-    item_id = _insert_item(conn, values)
-    released, waiting = _release_if_due(conn, values[0], day=values[3], min_batch=min_batch)
-    return item_id, released, waiting
+    # One hand-over to the database thread (BEGIN, INSERT, the rewrite in id order, COMMIT with its
+    # fsync): this is the hot path of the ingest benchmark.
+    item_id = await _store(db).run_sync(_insert_item, (guild_id, topic, cleaned.text, day, salt, digest))
+    return Submitted(item_id=item_id, code=code, text=cleaned)
 
 
 #: SQLite's message when the drawn id is already taken (and only then: a CHECK or NOT NULL failure is a
 #: different message and is raised, not retried).
-_ID_TAKEN = "UNIQUE constraint failed: feedback_items.id"
+_ID_TAKEN = "UNIQUE constraint failed: feedback_waiting.id"
 
 
 def _insert_item(conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
     for _ in range(8):
-        # 63 random bits: rowid order is unrelated to arrival order or to any other table.
+        # 63 random bits: rowid order is unrelated to arrival order. Released items keep their id, so a
+        # draw is checked against both tables.
         item_id = secrets.randbelow(_MAX_ID) + 1
+        if conn.execute("SELECT 1 FROM feedback_released WHERE id = ?", (item_id,)).fetchone():
+            continue
         try:
             conn.execute(
-                "INSERT INTO feedback_items (id, guild_id, topic, text, day, code_salt, code_hash)"
+                "INSERT INTO feedback_waiting (id, guild_id, topic, text, day, code_salt, code_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (item_id, *values),
             )
@@ -193,152 +207,197 @@ def _insert_item(conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
     raise RuntimeError("could not draw an unused feedback id")
 
 
-def _release_if_due(conn: sqlite3.Connection, guild_id: int, *, day: str, min_batch: int) -> tuple[int | None, int]:
-    """(batch number released or None, items still waiting)."""
-    rows = conn.execute("SELECT id FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,)).fetchall()
-    ids = [int(row[0]) for row in rows]
-    if not ids or len(ids) < min_batch:
-        return None, len(ids)
+async def release(db: Database, guild_id: int, *, at: datetime, min_batch: int, authors: Authors) -> int | None:
+    """Release every waiting item as one batch, in random order, if they come from at least ``min_batch``
+    different members. Called only by a scheduled digest, ``at`` being its scheduled time: a release
+    neither happens at, nor records, a moment an item's arrival could be read from. Returns the batch
+    number, or None when nothing was released."""
+    store = _store(db)
+    ids = [int(r[0]) for r in await store.fetchall("SELECT id FROM feedback_waiting WHERE guild_id = ?", (guild_id,))]
+    if not ids or authors.distinct(ids) < max(min_batch, 1):
+        return None
     secrets.SystemRandom().shuffle(ids)
+    number = await store.run_sync(_release_sync, guild_id, ids, to_unix(at))
+    authors.forget(*ids)
+    # Logged at the digest's scheduled time, which everyone knows: this line dates no item.
+    log.info("released feedback batch %d", number)
+    return number
+
+
+def _release_sync(conn: sqlite3.Connection, guild_id: int, ids: list[int], released_at: int) -> int:
     [row] = conn.execute(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM feedback_batches WHERE guild_id = ?", (guild_id,)
     ).fetchall()
     number = int(row[0])
     conn.execute(
-        "INSERT INTO feedback_batches (guild_id, number, released_on) VALUES (?, ?, ?)",
-        (guild_id, number, day),
+        "INSERT INTO feedback_batches (guild_id, number, released_at) VALUES (?, ?, ?)",
+        (guild_id, number, released_at),
     )
+    positions = {item_id: position for position, item_id in enumerate(ids)}
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS} FROM feedback_waiting WHERE guild_id = ? ORDER BY id", (guild_id,)
+    ).fetchall()
     conn.executemany(
-        "UPDATE feedback_items SET batch = ?, position = ? WHERE id = ?",
-        [(number, position, item_id) for position, item_id in enumerate(ids)],
+        f"INSERT INTO feedback_released ({_ITEM_COLUMNS}, batch, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, number, positions[row[0]]) for row in rows if row[0] in positions],
     )
-    return number, 0
-
-
-async def release_due(db: Database, guild_id: int, *, now: datetime, min_batch: int) -> int | None:
-    """Release the waiting items if there are enough (after a restart with a lower ``min_batch``)."""
-    number, _ = await db.run_sync(_release_sync, guild_id, _day(now).isoformat(), min_batch)
-    if number is not None:
-        log.info("released feedback batch %d", number)
+    conn.executemany("DELETE FROM feedback_waiting WHERE id = ?", [(item_id,) for item_id in ids])
     return number
 
 
-def _release_sync(conn: sqlite3.Connection, guild_id: int, day: str, min_batch: int) -> tuple[int | None, int]:
-    return _release_if_due(conn, guild_id, day=day, min_batch=min_batch)
+_ITEM_COLUMNS = "id, guild_id, topic, text, day, code_salt, code_hash"
 
 
 async def retract(db: Database, guild_id: int, code: str, *, now: datetime, retention_days: int) -> Retracted:
-    """Delete the item whose retraction code is ``code``.
+    """Delete the item whose retraction code is ``code``, and every copy of its text.
 
     Raises :class:`InvalidInput` for a malformed code, :class:`Conflict` ``feedback.already_retracted``
     or ``feedback.already_expired`` for a code whose item is gone, :class:`NotFound`
-    ``feedback.code_unknown`` otherwise. Afterwards the WAL is checkpointed and truncated so the
-    deleted text survives in neither the database file nor its WAL.
+    ``feedback.code_unknown`` otherwise. The codes are compared on the database thread, outside any
+    transaction: a wrong code holds no lock. Afterwards no copy of the text is left: not in the feedback
+    store (zeroed by ``secure_delete``, its pages rewritten), not in a digest that was still to be posted
+    (:func:`bot.services.digest.scrub_feedback`), not in the main database's WAL (truncated).
     """
     normalise_code(code)
-    async with db.transaction() as conn:
-        rows = await conn.execute_fetchall(
-            "SELECT id, code_salt, code_hash, day, batch FROM feedback_items WHERE guild_id = ?", (guild_id,)
-        )
-        match = next((r for r in rows if hmac.compare_digest(_code_hash(r[1], code), r[2])), None)
-        if match is None:
-            stones = await conn.execute_fetchall(
-                "SELECT code_salt, code_hash, reason FROM feedback_tombstones WHERE guild_id = ?", (guild_id,)
-            )
-            gone = next((s for s in stones if hmac.compare_digest(_code_hash(s[0], code), s[1])), None)
-            if gone is not None:
-                raise Conflict(f"feedback.already_{gone[2]}")
-            raise NotFound("feedback.code_unknown")
-        await conn.execute("DELETE FROM feedback_items WHERE id = ?", (match[0],))
-        await _rewrite_items(conn)
-        expires = date.fromisoformat(match[3]) + timedelta(days=retention_days)
-        await conn.execute(
-            "INSERT INTO feedback_tombstones (guild_id, code_salt, code_hash, reason, expires_on)"
-            " VALUES (?, ?, ?, 'retracted', ?)",
-            (guild_id, match[1], match[2], max(expires, _day(now)).isoformat()),
-        )
+    store = _store(db)
+    found = await store.call(_find_code, guild_id, code)
+    if found is None:
+        raise NotFound("feedback.code_unknown")
+    if isinstance(found, str):
+        raise Conflict(f"feedback.already_{found}")
+    item_id, table, day, item = found
+    expires = max(day + timedelta(days=retention_days), _day(now))
+    deleted = await store.run_sync(_retract_sync, guild_id, item_id, table, expires.isoformat())
+    if not deleted:  # retracted meanwhile by the same code typed twice
+        raise Conflict("feedback.already_retracted")
     log.info("a feedback item was retracted")
-    wiped = await checkpoint(db)
-    if not wiped:
-        log.warning("WAL checkpoint after a retraction was busy; it will be retried")
-    return Retracted(was_released=match[4] is not None, wiped=wiped)
+    wiped = await _scrub_copies(db, guild_id, [item])
+    return Retracted(item_id=item_id, was_released=table == "feedback_released", wiped=wiped)
 
 
-async def _rewrite_items(conn: Any) -> None:
-    """Put every remaining item on fresh pages.
+def _find_code(conn: sqlite3.Connection, guild_id: int, code: str) -> tuple[int, str, date, ReleasedItem] | str | None:
+    """(item id, its table, its day, the item) for ``code``; the tombstone's reason; or None."""
+    for table in ("feedback_waiting", "feedback_released"):
+        rows = conn.execute(
+            f"SELECT id, code_salt, code_hash, day, topic, text FROM {table} WHERE guild_id = ?", (guild_id,)
+        ).fetchall()
+        for row in rows:
+            if hmac.compare_digest(_code_hash(row[1], code), row[2]):
+                return int(row[0]), table, date.fromisoformat(row[3]), _item(row[4], row[3], row[5])
+    stones = conn.execute(
+        "SELECT code_salt, code_hash, reason FROM feedback_tombstones WHERE guild_id = ?", (guild_id,)
+    ).fetchall()
+    gone = next((s for s in stones if hmac.compare_digest(_code_hash(s[0], code), s[1])), None)
+    return None if gone is None else str(gone[2])
+
+
+def _retract_sync(conn: sqlite3.Connection, guild_id: int, item_id: int, table: str, expires_on: str) -> bool:
+    row = conn.execute(f"SELECT code_salt, code_hash FROM {table} WHERE id = ? AND guild_id = ?", (item_id, guild_id))
+    found = row.fetchone()
+    if found is None:
+        return False
+    conn.execute(f"DELETE FROM {table} WHERE id = ?", (item_id,))
+    if table == "feedback_released":
+        _rewrite_released(conn)
+    conn.execute(
+        "INSERT OR REPLACE INTO feedback_tombstones (code_hash, guild_id, code_salt, reason, expires_on)"
+        " VALUES (?, ?, ?, 'retracted', ?)",
+        (found[1], guild_id, found[0], expires_on),
+    )
+    return True
+
+
+def _rewrite_released(conn: sqlite3.Connection) -> None:
+    """Put every released item on fresh pages.
 
     ``secure_delete`` zeroes a deleted row and every freed page, but when SQLite earlier moved a row
     between pages (a page split or rebalance), the old copy can linger in the unused space of a page
     that is still in use. Emptying the table frees (and so zeroes) all its pages; the items are then
-    written back. The table holds at most ``retention_days`` of feedback, so this stays small.
+    written back. (The waiting items are rewritten at every commit anyway: bot/db.py.)
     """
-    rows = await conn.execute_fetchall(f"SELECT {_ITEM_COLUMNS} FROM feedback_items ORDER BY id")
-    await conn.execute("DELETE FROM feedback_items")
-    await conn.executemany(
-        f"INSERT INTO feedback_items ({_ITEM_COLUMNS}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS.split(', ')))})",
-        [tuple(row) for row in rows],
-    )
+    columns = f"{_ITEM_COLUMNS}, batch, position"
+    rows = conn.execute(f"SELECT {columns} FROM feedback_released ORDER BY id").fetchall()
+    conn.execute("DELETE FROM feedback_released")
+    conn.executemany(f"INSERT INTO feedback_released ({columns}) VALUES ({', '.join('?' * 9)})", rows)
 
 
-_ITEM_COLUMNS = "id, guild_id, topic, text, day, code_salt, code_hash, batch, position"
+def _item(topic: str, day: str, text: str) -> ReleasedItem:
+    return ReleasedItem(topic=topic, week=iso_week(date.fromisoformat(day)), text=text)
+
+
+async def _scrub_copies(db: Database, guild_id: int, items: list[ReleasedItem]) -> bool:
+    """Remove ``items`` from the digests still to be posted, then truncate the main database's WAL.
+    Returns whether the WAL was truncated (else the feedback cog's tick retries)."""
+    from bot.services.digest import scrub_feedback  # the digest reads feedback; this is the one way back
+
+    await scrub_feedback(db, guild_id, items)
+    return await checkpoint(db)
 
 
 async def purge_expired(db: Database, guild_id: int, *, now: datetime, retention_days: int) -> Purged:
     """Delete items that arrived more than ``retention_days`` ago (and stale tombstones), then wipe
-    them from the WAL like a retraction. Each item leaves a tombstone so its code reads "expired"."""
+    every copy of them like a retraction. Each item leaves a tombstone so its code reads "expired"."""
     today = _day(now)
     cutoff = (today - timedelta(days=retention_days)).isoformat()
     keep_until = (today + timedelta(days=retention_days)).isoformat()
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO feedback_tombstones (guild_id, code_salt, code_hash, reason, expires_on)"
-            " SELECT guild_id, code_salt, code_hash, 'expired', ? FROM feedback_items"
-            " WHERE guild_id = ? AND day < ?",
-            (keep_until, guild_id, cutoff),
-        )
-        cur = await conn.execute("DELETE FROM feedback_items WHERE guild_id = ? AND day < ?", (guild_id, cutoff))
-        deleted = cur.rowcount
-        if deleted:
-            await _rewrite_items(conn)
-        await cur.close()
-        stones = await conn.execute(
-            "DELETE FROM feedback_tombstones WHERE guild_id = ? AND expires_on < ?",
-            (guild_id, today.isoformat()),
-        )
-        dropped = stones.rowcount
-        await stones.close()
-    if deleted:
-        log.info("deleted %d feedback items past retention", deleted)
+    items, dropped = await _store(db).run_sync(_purge_sync, guild_id, cutoff, keep_until, today.isoformat())
+    if items:
+        log.info("deleted %d feedback items past retention", len(items))
     wiped = True
-    if deleted or dropped:
-        wiped = await checkpoint(db)
+    if items or dropped:
+        wiped = await _scrub_copies(db, guild_id, items)
         if not wiped:
             log.warning("WAL checkpoint after a retention purge was busy; it will be retried")
-    return Purged(items=int(deleted), wiped=wiped)
+    return Purged(items=len(items), wiped=wiped)
+
+
+def _purge_sync(
+    conn: sqlite3.Connection, guild_id: int, cutoff: str, keep_until: str, today: str
+) -> tuple[list[ReleasedItem], int]:
+    items: list[ReleasedItem] = []
+    for table in ("feedback_waiting", "feedback_released"):
+        items += [
+            _item(*row)
+            for row in conn.execute(
+                f"SELECT topic, day, text FROM {table} WHERE guild_id = ? AND day < ?", (guild_id, cutoff)
+            )
+        ]
+        conn.execute(
+            "INSERT OR IGNORE INTO feedback_tombstones (code_hash, guild_id, code_salt, reason, expires_on)"
+            f" SELECT code_hash, guild_id, code_salt, 'expired', ? FROM {table} WHERE guild_id = ? AND day < ?",
+            (keep_until, guild_id, cutoff),
+        )
+        conn.execute(f"DELETE FROM {table} WHERE guild_id = ? AND day < ?", (guild_id, cutoff))
+    if items:
+        _rewrite_released(conn)
+    dropped = conn.execute(
+        "DELETE FROM feedback_tombstones WHERE guild_id = ? AND expires_on < ?", (guild_id, today)
+    ).rowcount
+    return items, int(dropped)
 
 
 async def checkpoint(db: Database) -> bool:
-    """Copy the WAL into the database file and truncate it to zero bytes.
+    """Copy the main database's WAL into its file and truncate it to zero bytes.
 
-    With ``secure_delete`` on, a deleted row is zeroed in the new page version, but older versions of
-    that page stay in the WAL (and in the main file until checkpointed). TRUNCATE leaves only the
-    zeroed version. Returns False when SQLite could not finish (a reader was active); retry later.
+    With ``secure_delete`` on, a deleted row (a digest's copy of feedback) is zeroed in the new page
+    version, but older versions of that page stay in the WAL until it is checkpointed. TRUNCATE leaves only
+    the zeroed version. Returns False when SQLite could not finish (a reader was active); retry later. The
+    feedback store has no WAL.
     """
     return await db.checkpoint()
 
 
 # -- reads -----------------------------------------------------------------------------------------
 async def waiting_count(db: Database, guild_id: int) -> int:
-    return int(
-        await db.fetchval("SELECT COUNT(*) FROM feedback_items WHERE guild_id = ? AND batch IS NULL", (guild_id,))
-    )
+    """How many items wait for release. Never shown to anyone (tests and the release read it)."""
+    return int(await _store(db).fetchval("SELECT COUNT(*) FROM feedback_waiting WHERE guild_id = ?", (guild_id,)))
 
 
 async def released_batches(db: Database, guild_id: int) -> list[ReleasedBatch]:
     """Every released batch that still has items, newest first, items in their random order."""
-    rows = await db.fetchall(
-        "SELECT b.number, b.released_on, i.topic, i.day, i.text"
-        " FROM feedback_batches b JOIN feedback_items i ON i.guild_id = b.guild_id AND i.batch = b.number"
+    rows = await _store(db).fetchall(
+        "SELECT b.number, b.released_at, i.topic, i.day, i.text"
+        " FROM feedback_batches b JOIN feedback_released i ON i.guild_id = b.guild_id AND i.batch = b.number"
         " WHERE b.guild_id = ? ORDER BY b.number DESC, i.position",
         (guild_id,),
     )
@@ -352,34 +411,21 @@ def _group(rows: list[sqlite3.Row]) -> list[ReleasedBatch]:
         if batches and batches[-1].number == row["number"]:
             batches[-1] = replace(batches[-1], items=(*batches[-1].items, item))
         else:
-            week = iso_week(date.fromisoformat(row["released_on"]))
+            week = iso_week(from_unix(row["released_at"]).date())
             batches.append(ReleasedBatch(number=row["number"], week=week, items=(item,)))
     return batches
 
 
-def _first_midnight_from(moment: datetime) -> date:
-    """The day whose 00:00 UTC is the first midnight at or after ``moment``."""
-    moment = moment.astimezone(UTC)
-    day = moment.date()
-    return day if moment == _midnight(day) else day + timedelta(days=1)
-
-
 async def digest_info(db: Database, guild_id: int, start: datetime, end: datetime) -> FeedbackDigest:
-    """Items released in [start, end) and how many are waiting now.
-
-    Only the release *day* is stored (an exact release time would be the arrival time of the item
-    that completed the batch), so a batch counts as released at the midnight (UTC) that ends its
-    release day. Consecutive digest periods therefore report every batch exactly once, at most a
-    day late.
-    """
-    first = _first_midnight_from(start) - timedelta(days=1)
-    last = _first_midnight_from(end) - timedelta(days=1)
-    rows = await db.fetchall(
-        "SELECT b.number, b.released_on, i.topic, i.day, i.text"
-        " FROM feedback_batches b JOIN feedback_items i ON i.guild_id = b.guild_id AND i.batch = b.number"
-        " WHERE b.guild_id = ? AND b.released_on >= ? AND b.released_on < ?"
+    """Items released by the scheduled digest that closes ``(start, end]`` (a release is made at the
+    digest's scheduled time, the end of its period), and whether any are still waiting."""
+    store = _store(db)
+    rows = await store.fetchall(
+        "SELECT b.number, b.released_at, i.topic, i.day, i.text"
+        " FROM feedback_batches b JOIN feedback_released i ON i.guild_id = b.guild_id AND i.batch = b.number"
+        " WHERE b.guild_id = ? AND b.released_at > ? AND b.released_at <= ?"
         " ORDER BY b.number, i.position",
-        (guild_id, first.isoformat(), last.isoformat()),
+        (guild_id, to_unix(start), to_unix(end)),
     )
     released = [item for batch in _group(rows) for item in batch.items]
-    return FeedbackDigest(released=released, waiting=await waiting_count(db, guild_id))
+    return FeedbackDigest(released=released, waiting=await waiting_count(db, guild_id) > 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from bot.sim.faults import FaultKind
 from bot.sim.http import SimHttp
 from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser, clone
 from bot.sim.payloads import InteractionPayloads, SimError
-from bot.sim.server import SimServer
+from bot.sim.server import VIEW_CHANNEL, SimServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_QUESTIONNAIRES = REPO_ROOT / "data" / "questionnaires"
@@ -44,6 +45,9 @@ DEFAULT_MEMBERS: dict[str, tuple[str, ...]] = {
     "dave": (),
 }
 DEFAULT_CHANNELS = ("general", "leads", "checklists", "announcements", "digest")
+#: Channels set up as DESIGN.md asks, private to the working group: @everyone may not view them; the
+#: working group, the reviewers and the bot's role may.
+PRIVATE_CHANNELS = ("leads", "checklists", "digest")
 
 OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
 
@@ -86,6 +90,10 @@ class Sim(InteractionPayloads):
         self._task_timeout = 15.0
         self.role_ids: dict[str, int] = {}
         self.extensions: list[str] = []
+        #: Whether each event reaches discord.py as JSON text through discord.py's own decoder, as from the
+        #: gateway, instead of as the dict it was built as: what JSON can carry and Python cannot encode (an
+        #: escaped lone surrogate) then arrives exactly as it would from Discord.
+        self.json_wire = False
 
     # -- life cycle -------------------------------------------------------------------------------
     @classmethod
@@ -100,8 +108,10 @@ class Sim(InteractionPayloads):
         database: Path | None = None,
         clock: ManualClock | None = None,
         extensions: Sequence[str] = (),
+        json_wire: bool = False,
     ) -> Sim:
-        """A server with the default members and channels, a matching config, a bot started on it."""
+        """A server with the default members and channels, a matching config, a bot started on it.
+        ``json_wire``: see :attr:`json_wire`."""
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         clock = clock or ManualClock()
@@ -112,7 +122,11 @@ class Sim(InteractionPayloads):
             "members": server.add_role("Movement members"),
         }
         for name in channels:
-            server.add_channel(name)
+            channel = server.add_channel(name)
+            if name in PRIVATE_CHANNELS:
+                server.set_overwrite(channel, server.guild_id, deny=VIEW_CHANNEL)
+                for role_id in (role_ids["working_group"], role_ids["reviewers"], server.bot_role_id):
+                    server.set_overwrite(channel, role_id, allow=VIEW_CHANNEL)
         for name, roles in (members if members is not None else DEFAULT_MEMBERS).items():
             server.add_user(name, role_ids=[role_ids[r] for r in roles])
         raw: dict[str, Any] = {
@@ -134,6 +148,7 @@ class Sim(InteractionPayloads):
         sim = cls(server, settings, clock)
         sim.role_ids = role_ids
         sim.extensions = list(extensions)
+        sim.json_wire = json_wire
         await sim._boot()
         return sim
 
@@ -281,6 +296,19 @@ class Sim(InteractionPayloads):
     def allow(self, channel: str) -> None:
         self.channel(channel).forbidden = False
 
+    def overwrite(self, channel: str, target: str, *, allow: int = 0, deny: int = 0) -> None:
+        """Set ``target``'s permission overwrite on ``channel`` (neither ``allow`` nor ``deny``: remove it):
+        ``target`` is ``"@everyone"``, a role of :attr:`role_ids` (``"members"``), the bot's role
+        (``"bot"``) or a member's name."""
+        member = target not in ("@everyone", "bot", *self.role_ids)
+        if target == "@everyone":
+            target_id = self.server.guild_id
+        elif target == "bot":
+            target_id = self.server.bot_role_id
+        else:
+            target_id = self.member(target).id if member else self.role_ids[target]
+        self.server.set_overwrite(self.channel(channel), target_id, member=member, allow=allow, deny=deny)
+
     async def archive(self, thread: SimChannel | str, *, archived: bool = True) -> None:
         if isinstance(thread, str):
             thread = self.thread(thread)
@@ -332,6 +360,9 @@ class Sim(InteractionPayloads):
         """Hand ``data`` to discord.py's parser, then wait for every task that caused (not for unrelated
         ones: several actions may be in flight at once)."""
         async_context.set(self.adapter)
+        if self.json_wire:
+            # The json module escapes every non-ASCII character, a lone surrogate included, as JSON allows.
+            data = discord.utils._from_json(json.dumps(data))
         if asyncio.get_running_loop().get_task_factory() is not _task_factory:
             baseline = set(asyncio.all_tasks())
             parser(data)

@@ -147,6 +147,9 @@ class SimChannel:
     member_ids: set[int] = field(default_factory=set)
     messages: list[SimMessage] = field(default_factory=list)
     created_at: str = ""
+    #: The channel's ``permission_overwrites`` as Discord sends them (resources/channel#overwrite-object):
+    #: ``{"id": role or user id, "type": 0 role | 1 member, "allow": "<bits>", "deny": "<bits>"}``.
+    overwrites: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:

@@ -27,6 +27,7 @@ JsonDict = dict[str, Any]
 
 ADMINISTRATOR = str(discord.Permissions.all().value)
 EVERYONE_PERMS = str(discord.Permissions.general().value | discord.Permissions.text().value)
+VIEW_CHANNEL = discord.Permissions(view_channel=True).value
 
 
 def _now_iso() -> str:
@@ -49,6 +50,10 @@ class SimServer:
         self.guild_name = guild_name
         self.preferred_locale = locale
         self.roles: dict[str, int] = {}
+        #: Each role's permissions (topics/permissions#role-object: a string of bits); @everyone's is
+        #: :attr:`everyone_permissions` (its role id is the guild's id).
+        self.role_permissions: dict[int, str] = {}
+        self.everyone_permissions = EVERYONE_PERMS
         self.users: dict[int, SimUser] = {}
         self.channels: dict[int, SimChannel] = {}
         self.messages: dict[int, SimMessage] = {}
@@ -73,6 +78,7 @@ class SimServer:
     def add_role(self, name: str, *, permissions: str = EVERYONE_PERMS) -> int:
         role_id = factories.make_id()
         self.roles[name] = role_id
+        self.role_permissions[role_id] = permissions
         return role_id
 
     def add_user(self, name: str, *, role_ids: list[int] | None = None, in_guild: bool = True) -> SimUser:
@@ -103,7 +109,7 @@ class SimServer:
         everyone = {
             "id": str(self.guild_id),
             "name": "@everyone",
-            "permissions": EVERYONE_PERMS,
+            "permissions": self.everyone_permissions,
             "position": 0,
             "color": 0,
             "hoist": False,
@@ -113,9 +119,35 @@ class SimServer:
         }
         roles = [everyone]
         for position, (name, role_id) in enumerate(self.roles.items(), start=1):
-            perms = ADMINISTRATOR if role_id == self.bot_role_id else EVERYONE_PERMS
-            roles.append({**everyone, "id": str(role_id), "name": name, "permissions": perms, "position": position})
+            perms = self.role_permissions.get(role_id, EVERYONE_PERMS)
+            role = {**everyone, "id": str(role_id), "name": name, "permissions": perms, "position": position}
+            if role_id == self.bot_role_id:
+                # The role Discord makes for a bot it adds: managed, tagged with the bot's id
+                # (topics/permissions#role-object-role-tags-structure).
+                role.update(managed=True, tags={"bot_id": str(self.bot_user_id)})
+            roles.append(role)
         return roles
+
+    def set_role_permissions(self, role_id: int, permissions: int | str) -> None:
+        """Change a role's (or @everyone's, by the guild id) permissions, as GUILD_ROLE_UPDATE tells the bot."""
+        if role_id == self.guild_id:
+            self.everyone_permissions = str(permissions)
+        else:
+            self.role_permissions[role_id] = str(permissions)
+        role = next(r for r in self.role_payloads() if r["id"] == str(role_id))
+        self.dispatch("guild_role_update", {"guild_id": str(self.guild_id), "role": role})
+
+    def set_overwrite(
+        self, channel: SimChannel, target_id: int, *, member: bool = False, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Set (or, with neither ``allow`` nor ``deny``, remove) the overwrite of a role (@everyone: the
+        guild id) or a member on ``channel``, as an admin would; the bot hears it as CHANNEL_UPDATE.
+        Discord's rule for what it means: topics/permissions#permission-overwrites."""
+        channel.overwrites = [o for o in channel.overwrites if o["id"] != str(target_id)]
+        if allow or deny:
+            entry = {"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)}
+            channel.overwrites.append(entry)
+        self.dispatch("channel_update", self.channel_payload(channel))
 
     def bot_user_payload(self) -> JsonDict:
         return {
@@ -141,7 +173,7 @@ class SimServer:
             "name": channel.name,
             "guild_id": str(self.guild_id),
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": [] if channel.is_thread else clone(channel.overwrites),
             "nsfw": False,
             "topic": None,
             "last_message_id": None,

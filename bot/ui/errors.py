@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.errors import PartnerBotError
 from bot.i18n import t
+from bot.ui.guard import refuse_unstorable
 from bot.ui.respond import SEND_ERRORS, failure
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,11 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 
 
 class PartnerTree(app_commands.CommandTree):
-    """Routes every command error through :func:`report_error`."""
+    """Refuses text the bot cannot store before any command or autocomplete sees it, and routes every
+    command error through :func:`report_error`."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return not await refuse_unstorable(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)

@@ -1,5 +1,7 @@
 """Base views: short-lived views owned by their invoker, modals and persistent DynamicItems that all
-report errors through :func:`bot.ui.errors.report_error`."""
+refuse text the bot cannot store (:func:`bot.ui.guard.refuse_unstorable`) before a callback runs, and
+report errors through :func:`bot.ui.errors.report_error`. Every view, modal and DynamicItem of the bot
+derives from one of them (a structural test checks)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import discord
 
 from bot.i18n import t
 from bot.ui.errors import report_error
+from bot.ui.guard import refuse_unstorable
 from bot.ui.respond import SEND_ERRORS
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ class OwnedView(discord.ui.View):
         self.message: discord.Message | discord.InteractionMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if await refuse_unstorable(interaction):
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
                 t(interaction.locale, "error.not_your_buttons"),
@@ -61,6 +66,9 @@ class OwnedView(discord.ui.View):
 class BaseModal(discord.ui.Modal):
     """A modal whose errors are answered like a command's."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return not await refuse_unstorable(interaction)
+
     # discord.py's Modal narrows BaseView.on_error's signature itself; we match Modal's.
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await report_error(interaction, error)
@@ -70,6 +78,9 @@ class GuardedDynamicItem(discord.ui.DynamicItem[ItemT], template=r"pb:abstract-b
     """A persistent component. Subclasses give their own ``template`` and implement :meth:`run`;
     errors reach the user, not the void (discord.py only logs exceptions from a DynamicItem callback).
     """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return not await refuse_unstorable(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:

@@ -47,7 +47,7 @@ async def test_feedback_give_in_a_dm_opens_the_form_then_checks_membership(sim: 
     rate_limit_member_lookups(sim)
     sent = await sim.submit(r.modal, {"text": "The intake form is too long."}, user="dave")
     assert "Sent anonymously" in sent.text
-    assert await sim.db.fetchval("SELECT count(*) FROM feedback_items") == 1
+    assert await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items") == 1
     assert sim.server.violations == []
 
 
@@ -67,7 +67,7 @@ async def test_a_stranger_whose_membership_could_not_be_checked_in_time_is_refus
     assert r.modal is not None
     refused = await sim.submit(r.modal, {"text": "Let me in."}, user="mallory")
     assert refused.ephemeral and "member" in refused.text.lower()
-    assert await sim.db.fetchval("SELECT count(*) FROM feedback_items") == 0
+    assert await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items") == 0
 
 
 async def test_a_checklist_press_in_an_archived_thread_is_answered_before_reopening_it(sim: Sim) -> None:

@@ -98,9 +98,7 @@ async def test_digest_reports_each_kind_of_activity(sim: Sim) -> None:
     )
     r = await sim.slash("update post", user="alice")
     await sim.submit(r.modal, {"title": "Brand guidelines agreed", "body": "Details inside."}, user="alice")
-    await feedback.submit(
-        sim.db, sim.guild_id, "general", "More updates please", now=sim.clock(), max_length=2000, min_batch=3
-    )
+    await feedback.submit(sim.db, sim.guild_id, "general", "More updates please", now=sim.clock(), max_length=2000)
     sim.advance(hours=1)
     await sim.tick()
     text = digest_text(sim)
@@ -108,7 +106,9 @@ async def test_digest_reports_each_kind_of_activity(sim: Sim) -> None:
     assert "in_review → vetoed" not in text  # a veto reads as a veto
     assert f"vetoed by <@{carol}>" in text and "Rationale: Their licence terms are incompatible" in text
     assert "Updates posted (1)" in text and "Brand guidelines agreed" in text
-    assert "Feedback waiting for a full batch before it is released: 1." in text
+    # Waiting feedback is mentioned, never counted, and not released by one member's item.
+    assert "Feedback is waiting for a batch: it is released with a scheduled digest" in text
+    assert "More updates please" not in text and "released: 1" not in text
     assert "<t:" in text and ":R>" in text
 
 

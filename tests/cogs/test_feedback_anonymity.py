@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.cogs.feedback._logging import ID, WITHHELD
+from bot.db import feedback_path
+from bot.services import feedback
 from bot.sim import Sim, SimMessage
-from tests.cogs.test_feedback_support import count, db_bytes, read, send_by_dm, send_by_modal
+from tests.cogs.test_feedback_support import count, db_bytes, read, scheduled_digest, send_by_dm, send_by_modal
 
 AUTHORS = 20
 PER_AUTHOR = 10  # 5 a day (the default limit) over two days: 200 items
@@ -96,16 +98,27 @@ async def test_no_author_trace_in_database_wal_backup_or_logs(sim: Sim, debug_lo
 
     backup = tmp_path / "backup.db"
     await sim.db.backup(backup)
-    db_path = sim.settings.database
+    db_path = Path(sim.settings.database)
+    store, store_backup = feedback_path(db_path), feedback_path(backup)
     dm_channels = {sim.dm_channel(a.name).id for a in authors}
     ids = {a.id for a in authors} | dm_channels | message_ids | interaction_ids
     logs = [debug_log, *sorted(p for p in sim.settings.log_dir.rglob("*") if p.is_file())]
-    files = [db_path, Path(f"{db_path}-wal"), backup, *logs]
+    main_files = [db_path, Path(f"{db_path}-wal"), backup]
+    store_files = [store, Path(f"{store}-wal"), Path(f"{store}-journal"), store_backup]
+    files = [*main_files, *store_files, *logs]
     assert read(debug_log) and read(f"{db_path}-wal")
     assert scan(files, needles(ids, {a.name for a in authors})) == []
-    # Logs carry no feedback text either; the database does (the scan would see it).
-    assert scan(logs, {t.encode(): t for t in texts}) == []
-    assert all(t.encode() in read(backup) for t in texts)
+    # Who sent each waiting item is known only in memory, under keyed hashes that reach no file.
+    author_keys = set(sim.bot.feedback_authors._by_item.values())
+    assert len(author_keys) == AUTHORS
+    assert scan(files, dict.fromkeys(author_keys, "an author's keyed hash")) == []
+    # The feedback store keeps no log of past writes: no WAL, and its journal is gone after each COMMIT.
+    assert read(f"{store}-wal") == read(f"{store}-journal") == b""
+    # Logs carry no feedback text either, nor does the main database (its WAL included); the feedback store
+    # and its backup do (the scan would see it).
+    feedback_texts = {t.encode(): t for t in texts}
+    assert scan(logs, feedback_texts) == [] and scan(main_files, feedback_texts) == []
+    assert all(t.encode() in read(store) and t.encode() in read(store_backup) for t in texts)
     assert b"Dispatching event" in read(debug_log)  # discord.py did log at DEBUG
 
 
@@ -119,9 +132,10 @@ async def test_retraction_leaves_no_trace_of_the_text(sim: Sim) -> None:
             codes[marker] = await send_by_dm(sim, author, body)
         else:
             codes[marker] = await send_by_modal(sim, author, body)
-        if i % 5 == 4:
-            sim.advance(days=1)
-    gone = markers[::3]
+        if i % 5 == 4 and i < 25:
+            await scheduled_digest(sim)  # five members: released, and posted in that week's digest
+    assert await feedback.waiting_count(sim.db, sim.guild_id) == 5
+    gone = markers[::3]  # released and waiting alike
     for i, marker in enumerate(gone):
         if i % 2:
             await sim.slash("feedback retract", user="dave", code=codes[marker])
@@ -133,6 +147,8 @@ async def test_retraction_leaves_no_trace_of_the_text(sim: Sim) -> None:
         assert marker.encode() not in data and marker[::-1].encode() not in data
     assert all(m.encode() in data for m in markers if m not in gone)
     assert await count(sim) == len(markers) - len(gone)
+    kept = [i.text for b in await feedback.released_batches(sim.db, sim.guild_id) for i in b.items]
+    assert len(kept) == 25 - len([m for m in gone if markers.index(m) < 25])
 
 
 async def test_daily_limit_holds_resets_with_the_day_and_is_not_on_disk(sim: Sim) -> None:

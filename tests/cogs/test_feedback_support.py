@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.db import feedback_path
+from bot.services import digest
 from bot.sim import Sim, SimMessage
 
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
@@ -14,6 +16,17 @@ def code_in(text: str) -> str:
     match = CODE.search(text)
     assert match is not None, f"no retraction code in {text!r}"
     return match.group(0)
+
+
+async def scheduled_digest(sim: Sim) -> None:
+    """Move the clock to the digest's next scheduled time and run the bot's background passes: the one
+    moment waiting feedback can be released (when it comes from enough members)."""
+    await sim.tick()  # the first pass sets the digest's baseline
+    cfg = sim.settings.digest
+    due = await digest.next_due(sim.db, sim.guild_id, expression=cfg.schedule, timezone=cfg.timezone, now=sim.clock())
+    if due > sim.clock():
+        sim.advance(seconds=(due - sim.clock()).total_seconds())
+    await sim.tick()
 
 
 async def preview(sim: Sim, user: str, text: str) -> SimMessage:
@@ -46,12 +59,15 @@ async def send_by_modal(sim: Sim, user: str, text: str, topic: str = "general", 
 
 
 async def count(sim: Sim, table: str = "feedback_items") -> int:
-    return int(await sim.db.fetchval(f"SELECT COUNT(*) FROM {table}"))
+    assert sim.db.feedback is not None
+    return int(await sim.db.feedback.fetchval(f"SELECT COUNT(*) FROM {table}"))
 
 
 async def snapshot(sim: Sim) -> list[tuple[object, ...]]:
-    rows = await sim.db.fetchall("SELECT id, topic, text, day, batch, position FROM feedback_items ORDER BY id")
-    stones = await sim.db.fetchall("SELECT code_hash FROM feedback_tombstones ORDER BY code_hash")
+    rows = await sim.db.feedback.fetchall(
+        "SELECT id, topic, text, day, batch, position FROM feedback_items ORDER BY id"
+    )
+    stones = await sim.db.feedback.fetchall("SELECT code_hash FROM feedback_tombstones ORDER BY code_hash")
     return [tuple(r) for r in rows] + [tuple(s) for s in stones]
 
 
@@ -62,5 +78,7 @@ def read(path: Path | str) -> bytes:
 
 
 def db_bytes(sim: Sim) -> bytes:
-    """The database file and its WAL, as someone holding the disk would read them."""
-    return read(sim.settings.database) + read(f"{sim.settings.database}-wal")
+    """Both database files (the main one and the feedback store) and every log or journal beside them,
+    as someone holding the disk would read them."""
+    paths = (sim.settings.database, feedback_path(sim.settings.database))
+    return b"".join(read(f"{path}{suffix}") for path in paths for suffix in ("", "-wal", "-journal"))

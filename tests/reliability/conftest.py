@@ -26,7 +26,16 @@ UNEXPECTED = "something went wrong on my side"
 
 
 async def dump(db: Database) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a checksum of its rows: equal dumps mean an unchanged database."""
+    """Every table's row count and a checksum of its rows, the feedback store's included (as
+    ``feedback store: <table>``): equal dumps mean unchanged databases."""
+    result = await _dump_tables(db)
+    store = getattr(db, "feedback", None)
+    if store is not None:
+        result |= {f"feedback store: {name}": value for name, value in (await _dump_tables(store)).items()}
+    return result
+
+
+async def _dump_tables(db: Database) -> dict[str, tuple[int, str]]:
     names = [
         r[0]
         for r in await db.fetchall(

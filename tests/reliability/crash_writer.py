@@ -64,7 +64,6 @@ async def main(path: str, seed: int) -> None:
             f"Crash feedback {seed}-{n}",
             now=now,
             max_length=fb.max_length,
-            min_batch=fb.min_batch,
         )
         print(f"feedback {item.item_id}", flush=True)
 
@@ -77,7 +76,7 @@ async def at_once(path: str, seed: int, writers: int) -> None:
     async def one(n: int, k: int) -> None:
         item = await feedback.submit(
             db, GUILD, "general", f"Concurrent crash feedback {seed}-{n}-{k}", now=now,
-            max_length=fb.max_length, min_batch=fb.min_batch,
+            max_length=fb.max_length,
         )  # fmt: skip
         print(f"feedback {item.item_id}", flush=True)
 

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.db import feedback_path
+
 KILLS = int(os.environ.get("PARTNERBOT_CRASH_KILLS", "20"))
 WRITER = Path(__file__).with_name("crash_writer.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +56,8 @@ def test_reported_commits_survive_sigkill(tmp_path: Path) -> None:
                         "SELECT 1 FROM checklist_answers WHERE run_id = ? AND question_id = ?", (int(ids[0]), ids[1])
                     ).fetchone()
                 else:
-                    found = conn.execute("SELECT 1 FROM feedback_items WHERE id = ?", (int(ids[0]),)).fetchone()
+                    with sqlite3.connect(feedback_path(db_path)) as store:
+                        found = store.execute("SELECT 1 FROM feedback_items WHERE id = ?", (int(ids[0]),)).fetchone()
                 assert found is not None, f"after kill {kill + 1}: reported {line!r} is missing"
         finally:
             conn.close()
@@ -69,7 +72,7 @@ def test_group_committed_writes_survive_sigkill(tmp_path: Path) -> None:
     reported: list[str] = []
     for kill in range(max(1, KILLS // 2)):
         reported += _run_and_kill(db_path, kill, rng, "20")
-        conn = sqlite3.connect(db_path)
+        conn = sqlite3.connect(feedback_path(db_path))
         try:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             stored = {row[0] for row in conn.execute("SELECT id FROM feedback_items")}

@@ -377,7 +377,7 @@ async def feedback_told(sim: Sim, ctx: Ctx, results: dict[str, InteractionResult
     codes = {c for r in results.values() if r is not None for c in CODE.findall(r.text)}
     # A retraction deletes its item even when the answer saying so is lost on the way.
     retracted = 1 if results.get("retract") is not None else 0
-    stored = await sim.db.fetchval("SELECT count(*) FROM feedback_items")
+    stored = await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items")
     assert stored >= len(codes) - retracted, (codes, stored)
 
 
@@ -612,5 +612,5 @@ async def test_a_stored_feedback_always_shows_its_code(sim: Sim) -> None:
     (preview,) = await sim.dm("dave", "The intake form is too long.")
     sim.server.faults.append(RouteFault(0, 1, kind="timeout", server=sim.server, key=CALLBACK))
     r = await sim.click(preview, "Send anonymously", user="dave")
-    assert await sim.db.fetchval("SELECT count(*) FROM feedback_items") == 1
+    assert await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items") == 1
     assert CODE.search(r.text), r.text

@@ -124,12 +124,18 @@ async def duplicate_prompt_of(owner: str, sim: Sim) -> SimMessage:
 
 
 async def feedback_released(sim: Sim, user: str) -> Ctx:
-    if not await sim.db.fetchval("SELECT count(*) FROM feedback_items"):
+    if not await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items"):
         for n in range(12):
-            await feedback.submit(
+            item = await feedback.submit(
                 sim.db, sim.guild_id, "general", f"Feedback number {n} " + "text " * 40,
-                now=sim.clock(), max_length=2000, min_batch=3,
+                now=sim.clock(), max_length=2000,
             )  # fmt: skip
+            sim.bot.feedback_authors.note(item.item_id, f"member {n % 3}".encode())
+        # As the scheduled digest does: the items come from three members, enough for one batch.
+        released = await feedback.release(
+            sim.db, sim.guild_id, at=sim.clock(), min_batch=3, authors=sim.bot.feedback_authors
+        )
+        assert released is not None
     return {}
 
 

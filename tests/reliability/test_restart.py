@@ -155,7 +155,7 @@ async def test_a_feedback_draft_is_forgotten_by_a_restart_and_says_so(sim: Sim) 
         await sim.restart()
         r = await sim.click(preview, "Send anonymously", user="dave")
         assert r.updated is preview and "This draft is gone" in preview.text and preview.buttons == []
-        assert await sim.db.fetchval("SELECT count(*) FROM feedback_items") == 0
+        assert await sim.db.feedback.fetchval("SELECT count(*) FROM feedback_items") == 0
         problems.check()
 
 

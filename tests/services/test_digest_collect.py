@@ -82,7 +82,7 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
     )
     await updates.mark_posted(db, GUILD, update.id, channel_id=1, message_id=2, now=at(11))
     for n in range(2):
-        await feedback.submit(db, GUILD, "general", f"Thought {n}", now=at(12), max_length=2000, min_batch=3)
+        await feedback.submit(db, GUILD, "general", f"Thought {n}", now=at(12), max_length=2000)
 
     content = await digest.collect(db, GUILD, START, END, now=END, stale_days=30)
 
@@ -98,7 +98,7 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
         ("National Library", [("high", "User data is shared")])
     ]
     assert [u.title for u in content.updates] == ["Legal check done"]
-    assert content.feedback.waiting == 2 and content.feedback.released == []
+    assert content.feedback.waiting is True and content.feedback.released == []
     assert [lead.partner for lead in content.flagged] == ["National Library"]
     assert [lead.id for lead in content.stale] == [before.id]
     assert not content.empty
@@ -107,7 +107,24 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
     body = "\n".join(entry for section in rendered.sections for entry in section.entries)
     assert "Rationale: They sell our contributors' data to advertisers." in body
     assert "Mini assessment completed" in body and "high: User data is shared" in body
-    assert "Arms trade links" in body and "Feedback waiting for a full batch before it is released: 2." in body
+    assert "Arms trade links" in body
+    waiting_line = "Feedback is waiting for a batch: it is released with a scheduled digest once it comes from enough"
+    assert waiting_line in body and "Thought" not in body
+
+
+async def test_a_batch_released_at_the_digests_time_is_in_that_digest_only(db: Database) -> None:
+    authors = feedback.Authors()
+    for n, member in enumerate((b"first", b"second", b"third")):
+        item = await feedback.submit(db, GUILD, "process", f"Thought {n}", now=at(12), max_length=2000)
+        authors.note(item.item_id, member)
+    assert await feedback.release(db, GUILD, at=END, min_batch=3, authors=authors) == 1
+    content = await digest.collect(db, GUILD, START, END, now=END, stale_days=30)
+    assert sorted(i.text for i in content.feedback.released) == ["Thought 0", "Thought 1", "Thought 2"]
+    assert content.feedback.waiting is False and not content.empty
+    body = "\n".join(e for s in digest.render(content, "en", guild_id=GUILD).sections for e in s.entries)
+    assert all(f"Thought {n}" in body for n in range(3)) and "Feedback is waiting" not in body
+    after = await digest.collect(db, GUILD, END, END + timedelta(days=7), now=END, stale_days=30)
+    assert after.feedback.released == [] and after.empty
 
 
 async def test_an_untouched_period_is_empty(db: Database) -> None:

@@ -10,6 +10,7 @@ from bot.db import Database
 from bot.errors import Conflict
 from bot.services import digest
 from bot.services.digest import Period, Plan
+from bot.services.feedback import ReleasedItem
 
 GUILD = 7
 WEEKLY = {"expression": "0 9 * * MON", "timezone": "UTC"}
@@ -64,12 +65,15 @@ async def test_run_is_recorded_with_parts_before_sending_and_delivered_part_by_p
     pending = await digest.pending_run(db, GUILD)
     assert pending is not None and [p.position for p in pending.unsent] == [1]
     assert pending.attempts == 1 and pending.parts[0].attempted_at == at(hours=0.1)
+    # A posted part keeps no payload (Discord has it); the unsent one keeps what it will post.
+    assert [p.payload for p in pending.parts] == [{}, PARTS[1]]
     assert await digest.watermark(db, GUILD) == at(days=-7)
     await digest.record_attempt(db, GUILD, run.id, 1, now=at(hours=0.2))
     assert await digest.record_part_sent(db, GUILD, run.id, 1, message_id=502, now=at(hours=0.2))
     done = await digest.get_run(db, GUILD, run.id)
     assert done is not None and done.status == "delivered" and done.message_ids == (501, 502)
     assert done.delivered_at == at(hours=0.2)
+    assert [p.payload for p in done.parts] == [{}, {}]
     assert await digest.pending_run(db, GUILD) is None
     assert await digest.watermark(db, GUILD) == MONDAY
     assert (await _plan(db, at(hours=1))).deliver is None
@@ -169,3 +173,29 @@ async def test_next_due_and_period_start(db: Database) -> None:
 async def test_guilds_are_separate(db: Database) -> None:
     await _baseline(db, at(hours=-1))
     assert await digest.watermark(db, GUILD + 1) is None
+
+
+async def test_withdrawn_feedback_is_replaced_in_the_parts_not_yet_posted(db: Database) -> None:
+    await _baseline(db, at(hours=-1))
+    thought = ReleasedItem(topic="general", week="2026-W02", text="A private thought")
+    other = ReleasedItem(topic="process", week="2026-W02", text="Another one")
+    short = ReleasedItem(topic="general", week="2026-W02", text="ok")
+    line, kept = digest.feedback_entry("en", thought), digest.feedback_entry("en", other)
+    quoted = [
+        {"content": line, "embeds": []},
+        {"content": "", "embeds": [{"title": "Feedback", "description": f"**L-1** Okapi Books\n{line}\n{kept}"}]},
+    ]
+    run = await digest.record(db, GUILD, await _plan(db, at()), parts=quoted, locale="en", now=at())
+    assert run is not None
+    await digest.record_part_sent(db, GUILD, run.id, 0, message_id=501, now=at())
+    assert await digest.scrub_feedback(db, GUILD, [thought]) == 1  # the posted part holds nothing
+    pending = await digest.pending_run(db, GUILD)
+    assert pending is not None and pending.parts[0].payload == {}
+    [embed] = pending.parts[1].payload["embeds"]
+    assert "A private thought" not in embed["description"] and kept in embed["description"]
+    assert "withdrawn by its author" in embed["description"]
+    assert await digest.scrub_feedback(db, GUILD, [ReleasedItem("other", "2026-W01", "Not in any digest")]) == 0
+    # A short text is replaced only as a whole feedback line, never inside other words.
+    assert await digest.scrub_feedback(db, GUILD, [short]) == 0
+    pending = await digest.pending_run(db, GUILD)
+    assert pending is not None and "**L-1** Okapi Books" in pending.parts[1].payload["embeds"][0]["description"]

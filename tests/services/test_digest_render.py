@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from bot.services.checklists import CompletedRun
@@ -69,7 +70,7 @@ def content(**kw: object) -> DigestContent:
         "reviews": [],
         "checklists": [],
         "updates": [],
-        "feedback": FeedbackDigest(released=[], waiting=0),
+        "feedback": FeedbackDigest(released=[], waiting=False),
         "flagged": [],
         "stale": [],
     }
@@ -119,7 +120,9 @@ def test_every_section_renders_with_timestamps() -> None:
                 Update(9, 1, "legal", "Contract template", "b", None, 5, START, 10, 11, START, None),
                 Update(10, 1, None, "No post yet", "b", None, 5, START, None, None, START, None),
             ],
-            feedback=FeedbackDigest(released=[ReleasedItem("process", "2026-W02", "Please decide faster")], waiting=2),
+            feedback=FeedbackDigest(
+                released=[ReleasedItem("process", "2026-W02", "Please decide faster")], waiting=True
+            ),
             flagged=[lead(5, "Oil Corp", flags=(Flag("hard_line:fossil", "high", "Fossil fuel company"),))],
             stale=[lead(6, "Sleepy Museum", status="assessing", updated_at=START - timedelta(days=40))],
         ),
@@ -139,13 +142,18 @@ def test_every_section_renders_with_timestamps() -> None:
     assert "Flags: high: Shares user data" in body and "no flags" in body
     assert "[Contract template](https://discord.com/channels/1/10/11) · legal" in body
     assert "*The working group's process*, 2026-W02: Please decide faster" in body
-    assert "Feedback waiting for a full batch before it is released: 2." in body
+    # Whether feedback waits is said, never how much.
+    assert (
+        "Feedback is waiting for a batch: it is released with a scheduled digest once it comes from enough"
+        " different members." in body
+    )
+    assert not re.search(r"waiting[^\n]*\d", body)
     assert "⚠ **L-5** Oil Corp: Fossil fuel company" in body
     assert f"**L-6** Sleepy Museum: assessing, last activity {stamp(START - timedelta(days=40), 'R')}" in body
 
 
 def test_waiting_feedback_alone_is_not_quiet() -> None:
-    rendered = render(content(feedback=FeedbackDigest(released=[], waiting=1)), "en")
+    rendered = render(content(feedback=FeedbackDigest(released=[], waiting=True)), "en")
     assert not rendered.quiet and [s.key for s in rendered.sections] == ["feedback"]
 
 

@@ -23,7 +23,7 @@ from bot.services.feedback import (
     iso_week,
     normalise_code,
     purge_expired,
-    release_due,
+    release,
     released_batches,
     retract,
     submit,
@@ -43,10 +43,26 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
+#: Who sent what, in memory (the bot keeps one: bot.feedback_authors).
+AUTHORS = feedback.Authors()
+
+
 async def add(
-    db: Database, text: str, *, topic: str = "general", now: datetime = NOW, min_batch: int = 3, guild: int = GUILD
+    db: Database, text: str, *, topic: str = "general", now: datetime = NOW, guild: int = GUILD, by: object = None
 ) -> feedback.Submitted:
-    return await submit(db, guild, topic, text, now=now, max_length=2000, min_batch=min_batch)
+    """Submit ``text``; ``by`` names its author (a fresh member each time when not given)."""
+    result = await submit(db, guild, topic, text, now=now, max_length=2000)
+    AUTHORS.note(result.item_id, repr(by if by is not None else secrets.token_hex(8)).encode())
+    return result
+
+
+async def release_now(db: Database, *, at: datetime = NOW, min_batch: int = 3, guild: int = GUILD) -> int | None:
+    return await release(db, guild, at=at, min_batch=min_batch, authors=AUTHORS)
+
+
+def store(db: Database) -> Database:
+    assert db.feedback is not None
+    return db.feedback
 
 
 def wal_size(db: Database) -> int:
@@ -54,21 +70,31 @@ def wal_size(db: Database) -> int:
 
 
 def raw_bytes(db: Database) -> bytes:
-    data = db.path.read_bytes()
-    wal = Path(f"{db.path}-wal")
-    return data + (wal.read_bytes() if wal.exists() else b"")
+    """Every byte of both database files and any log beside them."""
+    data = b""
+    for path in (db.path, store(db).path):
+        for suffix in ("", "-wal", "-journal", "-shm"):
+            extra = Path(f"{path}{suffix}")
+            if extra.exists():
+                data += extra.read_bytes()
+    return data
 
 
 async def test_schema_has_no_column_that_could_carry_an_author(db: Database) -> None:
-    columns = {row["name"] for row in await db.fetchall("PRAGMA table_info(feedback_items)")}
+    fb = store(db)
+    columns = {row["name"] for row in await fb.fetchall("PRAGMA table_info(feedback_waiting)")}
+    assert columns == {"id", "guild_id", "topic", "text", "day", "code_salt", "code_hash"}
+    columns = {row["name"] for row in await fb.fetchall("PRAGMA table_info(feedback_released)")}
     assert columns == {"id", "guild_id", "topic", "text", "day", "code_salt", "code_hash", "batch", "position"}
-    batch_columns = {row["name"] for row in await db.fetchall("PRAGMA table_info(feedback_batches)")}
-    assert batch_columns == {"guild_id", "number", "released_on"}
+    batch_columns = {row["name"] for row in await fb.fetchall("PRAGMA table_info(feedback_batches)")}
+    assert batch_columns == {"guild_id", "number", "released_at"}
+    # Nothing of feedback is left in the main database.
+    assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'feedback%'") == 0
 
 
 async def test_submit_stores_masked_text_topic_and_day_only(db: Database) -> None:
     result = await add(db, "Mail me at x@y.org, @everyone", topic="partnership")
-    row = await db.fetchone("SELECT * FROM feedback_items WHERE id = ?", (result.item_id,))
+    row = await store(db).fetchone("SELECT * FROM feedback_waiting WHERE id = ?", (result.item_id,))
     assert row is not None
     assert row["guild_id"] == GUILD
     assert row["topic"] == "partnership"
@@ -76,16 +102,14 @@ async def test_submit_stores_masked_text_topic_and_day_only(db: Database) -> Non
     assert row["text"] == result.text.text
     assert "x@y.org" not in row["text"]
     assert row["day"] == "2026-01-14"
-    assert row["batch"] is None and row["position"] is None
     assert result.text.emails == 1 and result.text.mentions == 1
-    assert result.waiting == 1 and result.released_batch is None
 
 
 async def test_retraction_code_is_random_long_and_kept_only_hashed(db: Database) -> None:
     result = await add(db, "a thought")
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", result.code)
     assert len(normalise_code(result.code)) * 5 >= 64
-    row = await db.fetchone("SELECT code_salt, code_hash FROM feedback_items")
+    row = await store(db).fetchone("SELECT code_salt, code_hash FROM feedback_waiting")
     assert row is not None and len(row["code_salt"]) == 16 and len(row["code_hash"]) == 32
     data = raw_bytes(db)
     assert result.code.encode() not in data
@@ -95,7 +119,7 @@ async def test_retraction_code_is_random_long_and_kept_only_hashed(db: Database)
 
 
 async def test_ids_are_random_not_in_arrival_order(db: Database) -> None:
-    ids = [(await add(db, f"item {i}", min_batch=1000)).item_id for i in range(40)]
+    ids = [(await add(db, f"item {i}")).item_id for i in range(40)]
     assert ids != sorted(ids)
     assert min(ids) > 2**40  # drawn from 63 bits, not a counter
 
@@ -109,37 +133,64 @@ async def test_bad_input_changes_nothing(db: Database) -> None:
         with pytest.raises(InvalidInput) as err:
             await add(db, text, topic=topic)
         assert err.value.key == key
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert await waiting_count(db, GUILD) == 0
 
 
-async def test_two_items_stay_hidden_and_the_third_releases_all_three(db: Database) -> None:
-    first = await add(db, "one", now=NOW - timedelta(days=7))
-    second = await add(db, "two", topic="process")
-    assert first.released_batch is None and second.released_batch is None
+async def test_nothing_is_released_between_digests_however_many_wait(db: Database) -> None:
+    for i in range(10):
+        await add(db, f"note {i}")
     assert await released_batches(db, GUILD) == []
-    assert await waiting_count(db, GUILD) == 2
-    third = await add(db, "three", topic="other")
-    assert third.released_batch == 1 and third.waiting == 0
+    assert await waiting_count(db, GUILD) == 10
+
+
+async def test_a_scheduled_release_takes_every_waiting_item_from_enough_members(db: Database) -> None:
+    await add(db, "one", now=NOW - timedelta(days=7))
+    await add(db, "two", topic="process")
+    assert await release_now(db) is None  # two members: fewer than min_batch
+    await add(db, "three", topic="other")
+    assert await release_now(db) == 1
     [batch] = await released_batches(db, GUILD)
     assert batch.number == 1
     assert batch.week == "2026-W03"
     assert sorted(item.text for item in batch.items) == ["one", "three", "two"]
     assert {item.week for item in batch.items} == {"2026-W02", "2026-W03"}
-    positions = [r[0] for r in await db.fetchall("SELECT position FROM feedback_items ORDER BY position")]
+    positions = [r[0] for r in await store(db).fetchall("SELECT position FROM feedback_released ORDER BY position")]
     assert positions == [0, 1, 2]
-
-
-async def test_submissions_at_once_share_commits_and_release_in_whole_batches(db: Database) -> None:
-    """Members submitting at the same moment are group-committed (bot/db.py): fewer commits than
-    submissions, every item stored, and each batch still released whole, by exactly one submission."""
-    before = db.stats.commits
-    done = await asyncio.gather(*(add(db, f"note {n}") for n in range(30)))
-    assert db.stats.commits - before < 30
-    assert await db.fetchval("SELECT count(*) FROM feedback_items") == 30
-    assert len({d.item_id for d in done}) == len({d.code for d in done}) == 30
-    released = sorted(d.released_batch for d in done if d.released_batch is not None)
-    assert released == list(range(1, 11))  # 30 items, min_batch 3: ten batches, each released once
     assert await waiting_count(db, GUILD) == 0
+    assert await release_now(db) is None  # nothing left
+
+
+async def test_one_member_counts_once_however_many_items_they_send(db: Database) -> None:
+    """The n-1 attack on the service: one member's many items never make up a batch with one other."""
+    await add(db, "the victim's", by="victim")
+    for i in range(10):
+        await add(db, f"attacker {i}", by="attacker")
+    assert await release_now(db, min_batch=3) is None
+    assert await waiting_count(db, GUILD) == 11
+    await add(db, "a third member", by="third")
+    assert await release_now(db, min_batch=3) == 1
+
+
+async def test_items_of_unknown_author_count_as_one_member(db: Database) -> None:
+    """After a restart the bot no longer knows who sent what: whatever was waiting counts as one."""
+    forgetful = feedback.Authors()
+    for i in range(5):
+        await submit(db, GUILD, "general", f"before restart {i}", now=NOW, max_length=2000)
+    assert await release(db, GUILD, at=NOW, min_batch=2, authors=forgetful) is None
+    after = await submit(db, GUILD, "general", "after restart", now=NOW, max_length=2000)
+    forgetful.note(after.item_id, b"someone")
+    assert await release(db, GUILD, at=NOW, min_batch=2, authors=forgetful) == 1
+
+
+async def test_submissions_at_once_share_commits(db: Database) -> None:
+    """Members submitting at the same moment are group-committed (bot/db.py): fewer commits than
+    submissions, every item stored, and each rewritten in id order once per commit."""
+    before = store(db).stats.commits
+    done = await asyncio.gather(*(add(db, f"note {n}") for n in range(30)))
+    assert store(db).stats.commits - before < 30
+    assert await waiting_count(db, GUILD) == 30
+    assert len({d.item_id for d in done}) == len({d.code for d in done}) == 30
+    assert await release_now(db) == 1
     assert sum(len(b.items) for b in await released_batches(db, GUILD)) == 30
 
 
@@ -148,6 +199,7 @@ async def test_release_order_is_shuffled(db: Database) -> None:
     for i in range(25):
         for j in range(3):
             await add(db, f"b{i}-{j}")
+        await release_now(db, at=NOW + timedelta(days=7 * i))
     for batch in await released_batches(db, GUILD):
         orders.add(tuple(item.text[-1] for item in batch.items))
     assert len(orders) > 1  # 25 batches all in arrival order: (1/6)**24
@@ -159,26 +211,18 @@ async def test_guilds_are_kept_apart(db: Database) -> None:
     await add(db, "here", guild=OTHER_GUILD)
     await add(db, "a")
     await add(db, "b")
-    assert await released_batches(db, GUILD) == []
-    result = await add(db, "c")
-    assert result.released_batch == 1
+    assert await release_now(db) is None
+    await add(db, "c")
+    assert await release_now(db) == 1
     assert await waiting_count(db, OTHER_GUILD) == 1
     assert [i.text for b in await released_batches(db, GUILD) for i in b.items if i.text == "here"] == []
-
-
-async def test_release_due_after_min_batch_lowered(db: Database) -> None:
-    await add(db, "a", min_batch=5)
-    await add(db, "b", min_batch=5)
-    assert await release_due(db, GUILD, now=NOW, min_batch=5) is None
-    assert await release_due(db, GUILD, now=NOW, min_batch=2) == 1
-    assert await waiting_count(db, GUILD) == 0
 
 
 async def test_retract_removes_the_item_and_says_so_twice(db: Database) -> None:
     result = await add(db, "please forget me")
     retracted = await retract(db, GUILD, result.code.lower().replace("-", " "), now=NOW, retention_days=365)
-    assert retracted == feedback.Retracted(was_released=False, wiped=True)
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert retracted == feedback.Retracted(item_id=result.item_id, was_released=False, wiped=True)
+    assert await waiting_count(db, GUILD) == 0
     with pytest.raises(Conflict) as err:
         await retract(db, GUILD, result.code, now=NOW, retention_days=365)
     assert err.value.key == "feedback.already_retracted"
@@ -196,8 +240,8 @@ async def test_wrong_or_malformed_code_changes_nothing(db: Database) -> None:
         with pytest.raises(InvalidInput) as bad_err:
             await retract(db, GUILD, bad, now=NOW, retention_days=365)
         assert bad_err.value.key == "feedback.code_malformed"
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 1
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
+    assert await waiting_count(db, GUILD) == 1
+    assert await store(db).fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
 
 
 def test_codes_tolerate_common_misreadings() -> None:
@@ -206,6 +250,7 @@ def test_codes_tolerate_common_misreadings() -> None:
 
 async def test_retracting_a_released_item_removes_it_from_review(db: Database) -> None:
     codes = [(await add(db, f"item {i}")).code for i in range(3)]
+    await release_now(db)
     result = await retract(db, GUILD, codes[1], now=NOW, retention_days=365)
     assert result.was_released is True
     [batch] = await released_batches(db, GUILD)
@@ -218,7 +263,9 @@ async def test_retracted_text_leaves_no_trace_in_the_file_or_wal(db: Database) -
     for i, marker in enumerate(markers):
         # Long texts, in several scripts, so rows spill into overflow pages and pages split.
         body = f"{marker} " + ("é" * (i * 7 % 1500)) + " الشراكة " * (i % 40) + marker[::-1]
-        codes[marker] = (await add(db, body, min_batch=3)).code
+        codes[marker] = (await add(db, body)).code
+        if i % 3 == 2:
+            await release_now(db, at=NOW + timedelta(days=i))
     victims = markers[::13]
     for marker in victims:
         await retract(db, GUILD, codes[marker], now=NOW, retention_days=365)
@@ -232,10 +279,10 @@ async def test_retracted_text_leaves_no_trace_in_the_file_or_wal(db: Database) -
 
 
 async def test_retention_deletes_old_items_and_their_codes_read_expired(db: Database) -> None:
-    old = await add(db, "old news", now=NOW - timedelta(days=366), min_batch=10)
-    edge = await add(db, "just in time", now=NOW - timedelta(days=365), min_batch=10)
+    old = await add(db, "old news", now=NOW - timedelta(days=366))
+    edge = await add(db, "just in time", now=NOW - timedelta(days=365))
     assert await purge_expired(db, GUILD, now=NOW, retention_days=365) == feedback.Purged(items=1, wiped=True)
-    texts = [r[0] for r in await db.fetchall("SELECT text FROM feedback_items")]
+    texts = [r[0] for r in await store(db).fetchall("SELECT text FROM feedback_waiting")]
     assert texts == ["just in time"]
     with pytest.raises(Conflict) as err:
         await retract(db, GUILD, old.code, now=NOW, retention_days=365)
@@ -244,34 +291,37 @@ async def test_retention_deletes_old_items_and_their_codes_read_expired(db: Data
     # Tombstones go too, eventually.
     later = NOW + timedelta(days=2 * 365 + 1)
     assert (await purge_expired(db, GUILD, now=later, retention_days=365)).items == 1
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 1  # only the newer one
+    assert await store(db).fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 1  # only the newer one
     with pytest.raises(Conflict):
         await retract(db, GUILD, edge.code, now=later, retention_days=365)
     much_later = later + timedelta(days=366)
     assert (await purge_expired(db, GUILD, now=much_later, retention_days=365)).items == 0
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
+    assert await store(db).fetchval("SELECT COUNT(*) FROM feedback_tombstones") == 0
     with pytest.raises(NotFound):
         await retract(db, GUILD, edge.code, now=much_later, retention_days=365)
 
 
-async def test_digest_info_reports_each_batch_once_and_what_is_waiting(db: Database) -> None:
+async def test_digest_info_reports_each_batch_in_the_digest_that_released_it(db: Database) -> None:
     monday = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
-    # Batch 1 released on Sunday, batch 2 on Monday 08:00 (before the digest), then one waiting.
+    last_monday = monday - timedelta(days=7)
     for i in range(3):
-        await add(db, f"first {i}", now=monday - timedelta(days=1))
+        await add(db, f"first {i}", now=last_monday - timedelta(days=1))
+    assert await release_now(db, at=last_monday) == 1
     for i in range(3):
         await add(db, f"second {i}", now=monday - timedelta(hours=1))
+    assert await release_now(db, at=monday) == 2
     await add(db, "waiting", now=monday)
-    this_week = await digest_info(db, GUILD, monday - timedelta(days=7), monday)
-    assert sorted(i.text for i in this_week.released) == ["first 0", "first 1", "first 2"]
-    assert this_week.waiting == 1
-    assert {i.week for i in this_week.released} == {"2026-W02"}
+    this_week = await digest_info(db, GUILD, last_monday, monday)
+    assert sorted(i.text for i in this_week.released) == ["second 0", "second 1", "second 2"]
+    assert this_week.waiting is True
+    assert {i.week for i in this_week.released} == {"2026-W03"}
+    assert all(not re.search(r"\d{4}-\d{2}-\d{2}", i.week) for i in this_week.released)
+    week_before = await digest_info(db, GUILD, last_monday - timedelta(days=7), last_monday)
+    assert sorted(i.text for i in week_before.released) == ["first 0", "first 1", "first 2"]
     next_week = await digest_info(db, GUILD, monday, monday + timedelta(days=7))
-    assert sorted(i.text for i in next_week.released) == ["second 0", "second 1", "second 2"]
-    assert {i.week for i in next_week.released} == {"2026-W03"}
-    assert all(not re.search(r"\d{4}-\d{2}-\d{2}", i.week) for i in next_week.released)
+    assert next_week.released == []
     empty = await digest_info(db, OTHER_GUILD, monday - timedelta(days=7), monday + timedelta(days=7))
-    assert empty == feedback.FeedbackDigest(released=[], waiting=0)
+    assert empty == feedback.FeedbackDigest(released=[], waiting=False)
 
 
 def test_iso_week_and_topics() -> None:

@@ -36,7 +36,7 @@ async def test_a_dm_starting_with_a_nul_is_stored_without_it(sim: Sim) -> None:
     assert "\x00" not in preview.text
     sent = await sim.click(preview, "Send anonymously", user="dave")
     assert sent.updated is not None and "`" in sent.updated.content, sent.text
-    rows = await sim.db.fetchall("SELECT text FROM feedback_items")
+    rows = await sim.db.feedback.fetchall("SELECT text FROM feedback_items")
     assert [r[0] for r in rows] == ["Europeana talks\nnext week"]
 
 
@@ -44,7 +44,7 @@ async def test_a_dm_of_only_control_characters_is_refused_and_stores_nothing(sim
     [reply] = await sim.dm("dave", "\x00\x01\x7f")
     assert "There is no text to send" in reply.text
     assert reply.buttons == []
-    assert await sim.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert await sim.db.feedback.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
 
 async def test_the_form_with_a_leading_nul_is_stored(sim: Sim) -> None:
@@ -52,21 +52,32 @@ async def test_the_form_with_a_leading_nul_is_stored(sim: Sim) -> None:
     assert opened.modal is not None
     done = await sim.submit(opened.modal, {"text": "\x00About the intake"}, user="dave")
     assert done.reply is not None and "`" in done.reply.content, done.text
-    assert await sim.db.fetchval("SELECT text FROM feedback_items") == "About the intake"
+    assert await sim.db.feedback.fetchval("SELECT text FROM feedback_items") == "About the intake"
 
 
 async def test_a_failed_check_is_raised_at_once_not_retried_as_a_collision(db: Database) -> None:
     values = (1, "general", "", "2026-03-02", b"salt", b"hash")  # empty text: CHECK (length(text) > 0)
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        await db.run_sync(feedback._submit_sync, values, 3)
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+        await db.feedback.run_sync(feedback._insert_item, values)
+    assert await db.feedback.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
 
 async def test_an_id_already_taken_is_drawn_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = await feedback.submit(db, 1, "general", "one", now=NOW, max_length=2000, min_batch=3)
+    first = await feedback.submit(db, 1, "general", "one", now=NOW, max_length=2000)
     draws = iter([first.item_id - 1, first.item_id - 1, 41])  # randbelow() + 1 is the id
     monkeypatch.setattr(feedback.secrets, "randbelow", lambda _n: next(draws))
-    second = await feedback.submit(db, 1, "general", "two", now=NOW, max_length=2000, min_batch=3)
+    second = await feedback.submit(db, 1, "general", "two", now=NOW, max_length=2000)
     assert second.item_id == 42
-    rows = await db.fetchall("SELECT id, text FROM feedback_items ORDER BY text")
+    rows = await db.feedback.fetchall("SELECT id, text FROM feedback_items ORDER BY text")
     assert [(r[0], r[1]) for r in rows] == [(first.item_id, "one"), (42, "two")]
+
+
+async def test_an_id_taken_by_a_released_item_is_drawn_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = await feedback.submit(db, 1, "general", "one", now=NOW, max_length=2000)
+    assert await feedback.release(db, 1, at=NOW, min_batch=1, authors=feedback.Authors()) == 1
+    draws = iter([first.item_id - 1, 41])  # released items keep their id: a new item may not take it
+    monkeypatch.setattr(feedback.secrets, "randbelow", lambda _n: next(draws))
+    second = await feedback.submit(db, 1, "general", "two", now=NOW, max_length=2000)
+    assert second.item_id == 42
+    rows = await db.feedback.fetchall("SELECT id, text, batch FROM feedback_items ORDER BY text")
+    assert [tuple(r) for r in rows] == [(first.item_id, "one", 1), (42, "two", None)]

@@ -18,6 +18,7 @@ from bot.errors import InvalidInput
 from bot.services import leads
 from bot.services.leads import export_formats
 from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, SETTINGS, WG, add, move
+from tests.services.test_wikitext import live_markup
 
 NASTY = "=HYPERLINK(\"http://evil\")|{{Template}} [[Link]] ~~~~ '''bold''' <nowiki>&amp;"
 
@@ -111,6 +112,25 @@ async def test_wikitext_is_a_sortable_table_with_markup_escaped(db: Database) ->
     assert cells[1][8] == NASTY
     assert cells[2][1] == "مكتبة الإسكندرية"
     assert "+44" not in text  # contacts stay inside the working group
+
+
+async def test_wikitext_leaves_magic_words_magic_links_and_bare_urls_inert(db: Database) -> None:
+    summary = (
+        "__NOTOC__ See ISBN 978-3-16-148410-0, RFC 1234 and PMID 123 at https://evil.example/x, "
+        "//example.org, mailto:someone@example.org or ftp://files.example.org __NOINDEX__"
+    )
+    lead = await add(
+        db, "__HIDDENCAT__ Partner", summary=summary, entity="tel:+15550100", link="https://evil.example/landing"
+    )
+    await publish(db, lead)
+    text = (await leads.export_leads(db, GUILD, "wikitext", now=NOW)).data.decode("utf-8")
+    row = text.split("|-\n")[1].split("\n")[0]
+    raw = row[2:].split(" || ")
+    assert [kind for cell in raw for kind in live_markup(cell)] == []
+    cells = [html.unescape(c) for c in raw]
+    assert (cells[1], cells[6], cells[8], cells[9]) == (
+        "__HIDDENCAT__ Partner", "tel:+15550100", summary, "https://evil.example/landing",
+    )  # fmt: skip
 
 
 async def test_wikitext_holds_public_leads_only_csv_and_json_every_lead(db: Database) -> None:

@@ -1,4 +1,4 @@
-"""The `/about` command."""
+"""The `/about` command, and the check at start that the private channels are private."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.cogs.about._audience import exposures_embed, find_exposures, log_exposures
 from bot.i18n import t
 from bot.services.access import Access
 from bot.ui import respond
@@ -45,6 +46,14 @@ def visible_commands(
 class AboutCog(commands.Cog):
     def __init__(self, bot: PartnerBot) -> None:
         self.bot = bot
+        self._audience_checked = False
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Once: READY comes again after a reconnect, and the log has said it by then.
+        if not self._audience_checked:
+            self._audience_checked = True
+            log_exposures(await find_exposures(self.bot))
 
     @app_commands.command(name="about", description="What this bot is for and what you can do with it")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -54,6 +63,12 @@ class AboutCog(commands.Cog):
             # Acknowledge before asking Discord for the membership: that call can wait out a rate limit.
             await interaction.response.defer(ephemeral=True)
             access = await self.bot.fetch_access(interaction.user.id)
+        exposures = []
+        if access >= Access.WORKING_GROUP:
+            if not interaction.response.is_done():
+                # Acknowledge first: the check may ask Discord for the members an overwrite names.
+                await interaction.response.defer(ephemeral=True)
+            exposures = await find_exposures(self.bot) or []
         loc = interaction.locale
         server = discord.Object(self.bot.settings.guild_id)
         commands_list = visible_commands(self.bot.tree, access, server) or ["/about", "/feedback privacy"]
@@ -64,4 +79,6 @@ class AboutCog(commands.Cog):
             fields=[(t(loc, "about.commands"), "\n".join(commands_list))],
             footer=t(loc, "about.privacy"),
         )
-        await respond(interaction, embed=embed)
+        # Only the working group learns where the private channels leak (the reply is private).
+        extra = [exposures_embed(loc, exposures)] if exposures else []
+        await respond(interaction, embeds=[embed, *extra])

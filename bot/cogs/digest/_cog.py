@@ -17,7 +17,7 @@ from bot.cogs.digest._views import build_parts, message_kwargs, next_text, probl
 from bot.errors import Conflict
 from bot.i18n import t
 from bot.services import digest as digest_service
-from bot.services import schedule
+from bot.services import feedback, schedule
 from bot.services.access import Access, require
 from bot.services.digest import DigestRun, Plan
 from bot.ui.posting import find_own, same_embed
@@ -26,6 +26,10 @@ from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 log = logging.getLogger(__name__)
 
 WG = {"access": int(Access.WORKING_GROUP)}
+
+#: Digests that release waiting feedback: only those the schedule makes (a manual /digest send would let
+#: whoever sends it choose the moment of a release, and so narrow down when its items arrived).
+RELEASES_FEEDBACK = frozenset({"scheduled", "catch_up"})
 
 #: Preview messages sent privately at most (a longer digest says how many more parts it has).
 PREVIEW_PARTS = 5
@@ -88,6 +92,14 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
         try:
             if plan.deliver is None:
                 return await digest_service.record(self.bot.db, guild_id, plan, locale=locale, now=now)
+            if plan.deliver.kind in RELEASES_FEEDBACK:
+                await feedback.release(
+                    self.bot.db,
+                    guild_id,
+                    at=plan.deliver.end,
+                    min_batch=self.bot.settings.feedback.min_batch,
+                    authors=self.bot.feedback_authors,
+                )
             content = await digest_service.collect(
                 self.bot.db,
                 guild_id,

@@ -47,6 +47,9 @@ ANYONE = {"access": int(Access.NONE)}
 #: How long `/feedback give` in a DM waits for Discord to say whether the member belongs to the server
 #: before it opens the form anyway (and checks when the form comes back).
 FORM_CHECK_SECONDS = 1.5
+#: Wrong retraction codes a member may try a day. A code is 80 random bits, so this is not about guessing:
+#: each try reads every item's salted hash, and an unthrottled stream of them would keep the store busy.
+WRONG_CODES_PER_DAY = 20
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -61,6 +64,8 @@ class FeedbackCog(
         self.settings = bot.settings.feedback
         #: Submissions per member per day, in memory under HMAC with a secret drawn now, never written.
         self.limit = DailyLimit(self.settings.per_day)
+        #: Wrong retraction codes per member per day, the same way (see :meth:`retract_reply`).
+        self.wrong_codes = DailyLimit(WRONG_CODES_PER_DAY)
         self.drafts = feedback.Drafts()
         #: Keyed hashes of members whose DM the bot could not answer (DMs closed): told in the server.
         self.dm_failed: set[bytes] = set()
@@ -78,11 +83,11 @@ class FeedbackCog(
         _logging.uninstall()
 
     async def tick(self) -> None:
-        """Forget expired drafts, release a due batch, delete items past retention, finish a wipe."""
+        """Forget expired drafts, delete items past retention, finish a wipe. (Batches are released by the
+        scheduled digest: bot/cogs/digest.)"""
         now = self.bot.clock()
         guild_id = self.bot.settings.guild_id
         self.drafts.prune(now)
-        await feedback.release_due(self.bot.db, guild_id, now=now, min_batch=self.settings.min_batch)
         purged = await feedback.purge_expired(
             self.bot.db, guild_id, now=now, retention_days=self.settings.retention_days
         )
@@ -125,30 +130,35 @@ class FeedbackCog(
         now = self.bot.clock()
         self.limit.take(member_id, now=now)
         try:
-            return await feedback.submit(
-                self.bot.db,
-                self.bot.settings.guild_id,
-                topic,
-                text,
-                now=now,
-                max_length=self.settings.max_length,
-                min_batch=self.settings.min_batch,
+            submitted = await feedback.submit(
+                self.bot.db, self.bot.settings.guild_id, topic, text, now=now, max_length=self.settings.max_length
             )
         except BaseException:
             self.limit.give_back(member_id, now=now)
             raise
+        # At once, with no await between: a release always sees every stored item's author.
+        self.bot.feedback_authors.note(submitted.item_id, self.limit.key(member_id))
+        return submitted
 
-    async def retract_reply(self, code: str, locale: object) -> str:
+    async def retract_reply(self, code: str, locale: object, member_id: int) -> str:
+        """The answer to a retraction code. Wrong codes are counted per member, in memory under the keyed
+        hash: :data:`WRONG_CODES_PER_DAY` a day, then refused until the next UTC day."""
+        now = self.bot.clock()
+        if self.wrong_codes.remaining(member_id, now=now) <= 0:
+            return t(locale, "feedback.retract_throttled")
         try:
             result = await feedback.retract(
                 self.bot.db,
                 self.bot.settings.guild_id,
                 code,
-                now=self.bot.clock(),
+                now=now,
                 retention_days=self.settings.retention_days,
             )
         except PartnerBotError as error:
+            if isinstance(error, NotFound):
+                self.wrong_codes.take(member_id, now=now)
             return t(locale, error.key, **error.params)
+        self.bot.feedback_authors.forget(result.item_id)
         self._wal_dirty = self._wal_dirty or not result.wiped
         return t(locale, "feedback.retracted.released" if result.was_released else "feedback.retracted")
 
@@ -261,7 +271,7 @@ class FeedbackCog(
     )
     @app_commands.describe(code="The retraction code you were given, like 7K3M-Q9TX-2BHD-W4RE")
     async def retract(self, interaction: discord.Interaction, code: str) -> None:
-        reply = await self.retract_reply(code, interaction.locale)
+        reply = await self.retract_reply(code, interaction.locale, interaction.user.id)
         await respond(interaction, self._with_notice(interaction, reply))
 
     @app_commands.command(name="privacy", description="What is and is not kept about anonymous feedback", extras=ANYONE)
@@ -279,8 +289,8 @@ class FeedbackCog(
         locale = interaction.locale
         guild_id = self.bot.settings.guild_id
         batches = await feedback.released_batches(self.bot.db, guild_id)
-        waiting = await feedback.waiting_count(self.bot.db, guild_id)
-        counts = {"waiting": waiting, "min_batch": self.settings.min_batch}
+        # Never how many items wait: watching that count move is how one member's item would be singled out.
+        counts = {"min_batch": self.settings.min_batch}
         if not batches:
             await respond(interaction, self._with_notice(interaction, t(locale, "feedback.review.empty", **counts)))
             return

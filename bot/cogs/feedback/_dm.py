@@ -18,6 +18,7 @@ from bot.errors import InvalidInput, PartnerBotError
 from bot.i18n import t
 from bot.services.feedback import Draft, looks_like_code
 from bot.services.feedback_text import clean, is_blank
+from bot.ui.guard import UNSTORABLE, has_lone_surrogate
 from bot.ui.respond import SEND_ERRORS, failure
 
 if TYPE_CHECKING:
@@ -54,9 +55,12 @@ async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
     owner = cog.limit.key(user_id)
     raw = message.content or ""
     try:
+        if has_lone_surrogate(raw):
+            # Text that could be neither shown nor stored: refused before anything is asked or counted.
+            raise InvalidInput(UNSTORABLE)
         code = retraction_code_in(raw)
         if code is not None:
-            await send(cog, message.channel, owner, content=await cog.retract_reply(code, locale))
+            await send(cog, message.channel, owner, content=await cog.retract_reply(code, locale, user_id))
             return
         try:
             access = await bot.fetch_access(user_id)

@@ -204,6 +204,8 @@ def privacy_embed(locale: object, settings: FeedbackSettings) -> discord.Embed:
         t(locale, "feedback.privacy.release", min_batch=settings.min_batch),
         t(locale, "feedback.privacy.retention", retention_days=settings.retention_days),
         t(locale, "feedback.privacy.limit", per_day=settings.per_day),
+        t(locale, "feedback.privacy.files"),
+        t(locale, "feedback.privacy.people"),
         t(locale, "feedback.privacy.caveat"),
         t(locale, "feedback.privacy.how"),
     ]

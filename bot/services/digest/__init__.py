@@ -20,7 +20,16 @@ from bot.services.digest.periods import (
     plan,
     watermark,
 )
-from bot.services.digest.render import QUOTE_LIMIT, SECTION_LIMIT, RenderedDigest, Section, quote, render, stamp
+from bot.services.digest.render import (
+    QUOTE_LIMIT,
+    SECTION_LIMIT,
+    RenderedDigest,
+    Section,
+    feedback_entry,
+    quote,
+    render,
+    stamp,
+)
 from bot.services.digest.runs import (
     DigestPart,
     DigestRun,
@@ -32,6 +41,7 @@ from bot.services.digest.runs import (
     record_attempt,
     record_failure,
     record_part_sent,
+    scrub_feedback,
 )
 
 __all__ = [
@@ -48,6 +58,7 @@ __all__ = [
     "RunStatus",
     "Section",
     "collect",
+    "feedback_entry",
     "get_run",
     "is_move",
     "list_runs",
@@ -63,6 +74,7 @@ __all__ = [
     "record_failure",
     "record_part_sent",
     "render",
+    "scrub_feedback",
     "stamp",
     "watermark",
 ]

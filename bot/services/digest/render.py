@@ -46,6 +46,10 @@ class RenderedDigest:
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|<>[]#"})
 
 
+#: Longest feedback text quoted in a digest (longer ones continue in /feedback review).
+FEEDBACK_QUOTE = 500
+
+
 def quote(text: str | None, limit: int = QUOTE_LIMIT) -> str:
     """User text made safe for one line of markdown: whitespace collapsed, markup escaped, length capped."""
     flat = " ".join((text or "").split())
@@ -203,6 +207,12 @@ def _section(locale: str, key: str, items: Sequence[T], line: Callable[[T], str]
     )
 
 
+def feedback_entry(locale: str, item: feedback.ReleasedItem) -> str:
+    """One released item's line, exactly as a digest shows it (a retraction looks for it: runs.py)."""
+    topic = term(locale, "feedback.topic", item.topic)
+    return t(locale, "digest.entry.feedback", topic=topic, week=item.week, text=quote(item.text, FEEDBACK_QUOTE))
+
+
 def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guild_id: int = 0) -> RenderedDigest:
     """The digest's text in ``locale``: plain entries grouped by section, never an entry split."""
     period = {"start": stamp(content.start), "end": stamp(content.end)}
@@ -213,10 +223,9 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
     fb = content.feedback
 
     def feedback_line(item: feedback.ReleasedItem | None) -> str:
-        if item is None:  # the closing line: how many are still waiting for a batch
-            return t(locale, "digest.entry.feedback_waiting", count=fb.waiting)
-        topic = term(locale, "feedback.topic", item.topic)
-        return t(locale, "digest.entry.feedback", topic=topic, week=item.week, text=quote(item.text, 500))
+        if item is None:  # the closing line: some feedback still waits (never how much: see DESIGN.md)
+            return t(locale, "digest.entry.feedback_waiting")
+        return feedback_entry(locale, item)
 
     feedback_items: list[feedback.ReleasedItem | None] = [*fb.released, *([None] if fb.waiting else [])]
     blocked = [r for r in content.reviews if r.cannot_reach_quorum(content.reviewers)]

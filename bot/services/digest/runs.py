@@ -12,7 +12,10 @@ from typing import Any
 from bot.clock import from_unix, to_unix
 from bot.db import Database, Row
 from bot.errors import Conflict
+from bot.i18n import t
 from bot.services.digest.periods import Plan, RunKind
+from bot.services.digest.render import feedback_entry
+from bot.services.feedback import ReleasedItem
 
 
 @dataclass(frozen=True)
@@ -186,8 +189,10 @@ async def record_part_sent(
     """Record that Discord accepted part ``position`` as ``message_id``. When it was the last unsent part the
     run becomes ``delivered`` in the same transaction (the watermark moves). Returns whether it did."""
     async with db.transaction() as conn:
+        # Once posted, a part's payload is in Discord and needed no more: it goes (released feedback with
+        # it), so the database keeps no second copy of what the channel shows.
         await conn.execute(
-            "UPDATE digest_parts SET message_id = ?, sent_at = ? "
+            "UPDATE digest_parts SET message_id = ?, sent_at = ?, payload = '{}' "
             "WHERE run_id = ? AND guild_id = ? AND position = ? AND message_id IS NULL",
             (message_id, to_unix(now), run_id, guild_id, position),
         )
@@ -215,3 +220,43 @@ async def record_failure(db: Database, guild_id: int, run_id: int, *, status: in
             "UPDATE digest_runs SET last_error = ?, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
             (status, to_unix(now), run_id, guild_id),
         )
+
+
+async def scrub_feedback(db: Database, guild_id: int, items: Sequence[ReleasedItem]) -> int:
+    """Replace the lines of anonymous feedback ``items`` (retracted or expired) in the parts of digests not
+    yet posted with a note that it was withdrawn. Only a whole feedback line, as the digest rendered it,
+    is replaced (a digest never splits a line), so nothing else in the part is touched. Posted parts keep
+    no payload (:func:`record_part_sent`). Returns how many parts changed."""
+    if not items:
+        return 0
+    rows = await db.fetchall(
+        "SELECT p.run_id, p.position, p.payload, r.locale FROM digest_parts p JOIN digest_runs r ON r.id = p.run_id"
+        " WHERE p.guild_id = ? AND p.message_id IS NULL",
+        (guild_id,),
+    )
+    changed: list[tuple[str, int, int]] = []
+    for row in rows:
+        lines = {feedback_entry(row["locale"], item) for item in items}
+        note = t(row["locale"], "digest.entry.feedback_withdrawn")
+        payload = json.loads(row["payload"])
+        scrubbed = _replace_lines(payload, lines, note)
+        if scrubbed != payload:
+            changed.append((json.dumps(scrubbed, ensure_ascii=False), row["run_id"], row["position"]))
+    if changed:
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE digest_parts SET payload = ? WHERE run_id = ? AND position = ? AND message_id IS NULL",
+                changed,
+            )
+    return len(changed)
+
+
+def _replace_lines(value: Any, lines: set[str], note: str) -> Any:
+    """``value`` with every line (of every string inside it) that is one of ``lines`` replaced by ``note``."""
+    if isinstance(value, dict):
+        return {key: _replace_lines(item, lines, note) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_lines(item, lines, note) for item in value]
+    if not isinstance(value, str) or not any(line in value for line in lines):
+        return value
+    return "\n".join(note if line in lines else line for line in value.split("\n"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.services.leads.model import Lead, from_ts
 from bot.services.pacing import paced
+from bot.services.wikitext import inert
 
 CSV_COLUMNS = (
     "id",
@@ -89,31 +90,11 @@ def _csv_row(lead: Lead) -> list[str]:
 
 # -- wikitext -------------------------------------------------------------------------------------
 
-# Every character that can start markup inside a table cell, as an HTML entity MediaWiki shows literally:
-# cell and row separators (|, !), templates ({{ }}), links ([[ ]], [ ]), signatures (~~~~), bold and
-# italics (''), tags (<nowiki>, <ref>...) and entities themselves (&).
-_WIKI_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        "|": "&#124;",
-        "!": "&#33;",
-        "{": "&#123;",
-        "}": "&#125;",
-        "[": "&#91;",
-        "]": "&#93;",
-        "~": "&#126;",
-        "'": "&#39;",
-        "\r": " ",
-        "\n": " ",
-    }
-)
-
 
 def wiki_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.translate(_WIKI_ESCAPES)
+    """A table cell the wiki shows exactly as stored and never as markup (:func:`bot.services.wikitext.inert`):
+    no template, link, tag, signature, magic word, magic link or bare URL comes alive."""
+    return inert("" if value is None else str(value))
 
 
 def _wiki_row(lead: Lead) -> str:
