@@ -121,7 +121,12 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                try:
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:  # a COMMIT that failed (busy, I/O) leaves it open
+                        await self.conn.execute("ROLLBACK")
+                    raise
                 self._after_commit()
 
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
@@ -477,11 +482,12 @@ async def _move_feedback_out(db: Database, store: Database) -> bool:
         )
         columns = "id, guild_id, topic, text, day, code_salt, code_hash"
         await conn.executemany(
-            f"INSERT INTO feedback_waiting ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            # OR IGNORE: a start that died after this commit, before migration 0008, copies again.
+            f"INSERT OR IGNORE INTO feedback_waiting ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [tuple(i[c] for c in columns.split(", ")) for i in items if i["batch"] is None],
         )
         await conn.executemany(
-            f"INSERT INTO feedback_released ({columns}, batch, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO feedback_released ({columns}, batch, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [tuple(i[c] for c in [*columns.split(", "), "batch", "position"]) for i in items if i["batch"] is not None],
         )
         await conn.executemany(

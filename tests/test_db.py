@@ -352,3 +352,36 @@ async def test_feedback_kept_by_an_older_version_moves_into_the_store(tmp_path: 
         assert b"OLDWAITINGTEXT" not in main and b"OLDRELEASEDTEXT" not in main
     finally:
         await db.close()
+
+
+async def test_a_move_interrupted_before_migration_8_is_finished_at_the_next_start(tmp_path: Path) -> None:
+    """The store committed the copied items, then the process died before the old tables were dropped:
+    the next start copies again without failing or doubling anything."""
+    path = tmp_path / "interrupted.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    for version, _name, sql in _migrations()[: FEEDBACK_MOVED_OUT - 1]:
+        conn.executescript(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute(
+        "INSERT INTO feedback_items VALUES (11, 1, 'general', 'twice copied', '2026-01-06', ?, ?, NULL, NULL)",
+        (b"s" * 16, b"h" * 32),
+    )
+    conn.commit()
+    conn.close()
+    store = sqlite3.connect(feedback_path(path))  # what the first, interrupted start had written
+    for version, _name, sql in _migrations(FEEDBACK_MIGRATIONS):
+        store.executescript(sql)
+        store.execute(f"PRAGMA user_version = {version}")
+    store.execute(
+        "INSERT INTO feedback_waiting VALUES (11, 1, 'general', 'twice copied', '2026-01-06', ?, ?)",
+        (b"s" * 16, b"h" * 32),
+    )
+    store.commit()
+    store.close()
+    db = await open_database(path)
+    try:
+        assert await db.user_version() == LATEST_VERSION
+        assert await feedback.waiting_count(db, 1) == 1
+    finally:
+        await db.close()

@@ -87,8 +87,9 @@ class FeedbackDigest:
 class Authors:
     """Who sent each waiting item, as the keyed hash the daily limit uses, in memory only: a batch is
     released only when it holds items from at least ``min_batch`` different members. Never written, so a
-    restart forgets it; items that were waiting before then count together as a single member (they may
-    all be one member's), which can only delay a release, never make one smaller."""
+    restart forgets it; items whose author is unknown (they waited across a restart, or were stored a
+    moment before their author was noted) count as no member at all: they go out with the next batch that
+    has ``min_batch`` known members, never making a batch smaller."""
 
     def __init__(self) -> None:
         self._by_item: dict[int, bytes] = {}
@@ -103,11 +104,17 @@ class Authors:
         for item_id in item_ids:
             self._by_item.pop(item_id, None)
 
+    def of(self, item_ids: list[int]) -> dict[int, bytes]:
+        """The known authors of ``item_ids`` (a copy the database thread may read)."""
+        return {i: self._by_item[i] for i in item_ids if i in self._by_item}
+
     def distinct(self, item_ids: list[int]) -> int:
-        """How many different members sent ``item_ids`` (items of unknown author count as one)."""
-        known = {self._by_item[i] for i in item_ids if i in self._by_item}
-        unknown = any(i not in self._by_item for i in item_ids)
-        return len(known) + int(unknown)
+        """How many different known members sent ``item_ids`` (unknown authors count as none)."""
+        return _distinct(self.of(item_ids), item_ids)
+
+
+def _distinct(known: dict[int, bytes], item_ids: list[int]) -> int:
+    return len({known[i] for i in item_ids if i in known})
 
 
 # -- small rules -----------------------------------------------------------------------------------
@@ -217,14 +224,27 @@ async def release(db: Database, guild_id: int, *, at: datetime, min_batch: int, 
     if not ids or authors.distinct(ids) < max(min_batch, 1):
         return None
     secrets.SystemRandom().shuffle(ids)
-    number = await store.run_sync(_release_sync, guild_id, ids, to_unix(at))
+    # Checked again on the items still there when the write runs: one retracted meanwhile must not leave
+    # a batch from fewer members.
+    number = await store.run_sync(_release_sync, guild_id, ids, to_unix(at), authors.of(ids), max(min_batch, 1))
+    if number is None:
+        return None
     authors.forget(*ids)
     # Logged at the digest's scheduled time, which everyone knows: this line dates no item.
     log.info("released feedback batch %d", number)
     return number
 
 
-def _release_sync(conn: sqlite3.Connection, guild_id: int, ids: list[int], released_at: int) -> int:
+def _release_sync(
+    conn: sqlite3.Connection, guild_id: int, ids: list[int], released_at: int, known: dict[int, bytes], min_batch: int
+) -> int | None:
+    rows = conn.execute(
+        f"SELECT {_ITEM_COLUMNS} FROM feedback_waiting WHERE guild_id = ? ORDER BY id", (guild_id,)
+    ).fetchall()
+    present = {row[0] for row in rows}
+    ids = [item_id for item_id in ids if item_id in present]
+    if not ids or _distinct(known, ids) < min_batch:
+        return None
     [row] = conn.execute(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM feedback_batches WHERE guild_id = ?", (guild_id,)
     ).fetchall()
@@ -234,9 +254,6 @@ def _release_sync(conn: sqlite3.Connection, guild_id: int, ids: list[int], relea
         (guild_id, number, released_at),
     )
     positions = {item_id: position for position, item_id in enumerate(ids)}
-    rows = conn.execute(
-        f"SELECT {_ITEM_COLUMNS} FROM feedback_waiting WHERE guild_id = ? ORDER BY id", (guild_id,)
-    ).fetchall()
     conn.executemany(
         f"INSERT INTO feedback_released ({_ITEM_COLUMNS}, batch, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*row, number, positions[row[0]]) for row in rows if row[0] in positions],
@@ -265,10 +282,10 @@ async def retract(db: Database, guild_id: int, code: str, *, now: datetime, rete
         raise NotFound("feedback.code_unknown")
     if isinstance(found, str):
         raise Conflict(f"feedback.already_{found}")
-    item_id, table, day, item = found
+    item_id, _, day, item = found
     expires = max(day + timedelta(days=retention_days), _day(now))
-    deleted = await store.run_sync(_retract_sync, guild_id, item_id, table, expires.isoformat())
-    if not deleted:  # retracted meanwhile by the same code typed twice
+    table = await store.run_sync(_retract_sync, guild_id, item_id, expires.isoformat())
+    if table is None:  # retracted meanwhile by the same code typed twice
         raise Conflict("feedback.already_retracted")
     log.info("a feedback item was retracted")
     wiped = await _scrub_copies(db, guild_id, [item])
@@ -291,11 +308,17 @@ def _find_code(conn: sqlite3.Connection, guild_id: int, code: str) -> tuple[int,
     return None if gone is None else str(gone[2])
 
 
-def _retract_sync(conn: sqlite3.Connection, guild_id: int, item_id: int, table: str, expires_on: str) -> bool:
-    row = conn.execute(f"SELECT code_salt, code_hash FROM {table} WHERE id = ? AND guild_id = ?", (item_id, guild_id))
-    found = row.fetchone()
-    if found is None:
-        return False
+def _retract_sync(conn: sqlite3.Connection, guild_id: int, item_id: int, expires_on: str) -> str | None:
+    """Delete the item wherever it is now (a release may have moved it since the code was matched);
+    returns its table, or None when it is gone."""
+    for table in ("feedback_waiting", "feedback_released"):
+        found = conn.execute(
+            f"SELECT code_salt, code_hash FROM {table} WHERE id = ? AND guild_id = ?", (item_id, guild_id)
+        ).fetchone()
+        if found is not None:
+            break
+    else:
+        return None
     conn.execute(f"DELETE FROM {table} WHERE id = ?", (item_id,))
     if table == "feedback_released":
         _rewrite_released(conn)
@@ -304,7 +327,7 @@ def _retract_sync(conn: sqlite3.Connection, guild_id: int, item_id: int, table: 
         " VALUES (?, ?, ?, 'retracted', ?)",
         (found[1], guild_id, found[0], expires_on),
     )
-    return True
+    return table
 
 
 def _rewrite_released(conn: sqlite3.Connection) -> None:

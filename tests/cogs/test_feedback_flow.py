@@ -213,7 +213,7 @@ async def test_privacy_states_what_is_and_is_not_kept(sim: Sim) -> None:
         "time of day",
         "at least 3 different members",
         "is ever shown how much is waiting",
-        "counts all of that as one member",
+        "those items then count as no member",
         "Someone with the files",
         "never who sent them, in what order, or at what time of day",
         "server admin can read every channel",

@@ -145,7 +145,7 @@ async def test_retention_deletes_old_items_in_the_tick(sim: Sim) -> None:
 
 async def test_a_lowered_min_batch_applies_at_the_next_scheduled_digest_after_a_restart(sim_factory) -> None:
     """The setting takes effect with a restart, which also forgets who sent what was waiting: those
-    items then count as one member, so the lower setting alone cannot release them."""
+    items then count as no member, so the lower setting alone cannot release them."""
     sim = await sim_factory(config={"feedback": {"min_batch": 5}})
     for name in ("dave", "erin", "carol"):
         await send_by_dm(sim, name, f"waiting from {name}")
@@ -155,15 +155,18 @@ async def test_a_lowered_min_batch_applies_at_the_next_scheduled_digest_after_a_
     sim.settings = sim.settings.model_copy(update={"feedback": lowered})
     await sim.restart()  # same database, same server, the new setting
     await scheduled_digest(sim)
-    assert await feedback.waiting_count(sim.db, sim.guild_id) == 3  # unknown authors count as one member
+    assert await feedback.waiting_count(sim.db, sim.guild_id) == 3  # unknown authors count as no member
     assert await feedback.released_batches(sim.db, sim.guild_id) == []
     await send_by_modal(sim, "alice", "after the restart")
+    await scheduled_digest(sim)
+    assert await feedback.waiting_count(sim.db, sim.guild_id) == 4  # one known member: fewer than 2
+    await send_by_modal(sim, "bob", "after the restart too")
     await sim.tick()
-    assert await feedback.waiting_count(sim.db, sim.guild_id) == 4  # released only by a scheduled digest
+    assert await feedback.waiting_count(sim.db, sim.guild_id) == 5  # released only by a scheduled digest
     await scheduled_digest(sim)
     assert await feedback.waiting_count(sim.db, sim.guild_id) == 0
     [batch] = await feedback.released_batches(sim.db, sim.guild_id)
-    assert len(batch.items) == 4
+    assert len(batch.items) == 5
 
 
 async def test_digest_feed_reports_a_released_batch_once(sim: Sim) -> None:

@@ -171,15 +171,46 @@ async def test_one_member_counts_once_however_many_items_they_send(db: Database)
     assert await release_now(db, min_batch=3) == 1
 
 
-async def test_items_of_unknown_author_count_as_one_member(db: Database) -> None:
-    """After a restart the bot no longer knows who sent what: whatever was waiting counts as one."""
+async def test_items_of_unknown_author_count_as_no_member(db: Database) -> None:
+    """After a restart the bot no longer knows who sent what: whatever was waiting counts as nobody (it
+    may be the same member as an item sent since), and goes out with the next batch of enough members."""
     forgetful = feedback.Authors()
     for i in range(5):
         await submit(db, GUILD, "general", f"before restart {i}", now=NOW, max_length=2000)
-    assert await release(db, GUILD, at=NOW, min_batch=2, authors=forgetful) is None
+    assert await release(db, GUILD, at=NOW, min_batch=1, authors=forgetful) is None
     after = await submit(db, GUILD, "general", "after restart", now=NOW, max_length=2000)
     forgetful.note(after.item_id, b"someone")
+    assert await release(db, GUILD, at=NOW, min_batch=2, authors=forgetful) is None
+    again = await submit(db, GUILD, "general", "after restart, someone else", now=NOW, max_length=2000)
+    forgetful.note(again.item_id, b"someone else")
     assert await release(db, GUILD, at=NOW, min_batch=2, authors=forgetful) == 1
+    [batch] = await released_batches(db, GUILD)
+    assert len(batch.items) == 7
+
+
+async def test_an_item_retracted_while_a_release_waits_is_checked_again(db: Database) -> None:
+    """The members are counted again on the items still there when the release is written."""
+    first = await add(db, "one", by="a")
+    await add(db, "two", by="b")
+    await add(db, "three", by="c")
+    ids = [r[0] for r in await store(db).fetchall("SELECT id FROM feedback_waiting")]
+    await retract(db, GUILD, first.code, now=NOW, retention_days=365)
+    number = await store(db).run_sync(
+        feedback._release_sync, GUILD, ids, 0, AUTHORS.of(ids), 3
+    )  # as if counted before the retraction
+    assert number is None and await waiting_count(db, GUILD) == 2
+
+
+async def test_a_retraction_finds_its_item_after_a_release_moved_it(db: Database) -> None:
+    sent = await add(db, "moved meanwhile")
+    await add(db, "b")
+    await add(db, "c")
+    found = await store(db).call(feedback._find_code, GUILD, sent.code)  # matched while still waiting
+    assert isinstance(found, tuple) and found[1] == "feedback_waiting"
+    assert await release_now(db) == 1
+    result = await retract(db, GUILD, sent.code, now=NOW, retention_days=365)
+    assert result.was_released is True
+    assert sum(len(b.items) for b in await released_batches(db, GUILD)) == 2
 
 
 async def test_submissions_at_once_share_commits(db: Database) -> None:

@@ -74,7 +74,9 @@ async def test_an_id_already_taken_is_drawn_again(db: Database, monkeypatch: pyt
 
 async def test_an_id_taken_by_a_released_item_is_drawn_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     first = await feedback.submit(db, 1, "general", "one", now=NOW, max_length=2000)
-    assert await feedback.release(db, 1, at=NOW, min_batch=1, authors=feedback.Authors()) == 1
+    authors = feedback.Authors()
+    authors.note(first.item_id, b"a member")
+    assert await feedback.release(db, 1, at=NOW, min_batch=1, authors=authors) == 1
     draws = iter([first.item_id - 1, 41])  # released items keep their id: a new item may not take it
     monkeypatch.setattr(feedback.secrets, "randbelow", lambda _n: next(draws))
     second = await feedback.submit(db, 1, "general", "two", now=NOW, max_length=2000)

@@ -140,6 +140,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
                     previous = found
                     continue
             await digest_service.record_attempt(db, guild_id, run.id, part.position, now=self.bot.clock())
+            part = await self._latest(run, part)
             try:
                 message = await channel.send(
                     **message_kwargs(part.payload), nonce=part.nonce, allowed_mentions=NO_PINGS
@@ -155,6 +156,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             log.info("digest channel accepts posts again; run %s delivered", run.id)
             self._problem = None
         return True
+
+    async def _latest(self, run: DigestRun, part: digest_service.DigestPart) -> digest_service.DigestPart:
+        """``part`` as stored now: a feedback item retracted since the run was read is withdrawn from it
+        (:func:`bot.services.digest.scrub_feedback`), and the post must not bring it back."""
+        fresh = await digest_service.get_run(self.bot.db, run.guild_id, run.id)
+        found = [p for p in fresh.parts if p.position == part.position] if fresh is not None else []
+        return found[0] if found else part
 
     async def _already_sent(
         self,

@@ -136,7 +136,7 @@ class FeedbackCog(
         except BaseException:
             self.limit.give_back(member_id, now=now)
             raise
-        # At once, with no await between: a release always sees every stored item's author.
+        # An item stored a moment before this line counts as no member if a release reads it meanwhile.
         self.bot.feedback_authors.note(submitted.item_id, self.limit.key(member_id))
         return submitted
 
@@ -146,6 +146,9 @@ class FeedbackCog(
         now = self.bot.clock()
         if self.wrong_codes.remaining(member_id, now=now) <= 0:
             return t(locale, "feedback.retract_throttled")
+        # Counted before the wait (with nothing in between), so tries made at once cannot all slip under
+        # the limit; given back unless the code turned out wrong.
+        self.wrong_codes.take(member_id, now=now)
         try:
             result = await feedback.retract(
                 self.bot.db,
@@ -155,9 +158,13 @@ class FeedbackCog(
                 retention_days=self.settings.retention_days,
             )
         except PartnerBotError as error:
-            if isinstance(error, NotFound):
-                self.wrong_codes.take(member_id, now=now)
+            if not isinstance(error, NotFound):
+                self.wrong_codes.give_back(member_id, now=now)
             return t(locale, error.key, **error.params)
+        except BaseException:
+            self.wrong_codes.give_back(member_id, now=now)
+            raise
+        self.wrong_codes.give_back(member_id, now=now)
         self.bot.feedback_authors.forget(result.item_id)
         self._wal_dirty = self._wal_dirty or not result.wiped
         return t(locale, "feedback.retracted.released" if result.was_released else "feedback.retracted")
