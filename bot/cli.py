@@ -1,4 +1,4 @@
-"""The ``partnerbot`` command line: run, check-config, sandbox, export, backup, invite-url."""
+"""The ``partnerbot`` command line: run, check-config, sandbox, export, backup, publish, invite-url."""
 
 from __future__ import annotations
 
@@ -132,10 +132,68 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Write the register and the decisions to the wiki now (``--dry-run``: only print what would change)."""
+    from bot.clock import system_clock
+    from bot.db import open_database
+    from bot.services import wiki
+
+    settings = _settings_or_exit(Path(args.config))
+    if settings is None:
+        return 2
+    if settings.wiki is None:
+        return _fail(f"{args.config} has no wiki: section, so there is nowhere to publish (see the README)")
+    if not Path(settings.database).exists():
+        return _fail(f"no database at {settings.database}: nothing to publish (check database: in {args.config})")
+    if settings.wiki.name_reviewers and not args.dry_run:
+        return _fail("wiki.name_reviewers needs the running bot's member list: use /publish now in Discord")
+    wiki_settings = settings.wiki
+    locale = wiki_settings.locale or settings.locale or "en"
+
+    async def publish() -> wiki.RunReport:
+        db = await open_database(settings.database)
+        try:
+            return await wiki.publish(
+                db,
+                settings.guild_id,
+                wiki_settings,
+                locale=locale,
+                now=system_clock(),
+                dry_run=args.dry_run,
+                overwrite=args.overwrite,
+            )
+        finally:
+            await db.close()
+
+    report = asyncio.run(publish())
+    if report.failure:
+        return _fail(f"publishing failed: {report.failure}", 1)
+    for page in report.pages:
+        prefix = "would be " if report.dry_run and page.outcome != "hand_edited" else ""
+        print(f"{page.title}: {prefix}{_VERBS[page.outcome]} ({page.changes})")
+        if page.diff:
+            print(page.diff)
+    return 0
+
+
+_VERBS = {
+    "create": "created",
+    "append": "given the bot's part below what is there",
+    "replace": "updated",
+    "unchanged": "left as it is",
+    "hand_edited": "left alone: edited by hand inside the markers (--overwrite replaces it)",
+}
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import run_sandbox
 
-    return run_sandbox(script=args.script, database=args.database, locale=args.locale)
+    wiki = None
+    if args.wiki_api:
+        if not args.wiki_user:
+            return _fail("--wiki-api needs --wiki-user (the bot password's login name, like Name@partnerbot)")
+        wiki = {"api_url": args.wiki_api, "user": args.wiki_user, "password_env": args.wiki_password_env}
+    return run_sandbox(script=args.script, database=args.database, locale=args.locale, wiki=wiki)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,10 +219,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--status", default=None, help="only leads with this status")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    publish = with_config(sub.add_parser("publish", help="write the register and decisions to the wiki now"))
+    publish.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    publish.add_argument("--overwrite", action="store_true", help="replace the bot's part even if edited by hand")
+    publish.set_defaults(func=cmd_publish)
     sandbox = sub.add_parser("sandbox", help="try the bot against a simulated server, no token needed")
     sandbox.add_argument("--script", default=None, help="run the commands in FILE instead of a prompt")
     sandbox.add_argument("--database", default=None, help="keep the database at PATH (default: temporary)")
     sandbox.add_argument("--locale", default="en-US", help="the members' Discord language (en-US, es-ES, fr, ar)")
+    sandbox.add_argument("--wiki-api", default=None, help="publish to the wiki whose api.php is at URL")
+    sandbox.add_argument("--wiki-user", default=None, help="the bot password's login name (Name@appid)")
+    sandbox.add_argument(
+        "--wiki-password-env",
+        default="WIKI_BOT_PASSWORD",
+        help="variable holding the bot password (default: %(default)s)",
+    )
     sandbox.set_defaults(func=cmd_sandbox)
     return parser
 

@@ -161,6 +161,57 @@ class UpdateSettings(_Section):
     discussion_threads: bool = True
 
 
+class WikiPages(_Section):
+    """The two pages the bot keeps its part of (any title the wiki allows, in any script)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    #: ``register`` in the YAML (the name itself would shadow a method of pydantic's models).
+    register_page: str = Field(default="Partnerships/Register", alias="register", min_length=1, max_length=255)
+    decisions: str = Field(default="Partnerships/Decisions", min_length=1, max_length=255)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WikiPages:
+        if self.register_page.strip() == self.decisions.strip():
+            raise ValueError("the register and the decisions need two different pages")
+        return self
+
+
+class WikiSettings(_Section):
+    """Publishing the register and the decisions on a MediaWiki wiki (optional: without it, nothing)."""
+
+    #: The wiki's Action API, e.g. ``https://meta.example.org/w/api.php``.
+    api_url: str
+    #: The bot password's login name, ``Account@appid`` (Special:BotPasswords shows it).
+    user: str = Field(min_length=3, pattern=r"^[^@]+@[^@]+$")
+    #: The environment variable holding the bot password (never the password itself).
+    password_env: str = "WIKI_BOT_PASSWORD"
+    pages: WikiPages = WikiPages()
+    schedule: str = "0 6 * * *"
+    timezone: str = "UTC"
+    #: The language of the bot's part of the pages; the server's ``locale`` (else English) when unset.
+    locale: Literal["en", "es", "fr", "ar"] | None = None
+    #: Whether the decisions name the reviewers who voted (the digest in Discord always does).
+    name_reviewers: bool = False
+    #: How long after a change to a public lead the pages are written (changes in a row go together).
+    debounce_minutes: float = Field(default=10, ge=0, le=1440)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?api\.php", value):
+            raise ValueError(
+                f"{value!r} is not a wiki's api.php URL (for example 'https://wiki.example.org/w/api.php')"
+            )
+        return value
+
+    _cron = field_validator("schedule")(classmethod(lambda cls, v: DigestSettings._cron(v)))  # type: ignore[misc]
+    _zone = field_validator("timezone")(classmethod(lambda cls, v: DigestSettings._zone(v)))  # type: ignore[misc]
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None
+
+
 class Settings(_Section):
     """The validated configuration. Paths are absolute (resolved against the config file's folder)."""
 
@@ -179,6 +230,7 @@ class Settings(_Section):
     digest: DigestSettings = DigestSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     updates: UpdateSettings = UpdateSettings()
+    wiki: WikiSettings | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from bot.config import WikiSettings
 from bot.logs import install as install_log_redaction
 from bot.sandbox._session import HELP, Session
 from bot.sim import Sim, ids
@@ -29,11 +32,16 @@ class _SandboxSim(Sim):
         await super()._boot()
 
 
-async def _start(workdir: Path, database: Path | None, out: Callable[[str], None]) -> Sim:
+#: A ``wiki:`` config section for the sandbox's bot (the real wiki given on the command line), or None.
+Wiki = dict[str, object] | None
+
+
+async def _start(workdir: Path, database: Path | None, out: Callable[[str], None], wiki: Wiki = None) -> Sim:
     """The simulated server with the bot started on it, its clock where a kept database left it, and its
-    background passes run once as a real start does (so the digest schedule begins counting now)."""
+    background passes run once as a real start does (so the digest schedule begins counting now). With
+    ``wiki``, the bot publishes to that (real) wiki: ``/publish now`` and ``/publish status`` work."""
     with ids.fixed_ids(STABLE_IDS_FROM):
-        sim = await _SandboxSim.start(workdir, database=database)
+        sim = await _SandboxSim.start(workdir, database=database, config={"wiki": wiki} if wiki else None)
     saved = await sim.db.fetchval(
         "SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (sim.guild_id, CLOCK_KEY)
     )
@@ -55,10 +63,12 @@ async def _close(sim: Sim) -> None:
     await sim.close(check=False)
 
 
-async def run_script(lines: list[str], *, workdir: Path, database: Path | None = None, locale: str = "en-US") -> str:
+async def run_script(
+    lines: list[str], *, workdir: Path, database: Path | None = None, locale: str = "en-US", wiki: Wiki = None
+) -> str:
     """Run ``lines`` in a fresh sandbox and return the transcript (used by tests and ``--script``)."""
     transcript: list[str] = []
-    sim = await _start(workdir, database, transcript.append)
+    sim = await _start(workdir, database, transcript.append, wiki)
     session = Session(sim, transcript.append, locale=locale)
     try:
         for line in lines:
@@ -69,8 +79,8 @@ async def run_script(lines: list[str], *, workdir: Path, database: Path | None =
     return "\n".join(transcript)
 
 
-async def _interactive(workdir: Path, database: Path | None, locale: str) -> None:
-    sim = await _start(workdir, database, print)
+async def _interactive(workdir: Path, database: Path | None, locale: str, wiki: Wiki = None) -> None:
+    sim = await _start(workdir, database, print, wiki)
     session = Session(sim, print, locale=locale)
     print("Partnerships bot sandbox: a simulated server with alice and bob (working group), carol and erin")
     print("(reviewers) and dave (member). You are alice. Type `help` for the commands, `quit` to leave.")
@@ -91,9 +101,16 @@ def _prompt(user: str) -> str | None:
         return None
 
 
-def run_sandbox(*, script: str | None, database: str | None, locale: str = "en-US") -> int:
+def run_sandbox(*, script: str | None, database: str | None, locale: str = "en-US", wiki: Wiki = None) -> int:
     install_log_redaction()  # for the life of the process, as under the CLI
     logging.basicConfig(level=logging.CRITICAL)
+    if wiki is not None:
+        try:
+            WikiSettings.model_validate(wiki)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            print(f"the wiki given: {'.'.join(map(str, problem['loc']))}: {problem['msg']}", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="partnerbot-sandbox-") as tmp:
         workdir = Path(tmp)
         db_path = Path(database).resolve() if database else None
@@ -103,7 +120,7 @@ def run_sandbox(*, script: str | None, database: str | None, locale: str = "en-U
             except OSError as error:
                 print(f"cannot read {script}: {error.strerror}", file=sys.stderr)
                 return 2
-            print(asyncio.run(run_script(lines, workdir=workdir, database=db_path, locale=locale)))
+            print(asyncio.run(run_script(lines, workdir=workdir, database=db_path, locale=locale, wiki=wiki)))
         else:
-            asyncio.run(_interactive(workdir, db_path, locale))
+            asyncio.run(_interactive(workdir, db_path, locale, wiki))
     return 0

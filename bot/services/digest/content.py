@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.db import Database
 from bot.services import checklists, feedback, leads, updates
+from bot.services.wiki.publish import WikiTrouble, trouble
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class DigestContent:
     stale: list[leads.Lead]
     #: How many members hold the reviewers role (None: not known), for reviews that cannot reach quorum.
     reviewers: int | None = None
+    #: What keeps the wiki's pages from being updated (nothing when no wiki is configured).
+    wiki: WikiTrouble | None = None
 
     @property
     def empty(self) -> bool:
@@ -39,6 +42,7 @@ class DigestContent:
             or self.feedback.waiting
             or self.flagged
             or self.stale
+            or self.wiki
         )
 
 
@@ -78,4 +82,5 @@ async def collect(
         flagged=flagged,
         stale=stale,
         reviewers=reviewers,
+        wiki=await trouble(db, guild_id),
     )

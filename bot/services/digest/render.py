@@ -180,6 +180,24 @@ def _flagged_line(locale: str, lead: leads.Lead) -> str:
     return t(locale, "digest.entry.flagged", ref=lead.ref, partner=quote(lead.partner, 120), flags=messages)
 
 
+def _wiki_lines(content: DigestContent) -> list[Callable[[str], str]]:
+    """Why the wiki's pages are not being kept up to date, if they are not."""
+    found = content.wiki
+    if found is None:
+        return []
+    lines: list[Callable[[str], str]] = []
+    if found.failing_since is not None:
+        params = {"since": stamp(found.failing_since), "reason": quote(found.failure or "", 300)}
+        lines.append(functools.partial(_line, "digest.entry.wiki_failing", params))
+    for title in found.hand_edited:
+        lines.append(functools.partial(_line, "digest.entry.wiki_hand_edited", {"title": quote(title, 200)}))
+    return lines
+
+
+def _line(key: str, params: dict[str, str], locale: str) -> str:
+    return t(locale, key, **params)
+
+
 def _stale_line(locale: str, lead: leads.Lead) -> str:
     return t(
         locale,
@@ -233,6 +251,7 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
         functools.partial(_quorum_line, locale, r, content.reviewers) for r in blocked
     ]
     attention += [functools.partial(_flagged_line, locale, lead) for lead in content.flagged]
+    attention += [functools.partial(line, locale) for line in _wiki_lines(content)]
     attention += [functools.partial(_stale_line, locale, lead) for lead in content.stale]
     candidates = [
         _section(locale, "new_leads", content.new_leads, lambda lead: _lead_line(locale, lead)),

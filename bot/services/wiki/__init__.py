@@ -1,0 +1,36 @@
+"""Publishing the register of public leads and the decisions log on a MediaWiki wiki (DESIGN.md section 5):
+what is written (:mod:`.content`), the bot's part of a page (:mod:`.markers`), the wiki's API
+(:mod:`.client`) and one run (:mod:`.publish`)."""
+
+from bot.services.wiki.client import EditConflict, WikiClient, WikiError, WikiPage
+from bot.services.wiki.publish import (
+    PAGE_KEYS,
+    PageReport,
+    PageStatus,
+    RunReport,
+    Status,
+    blocks,
+    change_mark,
+    failing,
+    publish,
+    status,
+    titles,
+)
+
+__all__ = [
+    "PAGE_KEYS",
+    "EditConflict",
+    "PageReport",
+    "PageStatus",
+    "RunReport",
+    "Status",
+    "WikiClient",
+    "WikiError",
+    "WikiPage",
+    "blocks",
+    "change_mark",
+    "failing",
+    "publish",
+    "status",
+    "titles",
+]
