@@ -161,6 +161,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 now=system_clock(),
                 dry_run=args.dry_run,
                 overwrite=args.overwrite,
+                record_failure=False,  # the operator reads it here; the digest reports the bot's own runs
             )
         finally:
             await db.close()
@@ -182,6 +183,7 @@ _VERBS = {
     "replace": "updated",
     "unchanged": "left as it is",
     "hand_edited": "left alone: edited by hand inside the markers (--overwrite replaces it)",
+    "damaged": "left alone: a marker is missing, doubled or out of order; put back one begin and one end",
 }
 
 
@@ -192,7 +194,18 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.wiki_api:
         if not args.wiki_user:
             return _fail("--wiki-api needs --wiki-user (the bot password's login name, like Name@partnerbot)")
-        wiki = {"api_url": args.wiki_api, "user": args.wiki_user, "password_env": args.wiki_password_env}
+        # Pages under the account's user page unless the sandbox says otherwise: trying it out never
+        # touches the movement's real register.
+        account = args.wiki_user.split("@", 1)[0]
+        wiki = {
+            "api_url": args.wiki_api,
+            "user": args.wiki_user,
+            "password_env": args.wiki_password_env,
+            "pages": {
+                "register": f"User:{account}/Partnerships sandbox/Register",
+                "decisions": f"User:{account}/Partnerships sandbox/Decisions",
+            },
+        }
     return run_sandbox(script=args.script, database=args.database, locale=args.locale, wiki=wiki)
 
 

@@ -10,7 +10,7 @@ CREATE TABLE wiki_pages (
     written_at    INTEGER,                -- unix seconds of that edit
     checked_at    INTEGER,                -- unix seconds of the latest run that reached the page
     changes       TEXT,                   -- what the latest edit changed, in a few words
-    problem       TEXT,                   -- why the latest run left the page alone (a hand edit), or NULL
+    problem       TEXT,                   -- why the latest run left the page alone (hand_edited, damaged), or NULL
     PRIMARY KEY (guild_id, key)
 ) WITHOUT ROWID;
 

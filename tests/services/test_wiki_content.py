@@ -108,3 +108,35 @@ def test_the_wiki_section_is_checked_like_the_rest_of_the_config() -> None:
     ok = parse_settings(base + "wiki: {api_url: 'https://w.org/w/api.php', user: 'A@b'}", source="config.yaml")
     assert isinstance(ok.wiki, WikiSettings) and ok.wiki.pages.register_page == "Partnerships/Register"
     assert parse_settings(base, source="config.yaml").wiki is None
+
+
+def test_a_missing_doubled_or_reversed_marker_leaves_the_page_alone_even_when_told_to_overwrite() -> None:
+    page = markers.merge("", "register", "TABLE v1", written_sha=None).text or ""
+    sha = markers.fingerprint("TABLE v1")
+    no_end = "Intro.\n" + page.replace(markers.end("register"), "") + "\nPeople's footer."
+    doubled = page + "\n\n" + page
+    reversed_ = markers.end("register") + "\nPeople's text\n" + markers.begin("register")
+    for damaged in (no_end, doubled, reversed_):
+        for overwrite in (False, True):
+            merged = markers.merge(damaged, "register", "TABLE v2", written_sha=sha, overwrite=overwrite)
+            assert merged.outcome == "damaged" and merged.text is None
+    # The other page's markers do not count for this one.
+    other = markers.merge("", "decisions", "X", written_sha=None).text or ""
+    assert markers.merge(other, "register", "T", written_sha=None).outcome == "append"
+
+
+def test_control_characters_are_written_as_the_wiki_would_store_them() -> None:
+    row = content.RegisterRow(1, "Odd\x1fname\ufdd0", "global", "external", None, None, None, "logged", NOW.date())
+    text = content.register_text([row], "en")
+    assert "\x1f" not in text and "\ufdd0" not in text and "Odd name " in text
+
+
+async def test_a_decision_made_before_the_lead_was_made_public_is_not_published(db: Database) -> None:
+    lead = await _lead(db, "Formerly Private", visibility="wg")
+    for status in ("assessing", "declined"):
+        note = "a reason meant for the working group only" if status == "declined" else None
+        await leads.transition(db, GUILD, lead.id, status, actor_id=9, actor_access=WG, note=note, now=NOW)
+    await leads.edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=9, now=NOW, settings=LeadsSettings())
+    text = (await blocks(db, GUILD, "en"))["decisions"]
+    assert "meant for the working group only" not in text and "Formerly Private" not in text
+    assert "Formerly Private" in (await blocks(db, GUILD, "en"))["register"]  # the lead itself is public now

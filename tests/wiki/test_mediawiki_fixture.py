@@ -114,6 +114,7 @@ def test_lag_and_read_only_switches(mediawiki: MediaWiki) -> None:
             site.pages[title].edit("x", summary="lagged", bot=True, maxlag=5)
     assert mediawiki.page_text(title) is None
 
+    mediawiki.session(mediawiki.human_user)  # logged in before: a read-only wiki refuses logins too
     with mediawiki.read_only("Backups"):
         refused = bot.post(action="edit", title=title, text="x", bot=True)
         assert refused["error"]["code"] == "readonly"

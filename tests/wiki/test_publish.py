@@ -142,7 +142,9 @@ async def test_a_hand_edit_inside_the_markers_is_not_overwritten_and_is_reported
     assert "Biblioteca Nacional" not in (wiki_env.page_text(title) or "")
     state = await wiki.status(db, GUILD)
     assert [p.problem for p in state.pages if p.key == "register"] == ["hand_edited"]
-    content = await digest.collect(db, GUILD, NOW - timedelta(days=7), NOW + timedelta(days=1), now=NOW, stale_days=30)
+    content = await digest.collect(
+        db, GUILD, NOW - timedelta(days=7), NOW + timedelta(days=1), now=NOW, stale_days=30, wiki=True
+    )
     body = "\n".join(entry for section in digest.render(content, "en").sections for entry in section.entries)
     assert f"The wiki page {title} was edited by hand inside the bot's markers" in body
     # Told to, the bot replaces its part (and the problem is gone).
@@ -206,7 +208,9 @@ async def test_a_wiki_that_is_down_fails_the_run_not_the_bot(db: Database, wiki_
     assert again.failure is not None
     state = await wiki.status(db, GUILD)
     assert state.failing_since == NOW and state.last_run_at == NOW + timedelta(hours=1)
-    content = await digest.collect(db, GUILD, NOW - timedelta(days=7), NOW + timedelta(days=1), now=NOW, stale_days=30)
+    content = await digest.collect(
+        db, GUILD, NOW - timedelta(days=7), NOW + timedelta(days=1), now=NOW, stale_days=30, wiki=True
+    )
     body = "\n".join(entry for section in digest.render(content, "en").sections for entry in section.entries)
     assert "Publishing on the wiki has failed since" in body and "could not connect" in body
     fine = await run(db, settings_for(wiki_env), now=NOW + timedelta(hours=2))
@@ -315,3 +319,40 @@ async def test_a_failing_wiki_is_reported_by_publish_now_and_status(sim_factory:
     assert r.ephemeral and "The wiki could not be written" in r.text and "could not connect" in r.text
     status = await sim.slash("publish status", user="alice")
     assert "Publishing has failed since" in status.text
+
+
+async def test_text_the_wiki_would_change_on_save_is_not_taken_for_a_hand_edit(
+    db: Database, wiki_env: MediaWiki
+) -> None:
+    settings = settings_for(wiki_env)
+    await public_lead(db, "Pasted\x1fname\ufdd0 Foundation")
+    await run(db, settings)
+    await public_lead(db, "Another")
+    report = await run(db, settings, now=NOW + timedelta(hours=1))
+    assert report.pages[0].outcome == "replace"
+    assert "Another" in (wiki_env.page_text(settings.pages.register_page) or "")
+
+
+async def test_a_damaged_marker_is_reported_and_nothing_is_deleted(db: Database, wiki_env: MediaWiki) -> None:
+    settings = settings_for(wiki_env)
+    title = settings.pages.register_page
+    await public_lead(db, "Europeana")
+    await run(db, settings)
+    page = wiki_env.page_text(title) or ""
+    wiki_env.edit_as_human(title, page.replace(markers.end("register"), "") + "\n\nPeople's closing words.")
+    await public_lead(db, "Wikidata")
+    report = await run(db, settings, now=NOW + timedelta(hours=1), overwrite=True)
+    assert report.pages[0].outcome == "damaged"
+    assert "People's closing words." in (wiki_env.page_text(title) or "")
+    assert [p.problem for p in (await wiki.status(db, GUILD)).pages if p.key == "register"] == ["damaged"]
+
+
+async def test_a_title_on_another_wiki_fails_cleanly(db: Database, wiki_env: MediaWiki) -> None:
+    report = await run(db, settings_for(wiki_env, pages={"register": "wikipedia:Foo", "decisions": "Bar"}))
+    assert report.failure is not None  # a sentence, not an exception out of the run
+
+
+async def test_without_a_wiki_the_digest_says_nothing_about_one(db: Database, wiki_env: MediaWiki) -> None:
+    await run(db, settings_for(wiki_env, api_url="http://127.0.0.1:9/api.php"))
+    content = await digest.collect(db, GUILD, NOW - timedelta(days=7), NOW + timedelta(days=1), now=NOW, stale_days=30)
+    assert content.wiki is None

@@ -115,3 +115,15 @@ async def test_the_sandbox_publishes_to_a_wiki_given_on_its_command_line(
     transcript = await run_script(lines, workdir=tmp_path / "work", wiki=wiki)
     assert "Published on the wiki" in transcript and "last written" in transcript
     assert "Biblioteca Nacional" in (mediawiki.page_text(register) or "")
+
+
+async def test_a_failed_command_line_run_is_not_reported_as_the_bots(tmp_path: Path, mediawiki: MediaWiki) -> None:
+    down, raw = write_config(tmp_path, mediawiki, api_url="http://127.0.0.1:9/api.php")
+    await seed(raw, "Europeana")
+    r = partnerbot("publish", "--config", str(down), password=mediawiki.bot_password)
+    assert r.returncode == 1
+    db = await open_database(raw["database"])
+    try:
+        assert await db.fetchval("SELECT COUNT(*) FROM wiki_runs") == 0
+    finally:
+        await db.close()

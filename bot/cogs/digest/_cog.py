@@ -108,6 +108,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
                 now=now,
                 stale_days=self.bot.settings.leads.stale_days,
                 reviewers=await self.bot.reviewer_count(),
+                wiki=self.bot.settings.wiki is not None,
             )
             if content.empty and self.bot.settings.digest.skip_empty:
                 return await digest_service.record(
@@ -221,6 +222,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
             now=now,
             stale_days=self.bot.settings.leads.stale_days,
             reviewers=await self.bot.reviewer_count(),
+            wiki=self.bot.settings.wiki is not None,
         )
         locale = str(interaction.locale.value)
         parts = build_parts(digest_service.render(content, locale, guild_id=guild_id), locale)

@@ -24,7 +24,7 @@ from bot.services import schedule, wiki
 from bot.services.access import Access, require
 from bot.services.wiki import markers
 from bot.ui.embeds import Colour, make_embed
-from bot.ui.respond import SEND_ERRORS, respond
+from bot.ui.respond import SEND_ERRORS, failure, respond
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
 
     @property
     def locale(self) -> str:
-        return self.settings.locale or self.bot.guild_locale()
+        """The pages' language: ``wiki.locale``, else the config's ``locale``, else English (not the
+        server's own language, which ``partnerbot publish`` cannot know: both must write the same text)."""
+        return self.settings.locale or self.bot.settings.locale or "en"
 
     async def names(self) -> wiki.content.Names:
         """Reviewers' display names, when ``wiki.name_reviewers`` is on: from the member cache, else asked
@@ -68,8 +70,11 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
             if member is None and guild is not None:
                 try:
                     member = await guild.fetch_member(member_id)
-                except SEND_ERRORS:
-                    member = None
+                except discord.NotFound:
+                    member = None  # left the server
+                except SEND_ERRORS as error:
+                    # Not "a former member" on a public page because Discord was slow: no run this time.
+                    raise wiki.WikiError(f"Discord did not say who the reviewers are ({failure(error)})") from None
             if member is not None:
                 found[member_id] = member.display_name
         former = t(self.locale, "wiki.former_member")
@@ -102,22 +107,30 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
     async def _changed(self) -> bool:
         """Whether either page's block differs from what the bot last wrote (no wiki call needed)."""
         guild_id = self.bot.settings.guild_id
-        wanted = await wiki.blocks(self.bot.db, guild_id, self.locale, await self.names())
+        try:
+            wanted = await wiki.blocks(self.bot.db, guild_id, self.locale, await self.names())
+        except wiki.WikiError:
+            return False
         rows = await self.bot.db.fetchall("SELECT key, written_sha FROM wiki_pages WHERE guild_id = ?", (guild_id,))
         written = {r["key"]: r["written_sha"] for r in rows}
         return any(markers.fingerprint(block) != written.get(key) for key, block in wanted.items())
 
     async def run(self, now: datetime, *, reason: str, overwrite: bool = False) -> wiki.RunReport:
         async with self._lock:
-            report = await wiki.publish(
-                self.bot.db,
-                self.bot.settings.guild_id,
-                self.settings,
-                locale=self.locale,
-                now=now,
-                names=await self.names(),
-                overwrite=overwrite,
-            )
+            try:
+                names = await self.names()
+            except wiki.WikiError as error:
+                report = wiki.RunReport(pages=(), failure=str(error), dry_run=False)
+            else:
+                report = await wiki.publish(
+                    self.bot.db,
+                    self.bot.settings.guild_id,
+                    self.settings,
+                    locale=self.locale,
+                    now=now,
+                    names=names,
+                    overwrite=overwrite,
+                )
         if report.failure:
             log.warning("publishing on the wiki failed (%s): %s", reason, report.failure)
         else:
@@ -133,7 +146,6 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
         require(self.bot.access(interaction.user), Access.WORKING_GROUP)
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.run(self.bot.clock(), reason="/publish now", overwrite=overwrite)
-        self._pending_since = None
         await respond(interaction, embed=report_embed(interaction.locale, report))
 
     @app_commands.command(
@@ -176,8 +188,8 @@ def status_embed(locale: object, settings: WikiSettings, state: wiki.Status) -> 
         lines.append(t(locale, "publish.status.page", title=title, written=written))
         if page is not None and page.changes:
             lines.append(t(locale, "publish.status.changes", changes=page.changes))
-        if page is not None and page.problem == "hand_edited":
-            lines.append(t(locale, "publish.status.hand_edited", title=title))
+        if page is not None and page.problem in ("hand_edited", "damaged"):
+            lines.append(t(locale, f"publish.status.{page.problem}", title=title))
     if state.failing_since is not None:
         lines.append(
             t(locale, "publish.status.failing", since=_when(state.failing_since, locale), reason=state.failure)

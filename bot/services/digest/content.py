@@ -65,8 +65,10 @@ async def collect(
     now: datetime,
     stale_days: int,
     reviewers: int | None = None,
+    wiki: bool = False,
 ) -> DigestContent:
-    """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``)."""
+    """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``;
+    with ``wiki``, a wiki is configured, so what keeps its pages from being updated, if anything)."""
     events = await leads.events_between(db, guild_id, start, end)
     flagged, stale = await leads.needs_attention(db, guild_id, now, stale_days)
     return DigestContent(
@@ -82,5 +84,5 @@ async def collect(
         flagged=flagged,
         stale=stale,
         reviewers=reviewers,
-        wiki=await trouble(db, guild_id),
+        wiki=await trouble(db, guild_id) if wiki else None,
     )

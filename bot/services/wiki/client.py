@@ -109,15 +109,22 @@ class WikiClient:
             raise WikiError(f"the wiki refused to read {title}: {error.code} ({error.info})") from None
         except Exception as error:
             raise WikiError(_reach_problem(self.api_url, error)) from None
-        [found] = answer["query"]["pages"]
-        if found.get("invalid"):
-            raise WikiError(f"the wiki does not accept {title!r} as a page title: {found.get('invalidreason', '')}")
-        if found.get("missing"):
-            page = WikiPage(title=title, text="", exists=False)
-        else:
-            [revision] = found["revisions"]
-            text = revision["slots"]["main"]["content"]
-            page = WikiPage(title=title, text=text, exists=True, revision=int(revision["revid"]))
+        try:
+            query = answer["query"]
+            if query.get("interwiki"):
+                raise WikiError(f"{title!r} names a page on another wiki (an interwiki prefix)")
+            [found] = query["pages"]
+            if found.get("invalid"):
+                reason = found.get("invalidreason", "")
+                raise WikiError(f"the wiki does not accept {title!r} as a page title: {reason}")
+            if found.get("missing"):
+                page = WikiPage(title=title, text="", exists=False)
+            else:
+                [revision] = found["revisions"]
+                text = revision["slots"]["main"]["content"]
+                page = WikiPage(title=title, text=text, exists=True, revision=int(revision["revid"]))
+        except (KeyError, ValueError, TypeError):
+            raise WikiError(f"the wiki's answer about {title!r} was not what a MediaWiki API gives") from None
         self._read[title] = page
         return page
 
@@ -151,6 +158,10 @@ class WikiClient:
                 raise WikiError("the wiki logged the bot out during the run") from None
             if error.code == "readonly":
                 raise WikiError(f"the wiki is read-only for now ({error.info})") from None
+            if error.code == "ratelimited":
+                raise WikiError(
+                    f"the wiki's rate limit held back the edit of {title} (ask for the bot right)"
+                ) from None
             raise WikiError(f"the wiki refused the edit of {title}: {error.code} ({error.info})") from None
         except Exception as error:
             raise WikiError(_reach_problem(self.api_url, error)) from None

@@ -9,6 +9,7 @@ says changes, so the bot edits only then.
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -88,10 +89,14 @@ async def decisions(db: Database, guild_id: int) -> list[Decision]:
 
 def _decisions_sync(conn: sqlite3.Connection, guild_id: int) -> list[Decision]:
     marks = ", ".join("?" * len(DECISIONS))
+    # Only decisions made while the lead was public: one made before its latest change of visibility may
+    # have been made (and reasoned) for the working group's eyes only.
     events = conn.execute(
         "SELECT e.lead_id, l.partner, e.to_status, e.at, e.note, e.actor_id FROM lead_events e"
         " JOIN leads l ON l.id = e.lead_id"
         f" WHERE e.guild_id = ? AND e.kind = 'status' AND e.to_status IN ({marks}) AND l.visibility = 'public'"
+        " AND e.id > COALESCE((SELECT MAX(v.id) FROM lead_events v"
+        " WHERE v.lead_id = e.lead_id AND v.kind = 'edit' AND v.note = 'visibility'), 0)"
         " ORDER BY e.at DESC, e.id DESC",
         (guild_id, *DECISIONS),
     ).fetchall()
@@ -137,7 +142,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _cell(value: object) -> str:
-    return inert("" if value is None else str(value))
+    return inert(_storable("" if value is None else str(value)))
+
+
+def _storable(text: str) -> str:
+    """``text`` as the wiki would store it: control characters and Unicode noncharacters (which MediaWiki
+    replaces with U+FFFD on save) become spaces here, so what the bot wrote reads back the same and is
+    never mistaken for a hand edit."""
+    return "".join(" " if _unstorable(ch) else ch for ch in text)
+
+
+def _unstorable(ch: str) -> bool:
+    code = ord(ch)
+    return unicodedata.category(ch) in ("Cc", "Cs") or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
 def register_text(rows: list[RegisterRow], locale: str) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["create", "append", "replace", "unchanged", "hand_edited"]
+Outcome = Literal["create", "append", "replace", "unchanged", "hand_edited", "damaged"]
 
 
 def begin(key: str) -> str:
@@ -29,6 +29,10 @@ def _pattern(key: str) -> re.Pattern[str]:
     return re.compile(
         rf"<!--\s*partnerbot:begin {k}\b[^>]*-->\n?(?P<inner>.*?)\n?<!--\s*partnerbot:end {k}\s*-->", re.S
     )
+
+
+def _count(page: str, which: str, key: str) -> int:
+    return len(re.findall(rf"<!--\s*partnerbot:{which} {re.escape(key)}\b[^>]*-->", page))
 
 
 def fingerprint(block: str) -> str:
@@ -55,13 +59,18 @@ def merge(page: str, key: str, block: str, *, written_sha: str | None, overwrite
       (``unchanged``).
     - Markers holding anything else, a hand edit (or a page whose history the bot lost): left alone
       (``hand_edited``), unless ``overwrite``.
+    - A marker missing, doubled or out of order (``damaged``): left alone even with ``overwrite``, since
+      where the bot's part ends can no longer be told, and replacing a guess could delete people's text.
     """
     wrapped = f"{begin(key)}\n{block.strip()}\n{end(key)}"
     if not page.strip():
         return Merged("create", wrapped, "")
-    found = _pattern(key).search(page)
-    if found is None:
+    begins, ends = _count(page, "begin", key), _count(page, "end", key)
+    if begins == ends == 0:
         return Merged("append", f"{page.rstrip()}\n\n{wrapped}\n", "")
+    found = _pattern(key).search(page)
+    if begins != 1 or ends != 1 or found is None:
+        return Merged("damaged", None, "")
     current = found.group("inner")
     if fingerprint(current) == fingerprint(block):
         return Merged("unchanged", None, current)

@@ -99,8 +99,11 @@ async def publish(
     dry_run: bool = False,
     overwrite: bool = False,
     client: ClientFactory = _client,
+    record_failure: bool = True,
 ) -> RunReport:
-    """Bring both pages up to date (or, with ``dry_run``, only say what would change)."""
+    """Bring both pages up to date (or, with ``dry_run``, only say what would change). Never raises for
+    anything the wiki does: the report carries the failure. ``record_failure=False`` (the command line)
+    keeps a failed run out of what the digest reports: the operator sees it at once."""
     wanted = await blocks(db, guild_id, locale, names)
     stored = await _stored(db, guild_id)
     password = settings.password()
@@ -120,7 +123,10 @@ async def publish(
                     await _record_page(db, guild_id, key, title, report, wanted[key], now)
         except WikiError as error:
             failure = str(error)
-    if not dry_run:
+        except Exception as error:  # a bug, or an answer nobody foresaw: still a failed run, not a crash
+            log.exception("unexpected error while publishing on the wiki")
+            failure = f"an unexpected error ({type(error).__name__}); the log has the details"
+    if not dry_run and (failure is None or record_failure):
         await _record_run(db, guild_id, failure, now)
     return RunReport(pages=tuple(reports), failure=failure, dry_run=dry_run)
 
@@ -188,13 +194,13 @@ async def _record_page(
 ) -> None:
     sha = markers.fingerprint(block)
     async with db.transaction() as conn:
-        if report.outcome == "hand_edited":
+        if report.outcome in ("hand_edited", "damaged"):
             await conn.execute(
-                "INSERT INTO wiki_pages (guild_id, key, title, checked_at, problem) VALUES (?, ?, ?, ?, 'hand_edited')"
-                " ON CONFLICT (guild_id, key) DO UPDATE SET checked_at = excluded.checked_at, problem = 'hand_edited',"
-                " title = excluded.title,"
+                "INSERT INTO wiki_pages (guild_id, key, title, checked_at, problem) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, key) DO UPDATE SET checked_at = excluded.checked_at,"
+                " problem = excluded.problem, title = excluded.title,"
                 " written_sha = CASE WHEN wiki_pages.title = excluded.title THEN wiki_pages.written_sha END",
-                (guild_id, key, title, to_unix(now)),
+                (guild_id, key, title, to_unix(now), report.outcome),
             )
         elif report.outcome == "unchanged":
             await conn.execute(
@@ -265,7 +271,7 @@ async def trouble(db: Database, guild_id: int) -> WikiTrouble | None:
     found = WikiTrouble(
         failing_since=state.failing_since,
         failure=state.failure,
-        hand_edited=tuple(p.title for p in state.pages if p.problem == "hand_edited"),
+        hand_edited=tuple(p.title for p in state.pages if p.problem in ("hand_edited", "damaged")),
     )
     return found if found else None
 
