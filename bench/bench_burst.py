@@ -74,7 +74,7 @@ async def _prepare(sim: Sim, leads: int) -> dict[str, list[str]]:
     for ref in ("L-9", "L-10"):
         await sim.slash("lead move", user="alice", lead=ref, status="assessing")
         r = await sim.slash("lead move", user="alice", lead=ref, status="in_review")
-        assert "to in_review" in r.text, r.text
+        assert "to in review" in r.text, r.text
     return people
 
 

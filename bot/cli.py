@@ -1,10 +1,13 @@
-"""The ``partnerbot`` command line: run, check-config, sandbox, export, backup, publish, invite-url."""
+"""The ``partnerbot`` command line: run, setup, check-config, sandbox, export, backup, publish, invite-url."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
+import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +15,8 @@ from typing import BinaryIO
 
 import discord
 
-from bot.checks import check_all
-from bot.config import Settings
+from bot.checks import check_all, check_backup_target, check_database
+from bot.config import Settings, config_warnings
 from bot.logs import install as install_log_redaction
 
 log = logging.getLogger(__name__)
@@ -46,11 +49,14 @@ def _settings_or_exit(config: Path) -> Settings | None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    _settings, problems = check_all(Path(args.config))
+    settings, problems = check_all(Path(args.config))
     if problems:
         for problem in problems:
             print(problem)
         return 2
+    assert settings is not None
+    for warning in config_warnings(settings):
+        print(f"{args.config}: warning: {warning}")
     print("ok")
     return 0
 
@@ -70,40 +76,74 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(settings, token)
 
 
+#: A Discord id: a positive 64-bit number, written in digits.
+_SNOWFLAKE = re.compile(r"[0-9]{1,20}")
+
+
 def cmd_invite_url(args: argparse.Namespace) -> int:
-    url = discord.utils.oauth_url(args.client_id, permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands"))
+    text = args.client_id.strip()
+    if not _SNOWFLAKE.fullmatch(text) or not 0 < int(text) < 2**64:
+        return _fail(
+            f"--client-id {args.client_id!r} is not an application id: copy the Application ID from the "
+            "Discord developer portal (General Information), a long positive number"
+        )
+    url = discord.utils.oauth_url(int(text), permissions=BOT_PERMISSIONS, scopes=("bot", "applications.commands"))
     print(url)
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.db import feedback_path, open_database
+    from bot.db import DatabaseTooNew, feedback_path, open_database
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
         return 2
+    dest = Path(args.path)
+    problem = check_database(settings.database, Path(args.config)) or check_backup_target(dest, settings.database)
+    if problem:
+        return _fail(problem)
 
     async def backup() -> None:
         db = await open_database(settings.database)
         try:
-            await db.backup(Path(args.path))
+            await db.backup(dest)
         finally:
             await db.close()
 
-    asyncio.run(backup())
-    print(f"backed up {settings.database} to {args.path} (feedback store: {feedback_path(args.path)})")
+    created = [path for path in (dest, feedback_path(dest)) if not path.exists()]
+    try:
+        asyncio.run(backup())
+    except DatabaseTooNew as error:  # the feedback store (the database itself was checked above)
+        return _fail(str(error))
+    except (sqlite3.Error, OSError) as error:
+        for path in created:  # no half a backup (the feedback store is copied first)
+            path.unlink(missing_ok=True)
+        return _fail(f"backup to {dest} failed: {_one_line(error)}")
+    print(f"backed up {settings.database} to {dest} (feedback store: {feedback_path(dest)})")
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.clock import system_clock
-    from bot.db import open_database
+    from bot.db import DatabaseTooNew, open_database
     from bot.errors import PartnerBotError
     from bot.services.leads import ExportSummary, write_export
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
         return 2
+    problem = check_database(settings.database, Path(args.config), guild_id=settings.guild_id)
+    if problem:
+        return _fail(problem)
+    target = Path(args.out)
+    if args.out != "-" and target.is_dir():
+        return _fail(f"export: {target} is a folder: name the file to write, for example {target / 'leads.csv'}")
+    if args.out != "-" and not target.parent.is_dir():
+        return _fail(f"export: folder {target.parent} does not exist: create it first, or choose another path")
 
     async def export(out: BinaryIO) -> ExportSummary:
         db = await open_database(settings.database)
@@ -115,9 +155,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.out == "-":
             asyncio.run(export(sys.stdout.buffer))
+            sys.stdout.flush()
             return 0
         # Streamed a page at a time into a file beside the target, which it replaces only when complete.
-        target = Path(args.out)
         partial = target.with_name(target.name + ".part")
         try:
             with partial.open("wb") as out:
@@ -125,8 +165,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
-    except PartnerBotError as error:
+    except (PartnerBotError, DatabaseTooNew) as error:
         return _fail(str(error))
+    except BrokenPipeError:  # `partnerbot export | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:
+        return _fail(f"export to {args.out} failed: {_one_line(error)}")
     left_out = f"; {result.left_out} working-group-only leads left out" if result.left_out else ""
     print(f"wrote {result.count} leads to {args.out}{left_out}")
     return 0
@@ -143,8 +188,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 2
     if settings.wiki is None:
         return _fail(f"{args.config} has no wiki: section, so there is nowhere to publish (see the README)")
-    if not Path(settings.database).exists():
-        return _fail(f"no database at {settings.database}: nothing to publish (check database: in {args.config})")
+    problem = check_database(settings.database, Path(args.config), guild_id=settings.guild_id)
+    if problem:  # an empty register published over the real one would be worse than nothing
+        return _fail(problem)
     if settings.wiki.name_reviewers and not args.dry_run:
         return _fail("wiki.name_reviewers needs the running bot's member list: use /publish now in Discord")
     wiki_settings = settings.wiki
@@ -209,6 +255,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return run_sandbox(script=args.script, database=args.database, locale=args.locale, wiki=wiki)
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from bot.setup import main as run_setup
+
+    return run_setup(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partnerbot", description="The partnerships working group's bot.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,12 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
         return p
 
-    with_config(sub.add_parser("run", help="start the bot (token from DISCORD_TOKEN)")).set_defaults(func=cmd_run)
+    run = sub.add_parser(
+        "run",
+        help="start the bot (token from DISCORD_TOKEN)",
+        epilog="exit status: 0 stopped; 1 Discord unreachable at start (try again later); 2 something to fix first "
+        "(config, token, the bot not in the server). Once connected, a lost network is retried, not an exit.",
+    )
+    with_config(run).set_defaults(func=cmd_run)
     with_config(sub.add_parser("check-config", help="validate config, questionnaires and catalogs")).set_defaults(
         func=cmd_check_config
     )
     invite = sub.add_parser("invite-url", help="print the URL that adds the bot to a server")
-    invite.add_argument("--client-id", required=True, type=int, help="the application's client id")
+    invite.add_argument("--client-id", required=True, help="the application's client id (Application ID)")
     invite.set_defaults(func=cmd_invite_url)
     backup = with_config(sub.add_parser("backup", help="write an online, consistent copy of the database"))
     backup.add_argument("path", help="where to write the copy")
@@ -232,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--status", default=None, help="only leads with this status")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+    from bot.setup import add_arguments as add_setup_arguments
+
+    setup = with_config(sub.add_parser("setup", help="pick the server, channels and roles by name; write the config"))
+    add_setup_arguments(setup)
+    setup.set_defaults(func=cmd_setup)
     publish = with_config(sub.add_parser("publish", help="write the register and decisions to the wiki now"))
     publish.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
     publish.add_argument("--overwrite", action="store_true", help="replace the bot's part even if edited by hand")

@@ -129,8 +129,9 @@ def has_key(key: str) -> bool:
 def term(locale: object, kind: str, value: str) -> str:
     """A fixed word of the product (a status, level, direction, tier, severity) in ``locale``.
 
-    The English catalog keeps the words of DESIGN.md as they are (``in_review``); a value the catalog
-    does not know is shown as it is stored rather than as a key name.
+    This is the word a member reads in a sentence or on a card (``in review``); commands and options keep
+    the pipeline words of DESIGN.md (``in_review``). A value the catalog does not know is shown as it is
+    stored rather than as a key name.
     """
     key = f"{kind}.{value}"
     return t(locale, key) if has_key(key) else value

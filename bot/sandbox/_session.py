@@ -2,116 +2,50 @@
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import discord
 
-from bot.sandbox._render import readable, render_message, render_modal
+from bot.sandbox._commands import Catalog, CommandError, did_you_mean, spoken
+from bot.sandbox._language import DURATION, HELP, IN_PLACE, MAX_WAIT, WORDS, SandboxError, split
+from bot.sandbox._places import PlaceError, Places
+from bot.sandbox._screen import Screen
 from bot.sim import Sim, SimError
-from bot.sim.models import InteractionResult, SimMessage, SimModal
-
-HELP = """\
-Commands (one per line; lines starting with # are comments):
-  /lead add partner:"Europeana" level:global direction:external
-                         run a slash command as the current member (options as name:value, quote spaces)
-  as carol               act as another member (alice, bob: working group; carol, erin: reviewers; dave: member)
-  dm <text>              write to the bot in a direct message
-  click "Send anonymously"   press a button on the latest message that has it
-  click 2 "Next"         ... on the second latest such message
-  select "Topic" partnership   choose option(s) in the latest select whose placeholder matches
-  modal summary:"..." offer:"..."   fill and submit the open modal (field names or labels)
-  wait 7d                let time pass (d, h, m): reviews close, digests go out
-  show #digest           print a channel, a thread (show thread L-1) or a DM (show dm dave)
-  locale es-ES           change the current member's Discord language (en-US, es-ES, fr, ar)
-  whoami / help / quit"""
-
-DURATION = re.compile(r"^(\d+(?:\.\d+)?)([dhm])$")
-MAX_WAIT = timedelta(days=366)  # time moves an hour per background pass
-
-
-class SandboxError(Exception):
-    """A line the sandbox cannot run: shown as a one-line hint."""
+from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, SimUser
 
 
 class Session:
-    def __init__(self, sim: Sim, out: Callable[[str], None], locale: str = "en-US") -> None:
+    def __init__(self, sim: Sim, out: Callable[[str], None], locale: str = "en-US", *, echo: bool = True) -> None:
         self.sim = sim
         self.out = out
+        #: Whether each line is repeated after its prompt (a script's transcript); at the prompt it is on screen.
+        self.echo = echo
         self.user = "alice"
         self.locale = locale
         self.modal: SimModal | None = None
-        self.seen = len(sim.server.messages)
-        # Who each interaction answer went to: a deferred answer carries no interaction token of its own.
-        self.answered: dict[int, int] = {}
-        self._readable = readable(sim.server, sim.clock)
+        self.places = Places(sim)
+        self.screen = Screen(sim, out, self.places)
+        self.catalog = Catalog(sim.bot.tree, sim.guild_id)
+        #: Where `in PLACE ...` runs its line (None: slash commands in #general, clicks anywhere in sight).
+        self._place: SimChannel | None = None
 
-    # -- visibility -------------------------------------------------------------------------------
-    def _visible(self, message: SimMessage) -> bool:
-        user = self.sim.member(self.user)
-        if message.ephemeral:
-            owner = self.answered.get(message.id)
-            if owner is None:
-                record = self.sim.server.interactions.get(message.interaction_token or "")
-                owner = record.user.id if record is not None else None
-            return owner == user.id
-        channel = self.sim.server.channels.get(message.channel_id)
-        if channel is not None and channel.type == 1:
-            return channel.recipient_id == user.id
-        return True
-
-    def where(self, message: SimMessage) -> str:
-        channel = self.sim.server.channels.get(message.channel_id)
-        if channel is None:
-            return "?"
-        if channel.type == 1:
-            user = self.sim.server.users.get(channel.recipient_id or 0)
-            return f"DM with {user.name if user else '?'}"
-        if channel.is_thread:
-            parent = self.sim.server.channels.get(channel.parent_id or 0)
-            return f"#{parent.name if parent else '?'} › {channel.name}"
-        return f"#{channel.name}"
-
-    def render(self, message: SimMessage, *, edited: bool = False) -> str:
-        author = self.sim.server.users.get(message.author_id)
-        return render_message(
-            message,
-            self.where(message),
-            edited=edited,
-            author=author.name if author is not None else None,
-            text=self._readable,
-        )
+    @property
+    def member(self) -> SimUser:
+        return self.sim.member(self.user)
 
     def _print_new(self, result: InteractionResult | None = None) -> None:
-        messages = list(self.sim.server.messages.values())
-        fresh = [m for m in messages[self.seen :] if not m.data.get("_loading")]
-        self.seen = len(messages)
-        if result is not None:
-            user_id = self.sim.member(self.user).id
-            for message in result.messages:
-                self.answered[message.id] = user_id
-                if message not in fresh:  # a deferred answer: its placeholder was counted as seen
-                    fresh.append(message)
-        for message in fresh:
-            if self._visible(message):
-                self.out(self.render(message))
-        if result is not None:
-            if result.updated is not None and result.updated not in fresh:
-                self.out(self.render(result.updated, edited=True))
-            if result.modal is not None:
-                self.modal = result.modal
-                self.out(render_modal(result.modal))
+        modal = self.screen.print_new(self.member, result)
+        if modal is not None:
+            self.modal = modal
 
     def _latest_with(self, predicate: Callable[[SimMessage], bool], nth: int = 1, *, missing: str) -> SimMessage:
-        found = 0
-        for message in reversed(list(self.sim.server.messages.values())):
-            if self._visible(message) and predicate(message):
-                found += 1
-                if found == nth:
-                    return message
+        message = self.screen.latest_with(self.member, predicate, nth, self._place)
+        if message is not None:
+            return message
+        if self._place is not None:
+            raise SandboxError(f"{missing} in {self.places.where(self._place)}")
         raise SandboxError(f"{missing} (try `show #channel` to look around)")
 
     # -- commands ---------------------------------------------------------------------------------
@@ -120,14 +54,13 @@ class Session:
         line = line.strip()
         if not line or line.startswith("#"):
             return True
-        self.out(f"\n{self.user}> {line}")
+        self.out(f"\n{self.user}> {line}" if self.echo else "")
         try:
             return await self._dispatch(line)
-        except (SandboxError, SimError, KeyError, ValueError) as error:
+        except (SandboxError, CommandError, PlaceError, SimError, KeyError, ValueError) as error:
             # KeyError's str() is the repr of its message; show the message itself.
             message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
-            message = message.strip() or error.__class__.__name__
-            self.out(f"! {message}")
+            self.out(f"! {message.strip() or error.__class__.__name__}")
             return True
         except Exception as error:  # a sandbox session never ends in a traceback
             self.out(f"! the sandbox could not run that line ({error.__class__.__name__}: {error})")
@@ -138,7 +71,7 @@ class Session:
             await self._slash(line[1:])
             return True
         word, _, rest = line.partition(" ")
-        rest = rest.strip()
+        word, rest = word.lower(), rest.strip()
         handler = {
             "as": self._as,
             "dm": self._dm,
@@ -148,45 +81,95 @@ class Session:
             "wait": self._wait,
             "show": self._show,
             "locale": self._locale,
-        }.get(word.lower())
-        if word.lower() in ("quit", "exit"):
+            "in": self._in,
+            "help": self._help,
+        }.get(word)
+        if word in ("quit", "exit"):
             return False
-        if word.lower() == "help":
-            self.out(HELP)
-        elif word.lower() == "whoami":
+        if word == "whoami":
             self.out(f"{self.user} ({self.locale})")
-        elif handler is None:
-            raise SandboxError(f"unknown command {word!r}; type `help`")
-        else:
+        elif handler is not None:
             await handler(rest)
+        elif word in self.catalog.top_level:
+            raise SandboxError(f"slash commands start with a /: /{line}")
+        else:
+            hint = did_you_mean(word, WORDS)
+            raise SandboxError(f"unknown command {word!r}.{hint} Type `help` for the list.")
         return True
 
-    @staticmethod
-    def _split(text: str) -> list[str]:
-        try:
-            return shlex.split(text)
-        except ValueError as error:
-            raise SandboxError(f"could not read that line: {error}") from None
+    async def _help(self, rest: str) -> None:
+        if not rest:
+            self.out("\n".join([*self.catalog.listing(), "", HELP]))
+            return
+        words = rest.lstrip("/").split()
+        if rest.startswith("/") or words[0] in self.catalog.top_level:
+            found = self.catalog.resolve(words)
+            lines = self.catalog.group_listing(found) if isinstance(found, str) else found.detail()
+            self.out("\n".join(lines))
+            return
+        about = [line for line in HELP.splitlines() if line.startswith(f"  {words[0]} ")]
+        if not about:
+            hint = did_you_mean(words[0], [*WORDS, *(f"/{c}" for c in self.catalog.top_level)])
+            raise SandboxError(f"there is no help on {words[0]!r}.{hint} Type `help` for everything.")
+        self.out("\n".join(about))
 
     async def _slash(self, text: str) -> None:
-        words = self._split(text)
-        path = [w for w in words if ":" not in w]
-        options: dict[str, Any] = {}
-        for token in words:
-            if ":" in token:
-                name, _, value = token.partition(":")
-                options[name] = value
-        if not path:
-            raise SandboxError('say which command, e.g. /lead add partner:"Europeana" ...')
-        result = await self.sim.slash(" ".join(path), user=self.user, locale=self.locale, options=options)
+        path: list[str] = []
+        given: dict[str, str] = {}
+        for token in split(text):
+            name, sep, value = token.partition(":")
+            if not sep or not name:
+                if given:  # a word after the options: most often a value with spaces and no quotes
+                    raise SandboxError(
+                        f"{token!r} is not an option: write options as name:value, and put a value with "
+                        f'spaces in quotes, like partner:"Europeana Foundation".'
+                    )
+                path.append(token)
+            elif name in given:
+                raise SandboxError(f"{name}: is given twice.")
+            else:
+                given[name] = value
+        place = self._place
+        dm = place is not None and place.type == 1
+        found = self.catalog.resolve(path, dm=dm)
+        if isinstance(found, str):
+            # As Discord's picker does after /lead: the group's commands, nothing sent to the bot.
+            self.out("\n".join(self.catalog.group_listing(found)))
+            return
+        options = found.values(given)
+        result = await self.sim.slash(
+            found.path, user=self.user, channel=place, dm=dm, locale=self.locale, options=options
+        )
         self._print_new(result)
+
+    async def _in(self, rest: str) -> None:
+        match = IN_PLACE.fullmatch(rest)
+        if match is None:
+            raise SandboxError("say where and what: in thread L-1 /checklist status, in dm /feedback privacy")
+        where, line = match.groups()
+        user = self.member
+        if where == "dm":
+            place = self.places.dm(user)
+        elif where.startswith("#"):
+            place = self.places.channel(where)
+        else:
+            place = await self.places.thread(where.split(None, 1)[1].strip("\"'"))
+        if not self.places.can_view(user, place):
+            raise SandboxError(f"{self.user} cannot see {self.places.where(place)}, so cannot run anything there.")
+        first = line.split(None, 1)[0].lower()
+        if not line.startswith("/") and first not in ("click", "select"):
+            raise SandboxError(f"`in` runs a slash command, a click or a select there, like: in {where} /lead list")
+        self._place = place
+        try:
+            await self._dispatch(line)
+        finally:
+            self._place = None
 
     async def _as(self, rest: str) -> None:
         name = rest.strip().lower()
         if not name:
             raise SandboxError("say who: as carol (alice, bob, carol, erin, dave)")
-        self.sim.member(name)
-        self.user = name
+        self.user = self._member(name)
         self.out(f"(now acting as {name})")
 
     async def _dm(self, rest: str) -> None:
@@ -196,7 +179,7 @@ class Session:
         self._print_new()
 
     async def _click(self, rest: str) -> None:
-        words = self._split(rest)
+        words = split(rest)
         nth = 1
         if len(words) >= 2 and words[0].isdigit():  # click 2 "Next"; a lone number is a label: click 3
             nth = int(words.pop(0))
@@ -210,7 +193,7 @@ class Session:
         self._print_new(result)
 
     async def _select(self, rest: str) -> None:
-        words = self._split(rest)
+        words = split(rest)
         if len(words) < 2:
             raise SandboxError('say which menu and what: select "Topic" partnership')
         which, wanted = words[0].lower(), words[1:]
@@ -233,8 +216,9 @@ class Session:
                 None,
             )
             if option is None:
-                choices = ", ".join(o["value"] for o in comp.get("options") or [])
-                raise SandboxError(f"{want!r} is not one of: {choices}")
+                choices = [o["value"] for o in comp.get("options") or []]
+                hint = did_you_mean(want, choices)
+                raise SandboxError(f"{want!r} is not one of {spoken(choices, conjunction='or')}.{hint}")
             values.append(option["value"])
         result = await self.sim.select(message, values, which=comp["custom_id"], user=self.user, locale=self.locale)
         self._print_new(result)
@@ -243,11 +227,18 @@ class Session:
         if self.modal is None:
             raise SandboxError("no modal is open: run the command that opens one first")
         values = {}
-        for token in self._split(rest):
+        for token in split(rest):
             name, sep, value = token.partition(":")
             if not sep:
                 raise SandboxError(f'write fields as name:"value" (got {token!r})')
-            values[self.modal.field(name).custom_id] = value
+            try:
+                values[self.modal.field(name).custom_id] = value
+            except KeyError:
+                fields = [f.custom_id for f in self.modal.fields]
+                hint = did_you_mean(name, fields, "{}:")
+                raise SandboxError(
+                    f"modal {self.modal.title!r} has no field {name!r}; its fields are {spoken(fields)}.{hint}"
+                ) from None
         modal, self.modal = self.modal, None
         result = await self.sim.submit(modal, values, user=self.user, locale=self.locale)
         self._print_new(result)
@@ -267,34 +258,43 @@ class Session:
             self.sim.clock.advance(move)
             total -= move
             await self.sim.tick()
-            if total > timedelta(0) and self._anything_new():
-                # What the bot posted on the way is shown when it was posted ("in 3 days" reads right).
+            if total > timedelta(0) and self.screen.anything_new(self.member):
+                # What the bot posted on the way is printed as read when it was posted ("in 3 days" reads
+                # right); `show` later words the same times against its own now.
                 self.out(f"({self._now()})")
                 self._print_new()
         self.out(f"(it is now {self._now()})")
         self._print_new()
 
-    def _anything_new(self) -> bool:
-        fresh = list(self.sim.server.messages.values())[self.seen :]
-        return any(self._visible(m) and not m.data.get("_loading") for m in fresh)
-
     def _now(self) -> str:
         return f"{self.sim.clock():%a %d %b %Y %H:%M} UTC"
 
     async def _show(self, rest: str) -> None:
-        words = self._split(rest)
+        words = split(rest)
         if not words:
             raise SandboxError("say what: show #digest, show thread L-1, show dm dave")
+        channel: SimChannel
         if words[0] == "dm":
-            channel = self.sim.dm_channel(words[1] if len(words) > 1 else self.user)
+            channel = self.sim.dm_channel(self._member(words[1].lower() if len(words) > 1 else self.user))
         elif words[0] == "thread":
-            channel = self.sim.thread(" ".join(words[1:]))
+            channel = await self.places.thread(" ".join(words[1:]))
         else:
-            channel = self.sim.channel(words[0])
+            channel = self.places.channel(" ".join(words))
+        where = self.places.where(channel)
         if not channel.messages:
-            self.out(f"(nothing in {channel.name})")
+            self.out(f"(nothing in {where})")
+            return
+        count = len(channel.messages)
+        self.out(f"({where} as of {self._now()}: {count} message{'s' if count != 1 else ''})")
         for message in channel.messages:
-            self.out(self.render(message))
+            self.out(self.screen.render(message, dated=True))
+
+    def _member(self, name: str) -> str:
+        members = [u.name for u in self.sim.server.users.values()]
+        if name not in members:
+            hint = did_you_mean(name, members)
+            raise SandboxError(f"no user named {name!r}; the members are {spoken(sorted(members))}.{hint}")
+        return name
 
     async def _locale(self, rest: str) -> None:
         if not rest:

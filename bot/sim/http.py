@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import discord
 import orjson
-from discord.http import HTTPClient
+from discord.http import HTTPClient, Route
 from multidict import CIMultiDict
 
 from bot.sim.server import SimServer
@@ -59,7 +59,13 @@ class SimResponse:
 
     def __init__(self, status: int, body: Any = None, *, headers: dict[str, str] | None = None) -> None:
         self.status = status
-        self.reason = {200: "OK", 204: "No Content", 400: "Bad Request", 429: "Too Many Requests"}.get(status, "")
+        self.reason = {
+            200: "OK",
+            204: "No Content",
+            400: "Bad Request",
+            401: "Unauthorized",
+            429: "Too Many Requests",
+        }.get(status, "")
         self.headers: CIMultiDict[str] = CIMultiDict(headers or {})
         if body is None:
             self._text = ""
@@ -120,8 +126,12 @@ class SimSession:
                 return early
         body, files = _read_body(kwargs.get("data"))
         query = dict(kwargs.get("params") or {})
+        webhook = path.startswith(("/interactions/", "/webhooks/"))
+        if not webhook and not self.server.accepts(kwargs.get("headers")):
+            # reference#authentication: a request without a valid token is answered 401 Unauthorized.
+            return SimResponse(401, {"code": 0, "message": "401: Unauthorized"})
         try:
-            if path.startswith(("/interactions/", "/webhooks/")):
+            if webhook:
                 result = self.server.handle_webhook(method, path, body, files, query)
             else:
                 result = self.server.handle(method, path, body, files, query)
@@ -150,8 +160,16 @@ class SimHttp(HTTPClient):
         self._global_over.set()
 
     async def static_login(self, token: str) -> Any:
-        self.token = token
-        return self.server.bot_user_payload()
+        """discord.py's login on the simulated session: ``GET /users/@me`` with the token; a ``401`` is a
+        :class:`discord.LoginFailure`, as from :meth:`HTTPClient.static_login`."""
+        old_token, self.token = self.token, token
+        try:
+            return await self.request(Route("GET", "/users/@me"))
+        except discord.HTTPException as exc:
+            self.token = old_token
+            if exc.status == 401:
+                raise discord.LoginFailure("Improper token has been passed.") from exc
+            raise
 
     async def get_from_cdn(self, url: str) -> bytes:
         for message in self.server.messages.values():

@@ -51,3 +51,9 @@ def fixed_ids(first: int) -> Iterator[None]:
 def end_fixed_ids() -> None:
     global _fixed
     _fixed = None
+
+
+def make_ids_after(last: int) -> None:
+    """Make every id from now on greater than ``last`` (an id kept from an earlier run), as Discord's are."""
+    global _last
+    _last = max(_last, last)

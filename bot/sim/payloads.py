@@ -122,6 +122,10 @@ class InteractionPayloads:
             container.setdefault("options", []).append(entry)
             container = entry
             spec_options = sub.get("options") or []
+        subcommands = [o["name"] for o in spec_options if o["type"] in (1, 2)]
+        if subcommands:
+            # A client cannot send a group on its own: its picker offers the subcommands instead.
+            raise SimError(f"/{path.strip().lstrip('/')} needs a subcommand: one of {', '.join(subcommands)}")
         resolved: dict[str, dict[str, Any]] = {}
         values = []
         for name, value in options.items():

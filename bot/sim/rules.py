@@ -24,6 +24,8 @@ CHOICE_DOCS = (
 RESPONSE_DOCS = f"{DOCS}/interactions/receiving-and-responding#interaction-response-object-interaction-callback-type"
 THREAD_DOCS = f"{DOCS}/resources/channel#start-thread-from-message-json-params"
 UPLOAD_DOCS = f"{DOCS}/reference#uploading-files"
+CHANNEL_DOCS = f"{DOCS}/resources/guild#create-guild-channel-json-params"
+ROLE_DOCS = f"{DOCS}/resources/guild#create-guild-role-json-params"
 
 #: resources/message#create-message: "content: Message contents (up to 2000 characters)";
 #: "embeds: Up to 10 rich embeds (up to 6000 characters)".
@@ -64,6 +66,10 @@ MAX_CHOICES = 25
 MAX_CHOICE_TEXT = 100
 #: resources/channel#start-thread-from-message-json-params: "name: 1-100 character channel name".
 MAX_THREAD_NAME = 100
+#: resources/guild#create-guild-channel-json-params: "name: channel name (1-100 characters)".
+MAX_CHANNEL_NAME = 100
+#: resources/guild#create-guild-role-json-params: "name: name of the role, max 100 characters".
+MAX_ROLE_NAME = 100
 #: reference#uploading-files: "the default file upload limit is 10 MiB" (for bots, per request).
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -235,6 +241,18 @@ def choice_problems(choices: list[JsonDict]) -> list[str]:
 def thread_name_problems(name: Any) -> list[str]:
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_THREAD_NAME:
         return [f"thread name of {_length(name)} characters: 1 to {MAX_THREAD_NAME} ({THREAD_DOCS})"]
+    return []
+
+
+def channel_name_problems(name: Any) -> list[str]:
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_CHANNEL_NAME:
+        return [f"channel name of {_length(name)} characters: 1 to {MAX_CHANNEL_NAME} ({CHANNEL_DOCS})"]
+    return []
+
+
+def role_name_problems(name: Any) -> list[str]:
+    if not isinstance(name, str) or len(name) > MAX_ROLE_NAME:
+        return [f"role name of {_length(name)} characters: at most {MAX_ROLE_NAME} ({ROLE_DOCS})"]
     return []
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import discord
 from discord.ext.test import factories
 
-from bot.sim import rules
+from bot.sim import guilds, rules
 from bot.sim.faults import Fault, FaultKind, http_error
 from bot.sim.models import InteractionRecord, SimChannel, SimMessage, SimUser, clone
 from bot.sim.webhooks import InteractionWebhooks
@@ -72,6 +72,11 @@ class SimServer:
         self.state: Any = None  # the bot's ConnectionState, set on each (re)start
         self.created = _now_iso()
         self.bot_role_id = self.add_role("Partnerships bot", permissions=ADMINISTRATOR)
+        #: Other servers the bot is in, id -> name: known by name only (see :mod:`bot.sim.guilds`).
+        self.other_guilds: dict[int, str] = {}
+        #: The bot token the server accepts (reference#authentication); None accepts any, as the bot
+        #: started by :class:`bot.sim.Sim` never logs in.
+        self.token: str | None = None
         self.webhooks = InteractionWebhooks(self)
 
     # -- building the guild -----------------------------------------------------------------------
@@ -80,6 +85,16 @@ class SimServer:
         self.roles[name] = role_id
         self.role_permissions[role_id] = permissions
         return role_id
+
+    def add_other_guild(self, name: str) -> int:
+        guild_id = factories.make_id()
+        self.other_guilds[guild_id] = name
+        return guild_id
+
+    def accepts(self, headers: Any) -> bool:
+        """Whether a REST request's ``Authorization`` header carries the token (reference#authentication:
+        ``Authorization: Bot <token>``)."""
+        return self.token is None or (headers or {}).get("Authorization") == f"Bot {self.token}"
 
     def add_user(self, name: str, *, role_ids: list[int] | None = None, in_guild: bool = True) -> SimUser:
         user = SimUser(id=factories.make_id(), name=name, role_ids=list(role_ids or []), in_guild=in_guild)
@@ -200,16 +215,21 @@ class SimServer:
             )
         return data
 
-    def guild_payload(self) -> JsonDict:
-        members = [u.member_payload(self.created) for u in self.users.values() if u.in_guild]
-        bot_member = {
+    def bot_member_payload(self) -> JsonDict:
+        # A test may take the bot's role away (a bot invited with no permissions has none).
+        has_role = self.bot_role_id in self.roles.values()
+        return {
             "user": self.bot_user_payload(),
-            "roles": [str(self.bot_role_id)],
+            "roles": [str(self.bot_role_id)] if has_role else [],
             "joined_at": self.created,
             "deaf": False,
             "mute": False,
             "flags": 0,
         }
+
+    def guild_payload(self) -> JsonDict:
+        members = [u.member_payload(self.created) for u in self.users.values() if u.in_guild]
+        bot_member = self.bot_member_payload()
         return {
             "id": str(self.guild_id),
             "name": self.guild_name,
@@ -326,7 +346,8 @@ class SimServer:
             "channel_id": str(channel_id),
             "author": author or self.bot_user_payload(),
             "content": payload.get("content") or "",
-            "timestamp": _now_iso(),
+            # Server time (the bot's clock in tests and the sandbox), so a message is dated when it was sent.
+            "timestamp": self.clock().isoformat(),
             "edited_timestamp": None,
             "tts": bool(payload.get("tts")),
             "mention_everyone": False,
@@ -371,7 +392,7 @@ class SimServer:
                     }
                     for n, d in files
                 ]
-        message.data["edited_timestamp"] = _now_iso()
+        message.data["edited_timestamp"] = self.clock().isoformat()
 
     # -- the bot's REST calls ---------------------------------------------------------------------
     def handle(self, method: str, path: str, body: Any, files: list[tuple[str, bytes]], query: JsonDict) -> Any:
@@ -540,12 +561,18 @@ class SimServer:
         return self.channels[user.dm_channel_id]
 
     def _get_member(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        # resources/guild#get-guild-member, the bot itself included.
+        if int(p["user_id"]) == self.bot_user_id:
+            return self.bot_member_payload()
         user = self.users.get(int(p["user_id"]))
         if user is None or not user.in_guild:
             raise http_error(404, "Unknown Member", 10007)
         return user.member_payload(self.created)
 
     def _get_user(self, p: JsonDict, body: Any, files: Any, query: JsonDict) -> JsonDict:
+        if p["user_id"] == "@me":
+            # resources/user#get-current-user: what discord.py's login asks first.
+            return self.bot_user_payload()
         user = self.users.get(int(p["user_id"]))
         if user is None:
             raise http_error(404, "Unknown User", 10013)
@@ -620,9 +647,14 @@ for _method, _template, _handler in (
     ("POST", "/channels/{channel_id}/typing", SimServer._typing),
     ("POST", "/users/@me/channels", SimServer._create_dm),
     ("GET", "/guilds/{guild_id}/members/{user_id}", SimServer._get_member),
+    ("GET", "/users/@me/guilds", guilds.current_user_guilds),
     ("GET", "/users/{user_id}", SimServer._get_user),
     ("GET", "/guilds/{guild_id}/roles/member-counts", SimServer._role_member_counts),
     ("GET", "/guilds/{guild_id}", SimServer._get_guild),
+    ("GET", "/guilds/{guild_id}/channels", guilds.guild_channels),
+    ("POST", "/guilds/{guild_id}/channels", guilds.create_channel),
+    ("GET", "/guilds/{guild_id}/roles", guilds.guild_roles),
+    ("POST", "/guilds/{guild_id}/roles", guilds.create_role),
     ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", SimServer._put_commands),
     ("PUT", "/applications/{application_id}/commands", SimServer._put_commands),
 ):

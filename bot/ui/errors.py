@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.errors import PartnerBotError
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.ui.guard import refuse_unstorable
 from bot.ui.respond import SEND_ERRORS, failure
 
@@ -26,15 +27,28 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
+def _in_words(value: Any, locale: object) -> Any:
+    """A value that names product terms (``StatusWords``: ``term_kind`` and ``terms``) in the reader's words."""
+    kind = getattr(value, "term_kind", None)
+    if kind is None:
+        return value
+    return ", ".join(term(locale, kind, word) for word in value.terms) or "—"
+
+
+def message_of(error: PartnerBotError, locale: object) -> str:
+    """A domain error's message in ``locale``, with any status it names as a member reads it."""
+    return t(locale, error.key, **{key: _in_words(value, locale) for key, value in error.params.items()})
+
+
 def describe(error: BaseException, locale: object) -> tuple[str, bool]:
     """(message for the user, whether it was expected)."""
     error = _unwrap(error)
     if isinstance(error, PartnerBotError):
-        return t(locale, error.key, **error.params), True
+        return message_of(error, locale), True
     if isinstance(error, app_commands.CheckFailure):
         inner = error.__cause__
         if isinstance(inner, PartnerBotError):
-            return t(locale, inner.key, **inner.params), True
+            return message_of(inner, locale), True
         return t(locale, "error.not_allowed"), True
     if isinstance(error, app_commands.TransformerError):
         return t(locale, "error.invalid_input"), True

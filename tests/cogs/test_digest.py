@@ -103,7 +103,7 @@ async def test_digest_reports_each_kind_of_activity(sim: Sim) -> None:
     await sim.tick()
     text = digest_text(sim)
     assert "New leads (1)" in text and "City Museum" in text
-    assert "in_review → vetoed" not in text  # a veto reads as a veto
+    assert "in review → vetoed" not in text  # a veto reads as a veto
     assert f"vetoed by <@{carol}>" in text and "Rationale: Their licence terms are incompatible" in text
     assert "Updates posted (1)" in text and "Brand guidelines agreed" in text
     # Waiting feedback is mentioned, never counted, and not released by one member's item.

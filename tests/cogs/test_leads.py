@@ -329,7 +329,7 @@ async def test_permissions_for_the_three_roles(sim: Sim) -> None:
     r = await sim.slash(
         "lead move", user="carol", lead=hidden.ref, status="vetoed", note="Not aligned with our values at all."
     )
-    assert "moved from in_review to vetoed" in r.text
+    assert "moved from in review to vetoed" in r.text
     # The owner may withdraw their own lead.
     r = await sim.slash("lead move", user="dave", lead=own.ref, status="withdrawn")
     assert "moved from logged to withdrawn" in r.text

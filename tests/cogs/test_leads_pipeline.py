@@ -3,6 +3,7 @@ and nothing changed), the notes some moves need, and the event every cog hears."
 
 from __future__ import annotations
 
+from bot.i18n import term
 from bot.services import leads
 from bot.services.leads.pipeline import TRANSITIONS, find_move, legal_targets
 from bot.sim import Sim
@@ -23,6 +24,11 @@ PATHS = {
     "withdrawn": ["withdrawn"],
 }
 NOTE = "A note that is long enough for anything."
+
+
+def word(status: str) -> str:
+    """A status as an English reader sees it in a sentence (``in review``)."""
+    return term("en", "status", status)
 
 
 async def lead_in(sim: Sim, status: str, name: str) -> leads.Lead:
@@ -55,7 +61,7 @@ async def test_every_legal_move_through_the_command(sim: Sim) -> None:
         lead = await lead_in(sim, source, f"Legal {number} {source} {target}")
         heard.clear()
         r = await sim.slash("lead move", user="carol", lead=lead.ref, status=target, note=NOTE)
-        assert r.ephemeral and f"{lead.ref} moved from {source} to {target}." in r.text, r.text
+        assert r.ephemeral and f"{lead.ref} moved from {word(source)} to {word(target)}." in r.text, r.text
         assert (await lead_of(sim, lead)).status == target
         assert [(e.lead_id, e.from_status, e.to_status) for e in heard] == [(lead.id, source, target)]
     # Entering review posted a review card; every lead has a card that shows its status.
@@ -73,12 +79,13 @@ async def test_every_illegal_move_is_refused_with_the_legal_ones(sim: Sim) -> No
             if target == "approved" and source == "in_review":
                 await assert_refused(sim, r, before, "approved by its review")
             elif not TRANSITIONS[source]:
-                await assert_refused(sim, r, before, f"{lead.ref} is {source}: it cannot move any more.")
+                await assert_refused(sim, r, before, f"{lead.ref} is {word(source)}: it cannot move any more.")
             else:
-                legal = ", ".join(legal_targets(source))
+                legal = ", ".join(word(s) for s in legal_targets(source))
                 await assert_refused(
-                    sim, r, before, f"{lead.ref} cannot move from {source} to {target}.", f"from {source}: {legal}."
-                )
+                    sim, r, before, f"{lead.ref} cannot move from {word(source)} to {word(target)}.",
+                    f"from {word(source)}: {legal}.",
+                )  # fmt: skip
 
 
 async def test_moves_that_need_a_note(sim: Sim) -> None:

@@ -15,7 +15,7 @@ async def open_review(sim: Sim, name: str = "Europeana") -> tuple[leads.Lead, Si
     lead = await service_lead(sim, name, owner="alice")
     await sim.slash("lead move", user="alice", lead=lead.ref, status="assessing")
     r = await sim.slash("lead move", user="alice", lead=lead.ref, status="in_review")
-    assert "moved from assessing to in_review" in r.text
+    assert "moved from assessing to in review" in r.text
     card = sim.channel("leads").with_button("Approve")
     assert card is not None and f"Review: {lead.ref} · {name}" in card.text
     assert card.buttons == ["Approve", "Veto", "Recuse"]
@@ -42,7 +42,7 @@ async def test_quorum_then_minimum_time(sim: Sim) -> None:
     assert (await lead_of(sim, lead)).status == "approved"
     assert "Approved" in card.text and card.buttons == []
     history = await sim.slash("lead show", user="alice", lead=lead.ref)
-    assert "in_review → approved" in history.text and "approved" in history.text
+    assert "in review → approved" in history.text and "approved" in history.text
     # The window closing approved it, not erin's vote: the move has no actor.
     [line] = [x for x in history.text.split("\n") if "→ approved" in x]
     assert "the review closed with its quorum of approvals" in line and "<@" not in line
@@ -165,7 +165,7 @@ async def test_review_card_refused_by_discord_is_posted_by_the_tick(sim: Sim) ->
     await sim.slash("lead move", user="alice", lead=lead.ref, status="assessing")
     sim.fail_next(503, count=2, channel="leads")
     r = await sim.slash("lead move", user="alice", lead=lead.ref, status="in_review")
-    assert "moved from assessing to in_review" in r.text
+    assert "moved from assessing to in review" in r.text
     assert sim.channel("leads").with_button("Approve") is None
     await sim.tick()
     card = sim.channel("leads").with_button("Approve")

@@ -49,7 +49,7 @@ async def populate(sim: Sim) -> dict[str, list[str]]:
     for ref in ("L-5", "L-6"):
         await sim.slash("lead move", user="alice", lead=ref, status="assessing")
         r = await sim.slash("lead move", user="alice", lead=ref, status="in_review")
-        assert "to in_review" in r.text, r.text
+        assert "to in review" in r.text, r.text
     return members
 
 

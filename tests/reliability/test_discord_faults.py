@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from bot.i18n import term
 from bot.services import checklists, digest, leads, updates
 from bot.sim import Sim
 from bot.sim.faults import FAILURES
@@ -160,6 +161,9 @@ ABOUT = Scenario("about", [("about", slash("about", user="dave"))])
 
 
 # leads
+STATUS_OF = {term("en", "status", status): status for status in leads.STATUSES}
+
+
 async def find_card(sim: Sim, ctx: Ctx) -> None:
     ctx["card"] = sim.channel("leads").with_button("Approve")
 
@@ -173,7 +177,8 @@ async def leads_told(sim: Sim, ctx: Ctx, results: dict[str, InteractionResult | 
         for ref in re.findall(r"Note added to (L-\d+)", r.text):
             count = await sim.db.fetchval("SELECT count(*) FROM lead_notes WHERE lead_id = ?", (ref[2:],))
             assert count >= 1, ref
-        for ref, was, to in re.findall(r"(L-\d+) moved from (\w+) to (\w+)", r.text):
+        for ref, was, to in re.findall(r"(L-\d+) moved from (.+?) to (.+?)\.", r.text):
+            was, to = STATUS_OF[was], STATUS_OF[to]  # the words a reader sees (in review), back to in_review
             moved = await sim.db.fetchval(
                 "SELECT count(*) FROM lead_events WHERE lead_id = ? AND from_status = ? AND to_status = ?",
                 (leads.parse_lead_id(ref), was, to),

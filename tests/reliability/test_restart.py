@@ -28,7 +28,7 @@ async def review_with_one_approval(sim: Sim) -> tuple[leads.Lead, SimMessage]:
     lead = await slash_lead(sim, "National Library of Wales")
     await sim.slash("lead move", user="alice", lead=lead.ref, status="assessing")
     moved = await sim.slash("lead move", user="alice", lead=lead.ref, status="in_review")
-    assert "in_review" in moved.text, moved.text
+    assert "to in review" in moved.text, moved.text
     card = sim.channel("leads").with_button("Approve")
     assert card is not None and lead.ref in card.text
     r = await sim.click(card, "Approve", user="carol")

@@ -13,7 +13,7 @@ from bot.background import BackgroundLoop
 from bot.cogs.checklists._embeds import runs_embed, status_embed, summary_embeds
 from bot.cogs.checklists._flow import ChecklistFlow
 from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
-from bot.i18n import t
+from bot.i18n import t, term
 from bot.services import checklists, leads
 from bot.services.access import Access, require
 from bot.services.leads.resolve import resolve_lead
@@ -173,8 +173,11 @@ class ChecklistsCog(
             viewer_id=interaction.user.id,
             viewer_access=self.bot.access(interaction.user),
         )
+        loc = interaction.locale
         return [
-            app_commands.Choice(name=truncate(f"{s.ref} · {s.partner} ({s.status})", 100), value=s.ref)
+            app_commands.Choice(
+                name=truncate(f"{s.ref} · {s.partner} ({term(loc, 'status', s.status)})", 100), value=s.ref
+            )
             for s in found[:25]
         ]
 

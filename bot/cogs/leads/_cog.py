@@ -18,7 +18,8 @@ from bot.background import BackgroundLoop
 from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import detail_embeds, list_embed, search_embed
 from bot.cogs.leads._flow import LeadFlow
-from bot.cogs.leads._views import AddLeadModal, ListView, ReviewButton
+from bot.cogs.leads._views import AddLeadModal, EditFormButton, ListView, ReviewButton
+from bot.errors import InvalidInput
 from bot.i18n import t, term
 from bot.services import checklists, leads
 from bot.services.access import Access, require
@@ -69,6 +70,7 @@ class LeadsCog(
 
     async def cog_load(self) -> None:
         self.bot.register_persistent(ReviewButton)
+        self.bot.register_persistent(EditFormButton)
         review = self.bot.settings.review
         await leads.configure_review(self.bot.db, self.guild_id, quorum=review.quorum, min_hours=review.min_hours)
         if self.bot.background:
@@ -84,6 +86,7 @@ class LeadsCog(
 
     async def tick(self) -> None:
         """Approve leads whose review met its terms, then post or refresh every card still due."""
+        self.flow.forms.prune(self.bot.clock())
         for event in await leads.close_due_reviews(self.bot.db, self.guild_id, self.bot.clock()):
             self.bot.dispatch("lead_event", event)
             await self.cards.review(event.lead_id)
@@ -135,8 +138,17 @@ class LeadsCog(
             partner=partner, level=level, direction=direction, sector=sector, tier=tier, entity=entity,
             summary=summary, link=link, contact=contact,
         )  # fmt: skip
-        # Refuse bad options now, before anyone types a whole form.
-        draft = leads.model.check_draft(draft, self.bot.settings.leads.sectors)
+        # Refuse bad options now, before anyone types a whole form. A problem the form can fix (a bad link,
+        # an overlong summary) keeps what was typed and offers the form filled with it.
+        sectors = self.bot.settings.leads.sectors
+        try:
+            checked = leads.model.check_draft(draft, sectors)
+        except InvalidInput as problem:
+            if not leads.model.form_can_fix(draft, sectors):
+                raise
+            await self.flow.refuse_form(interaction, draft, problem)
+            return
+        draft = checked
         if draft.summary is None:
             await interaction.response.send_modal(AddLeadModal(draft, interaction.locale))
             return
@@ -229,7 +241,8 @@ class LeadsCog(
             actor_access=access, note=note, now=self.bot.clock(),
         )  # fmt: skip
         loc = interaction.locale
-        lines = [t(loc, "lead.moved", ref=event.ref, from_status=event.from_status, to_status=event.to_status)]
+        from_status, to_status = (term(loc, "status", s or "") for s in (event.from_status, event.to_status))
+        lines = [t(loc, "lead.moved", ref=event.ref, from_status=from_status, to_status=to_status)]
         if event.to_status == "in_review":
             lines += await self._review_warnings(lead_id, loc)
         # Listeners (the checklist closing an unfinished run) run after the warnings have been read.
@@ -350,8 +363,11 @@ class LeadsCog(
             self.bot.db, self.guild_id, current, viewer_id=interaction.user.id,
             viewer_access=self.bot.access(interaction.user),
         )  # fmt: skip
+        loc = interaction.locale
         return [
-            app_commands.Choice(name=truncate(f"{s.ref} · {s.partner} ({s.status})", 100), value=s.ref)
+            app_commands.Choice(
+                name=truncate(f"{s.ref} · {s.partner} ({term(loc, 'status', s.status)})", 100), value=s.ref
+            )
             for s in found[:25]
         ]
 

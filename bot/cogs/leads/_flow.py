@@ -10,13 +10,14 @@ import discord
 
 from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import duplicate_embed, lead_card, list_embed
-from bot.cogs.leads._views import ApproveModal, DuplicateView, ListView, VetoModal
-from bot.errors import NotAllowed
+from bot.cogs.leads._views import AddLeadModal, ApproveModal, DuplicateView, ListView, VetoModal, form_view
+from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import t
 from bot.services import leads
 from bot.services.access import require
 from bot.services.leads import dedup
 from bot.ui.embeds import truncate
+from bot.ui.errors import message_of
 from bot.ui.respond import SEND_ERRORS, respond
 
 if TYPE_CHECKING:
@@ -29,10 +30,58 @@ class LeadFlow:
     def __init__(self, bot: PartnerBot, cards: Cards) -> None:
         self.bot = bot
         self.cards = cards
+        #: What members typed into a refused `/lead add`, for the form to reopen with (memory only).
+        self.forms = leads.KeptForms()
 
     @property
     def guild_id(self) -> int:
         return self.bot.settings.guild_id
+
+    # -- /lead add: the form, and what was typed into a refused one --------------------------------
+    async def submit_form(
+        self, interaction: discord.Interaction, draft: leads.LeadDraft, *, token: str | None = None
+    ) -> None:
+        """The form came back: log the lead, or say what is wrong and keep what was typed."""
+        try:
+            leads.model.check_form(draft, self.bot.settings.leads.sectors)
+        except InvalidInput as problem:
+            await self.refuse_form(interaction, draft, problem)
+        else:
+            await self.finish_add(interaction, draft)
+        if token is not None:  # logged, or kept again under a new token
+            self.forms.drop(token)
+
+    async def refuse_form(
+        self, interaction: discord.Interaction, draft: leads.LeadDraft, problem: InvalidInput
+    ) -> None:
+        """Say what is wrong with ``draft`` (as typed), with a button that reopens the form filled in."""
+        loc = interaction.locale
+        token = self.forms.keep(draft, owner_id=interaction.user.id, now=self.bot.clock())
+        minutes = int(leads.FORM_TTL.total_seconds() // 60)
+        text = f"{message_of(problem, loc)}\n{t(loc, 'lead.form_kept', minutes=minutes)}"
+        await self._answer(interaction, text, view=form_view(token, loc))
+
+    async def reopen_form(self, interaction: discord.Interaction, token: str) -> None:
+        draft = self.forms.get(token, owner_id=interaction.user.id, now=self.bot.clock())
+        await interaction.response.send_modal(AddLeadModal(draft, interaction.locale, token=token))
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        content: str | None,
+        *,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> None:
+        """Replace the message whose button led here (a button, or a form opened from one); else reply."""
+        replaces = interaction.message is not None and interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        )
+        if replaces and not interaction.response.is_done():
+            await interaction.response.edit_message(content=content, embed=embed, view=view)
+        else:
+            await respond(interaction, content, embed=embed, view=view)
 
     async def finish_add(
         self, interaction: discord.Interaction, draft: leads.LeadDraft, *, check_duplicates: bool = True
@@ -48,21 +97,16 @@ class LeadFlow:
             self.bot.db, self.guild_id, draft, owner_id=interaction.user.id, now=self.bot.clock(),
             settings=self.bot.settings.leads, check_duplicates=check_duplicates, owner_access=access,
         )  # fmt: skip
-        from_button = interaction.type is discord.InteractionType.component
         if result.lead is None:
             # Only what the logger may see is named; "Add as a note" only for those who may add notes.
             target = result.duplicates[0] if result.duplicates and access >= leads.NOTE_ACCESS else None
             view = DuplicateView(interaction.user.id, draft, target, loc)
             embed = duplicate_embed(draft.partner, result.duplicates, str(loc), note_to=target)
-            await respond(interaction, embed=embed, view=view)
+            await self._answer(interaction, None, embed=embed, view=view)
             return
         lead = result.lead
         text = t(loc, "lead.added", ref=lead.ref, partner=truncate(lead.partner, 100))
-        embed = lead_card(lead, str(loc), contact=True)
-        if from_button:
-            await interaction.response.edit_message(content=text, embed=embed, view=None)
-        else:
-            await respond(interaction, text, embed=embed)
+        await self._answer(interaction, text, embed=lead_card(lead, str(loc), contact=True))
         await self.cards.lead(lead.id)
 
     async def add_as_note(

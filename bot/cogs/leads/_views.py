@@ -1,9 +1,10 @@
-"""Lead components: the `/lead add` modal, the duplicate prompt and list pages (owned by their invoker),
-and the review card's persistent buttons with the veto modal."""
+"""Lead components: the `/lead add` modal and the button that reopens it filled in, the duplicate prompt
+and list pages (owned by their invoker), and the review card's persistent buttons with the veto modal."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,6 +12,7 @@ import discord
 from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
+from bot.services.leads.forms import TOKEN_LENGTH
 from bot.services.leads.model import CONTACT_MAX, LINK_MAX, RATIONALE_MIN, TEXT_MAX
 from bot.services.leads.review import APPROVAL_REASON_MIN
 from bot.ui.embeds import truncate
@@ -25,47 +27,85 @@ def flow_of(interaction: discord.Interaction) -> LeadFlow:
     return cog.flow  # type: ignore[no-any-return]
 
 
-class AddLeadModal(BaseModal):
-    """Asks for what `/lead add` did not get: summary, offer, ask, contact, link."""
+def _typed(value: str | None, limit: int) -> str | None:
+    """What was typed, as a form field's default: Discord refuses a default longer than the field allows."""
+    return value[:limit] if value else None
 
-    def __init__(self, draft: leads.LeadDraft, locale: object) -> None:
+
+class AddLeadModal(BaseModal):
+    """Asks for what `/lead add` did not get: summary, offer, ask, contact, link. Reopened after a
+    refusal (``token`` names the kept draft), every field holds what the member typed."""
+
+    def __init__(self, draft: leads.LeadDraft, locale: object, *, token: str | None = None) -> None:
         super().__init__(title=truncate(t(locale, "lead.modal.title", partner=draft.partner), 45))
         self.draft = draft
+        self.token = token
         self.summary: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label=t(locale, "lead.modal.summary"), custom_id="summary", style=discord.TextStyle.paragraph,
-            max_length=TEXT_MAX, required=True,
+            max_length=TEXT_MAX, required=True, default=_typed(draft.summary, TEXT_MAX),
         )  # fmt: skip
         self.offer: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label=t(locale, "lead.modal.offer"), custom_id="offer", style=discord.TextStyle.paragraph,
-            max_length=TEXT_MAX, required=False,
+            max_length=TEXT_MAX, required=False, default=_typed(draft.offer, TEXT_MAX),
         )  # fmt: skip
         self.ask: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label=t(locale, "lead.modal.ask"), custom_id="ask", style=discord.TextStyle.paragraph,
-            max_length=TEXT_MAX, required=False,
+            max_length=TEXT_MAX, required=False, default=_typed(draft.ask, TEXT_MAX),
         )  # fmt: skip
         self.contact: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label=t(locale, "lead.modal.contact"), custom_id="contact", max_length=CONTACT_MAX, required=False,
-            default=draft.contact,
+            default=_typed(draft.contact, CONTACT_MAX),
         )  # fmt: skip
         self.link: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label=t(locale, "lead.modal.link"), custom_id="link", max_length=LINK_MAX, required=False,
-            default=draft.link,
+            default=_typed(draft.link, LINK_MAX),
         )  # fmt: skip
         for item in (self.summary, self.offer, self.ask, self.contact, self.link):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        draft = leads.LeadDraft(
-            **{
-                **self.draft.__dict__,
-                "summary": self.summary.value,
-                "offer": self.offer.value,
-                "ask": self.ask.value,
-                "contact": self.contact.value,
-                "link": self.link.value,
-            }
+        draft = replace(
+            self.draft,
+            summary=self.summary.value,
+            offer=self.offer.value,
+            ask=self.ask.value,
+            contact=self.contact.value,
+            link=self.link.value,
         )
-        await flow_of(interaction).finish_add(interaction, draft)
+        await flow_of(interaction).submit_form(interaction, draft, token=self.token)
+
+
+class EditFormButton(
+    GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:lead:form:(?P<token>[A-Za-z0-9_-]{{{TOKEN_LENGTH}}})"
+):
+    """*Edit what you typed* under a refused `/lead add`: reopens the form filled with what the member
+    typed, kept in memory under ``token`` (``pb:lead:form:<token>``). Persistent only so that a press after
+    the draft is forgotten (time, a restart) is answered instead of failing."""
+
+    def __init__(self, token: str, *, label: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=truncate(label or "Edit what you typed", 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=custom_id("lead", "form", token),
+            )
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> EditFormButton:
+        return cls(match["token"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await flow_of(interaction).reopen_form(interaction, self.token)
+
+
+def form_view(token: str, locale: object) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(EditFormButton(token, label=t(locale, "lead.button.edit_form")))
+    return view
 
 
 class DuplicateView(OwnedView):

@@ -79,12 +79,12 @@ def _count(value: Any) -> int:
 def _lead_line(locale: str, lead: leads.Lead) -> str:
     return t(
         locale,
-        "digest.entry.new_lead",
+        "digest.entry.new_lead" if lead.sector else "digest.entry.new_lead_no_sector",  # no dangling "—"
         ref=lead.ref,
         partner=quote(lead.partner, 120),
         level=term(locale, "level", lead.level),
         direction=term(locale, "direction", lead.direction),
-        sector=lead.sector or "—",
+        sector=lead.sector or "",
         when=stamp(lead.created_at, "R"),
     )
 

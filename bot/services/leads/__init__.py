@@ -7,6 +7,7 @@ from bot.services.leads.cards import CardJob, card_done, card_job, card_lost, pe
 from bot.services.leads.dedup import normalise_name
 from bot.services.leads.export import FORMATS, Export, ExportSummary, ExportTooBig, export_leads, write_export
 from bot.services.leads.feeds import created_between, events_between, needs_attention
+from bot.services.leads.forms import FORM_TTL, KeptForms
 from bot.services.leads.model import (
     CLOSED_STATUSES,
     DIRECTIONS,
@@ -77,6 +78,7 @@ __all__ = [
     "DIRECTIONS",
     "EDITABLE",
     "FORMATS",
+    "FORM_TTL",
     "LEVELS",
     "NOTE_ACCESS",
     "OPEN_STATUSES",
@@ -92,6 +94,7 @@ __all__ = [
     "ExportSummary",
     "ExportTooBig",
     "Flag",
+    "KeptForms",
     "Lead",
     "LeadDetail",
     "LeadDraft",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +60,20 @@ def parse_lead_id(text: str | int) -> int:
 
 def ref(lead_id: int) -> str:
     return f"L-{lead_id}"
+
+
+class StatusWords(str):
+    """Statuses named inside a refusal (``in_review``; ``assessing, withdrawn``), kept as stored. The error
+    path shows each one in the reader's words (the catalogs' ``status.*`` terms) and ``str()`` keeps the
+    ids, so a log line stays exact while a member never reads a raw id."""
+
+    term_kind = "status"
+    terms: tuple[str, ...]
+
+    def __new__(cls, *statuses: str) -> StatusWords:
+        words = super().__new__(cls, ", ".join(statuses) or "—")
+        words.terms = statuses
+        return words
 
 
 to_ts = to_unix
@@ -260,6 +274,24 @@ def check_draft(draft: LeadDraft, sectors: tuple[str, ...]) -> LeadDraft:
         aliases=check_aliases(draft.aliases),
         visibility=check_choice("visibility", draft.visibility, VISIBILITIES, optional=False) or "wg",
     )
+
+
+def check_form(draft: LeadDraft, sectors: tuple[str, ...]) -> LeadDraft:
+    """:func:`check_draft` for a draft that went through the form, whose summary may not be blank."""
+    checked = check_draft(draft, sectors)
+    if checked.summary is None:
+        raise InvalidInput("lead.summary_empty")
+    return checked
+
+
+def form_can_fix(draft: LeadDraft, sectors: tuple[str, ...]) -> bool:
+    """Whether every problem of ``draft`` is in a field the `/lead add` form asks for (summary, offer, ask,
+    contact, link), so the form can correct it; the command's other options are fine."""
+    try:
+        check_draft(replace(draft, summary=None, offer=None, ask=None, contact=None, link=None), sectors)
+    except InvalidInput:
+        return False
+    return True
 
 
 def check_note(text: str | None) -> str:

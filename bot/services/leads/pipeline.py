@@ -21,6 +21,7 @@ from bot.services.leads.model import (
     STATUSES,
     Flag,
     LeadEvent,
+    StatusWords,
     check_note,
     clean_text,
     event_from_row,
@@ -171,18 +172,18 @@ def check_move(
     is_owner = actor_id is not None and row["owner_id"] == actor_id
     target = (to_status or "").strip().lower().replace(" ", "_").replace("-", "_")
     if target == status:
-        raise Conflict("lead.already_status", ref=ref(row["id"]), status=status)
+        raise Conflict("lead.already_status", ref=ref(row["id"]), status=StatusWords(status))
     move = find_move(status, target) if target in STATUSES else None
     if move is None:
         legal = legal_targets(status, actor_access, is_owner)
         if not TRANSITIONS.get(status):
-            raise Conflict("lead.no_moves", ref=ref(row["id"]), status=status)
+            raise Conflict("lead.no_moves", ref=ref(row["id"]), status=StatusWords(status))
         raise Conflict(
             "lead.illegal_move",
             ref=ref(row["id"]),
-            status=status,
-            target=to_status,
-            legal=", ".join(legal) if legal else "—",
+            status=StatusWords(status),
+            target=StatusWords(to_status),
+            legal=StatusWords(*legal),
         )
     if move.by_review:
         raise Conflict("lead.approve_by_review", ref=ref(row["id"]))
@@ -194,7 +195,7 @@ def check_move(
     if move.note == "required" and cleaned is None:
         # Each status says what its note is for (why it was declined; the lessons learned).
         key = f"lead.note_required.{move.target}" if move.target in _NOTE_KEYS else "lead.note_required"
-        raise InvalidInput(key, status=move.target)
+        raise InvalidInput(key, status=StatusWords(move.target))
     if move.note == "rationale" and (cleaned is None or len(cleaned) < RATIONALE_MIN):
         raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
     return move, cleaned
