@@ -74,7 +74,7 @@ async def _run(settings: Settings, token: str) -> int:
         # Only what a reconnect cannot mend ends connect(): the token reset meanwhile (4004), for example.
         reason = f" ({error.reason})" if error.reason else ""
         print(f"Discord closed the gateway connection for good: code {error.code}{reason}.", file=sys.stderr)
-        return 2 if error.code == 4004 else 1
+        return 2 if error.code in (4004, 4013, 4014) else 1  # a token or intents to fix first
     finally:
         if not bot.is_closed():
             await bot.close()
@@ -99,6 +99,10 @@ async def _start(bot: discord.Client, token: str, guild: int) -> None:
     except discord.DiscordServerError as error:
         raise StartFailed(f"Discord had an error of its own at start ({_reply(error)}): try again later", 1) from None
     except discord.HTTPException as error:
+        if error.status == 429:  # a global or Cloudflare limit: waiting mends it
+            raise StartFailed(
+                f"Discord is rate-limiting this bot at start ({_reply(error)}): try again later", 1
+            ) from None
         raise StartFailed(f"Discord refused a request at start: {_reply(error)}", 2) from None
     except SEND_ERRORS as error:
         raise StartFailed(f"Cannot reach Discord to log in ({api}): {unreachable(error, api)}", 1) from None

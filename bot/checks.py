@@ -115,6 +115,9 @@ def check_database(path: Path, config: Path, *, guild_id: int | None = None) -> 
 
 
 def _no_data_for(conn: sqlite3.Connection, path: Path, guild_id: int, config: Path) -> str | None:
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"leads", "guild_state"} <= tables:  # a database from before the leads register
+        return f"{path} holds no data yet: the bot has not run in server {guild_id} with this database"
     has_data = (
         "SELECT EXISTS (SELECT 1 FROM leads WHERE guild_id = ?)"
         " OR EXISTS (SELECT 1 FROM guild_state WHERE guild_id = ?)"

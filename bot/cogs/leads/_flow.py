@@ -45,11 +45,13 @@ class LeadFlow:
         try:
             leads.model.check_form(draft, self.bot.settings.leads.sectors)
         except InvalidInput as problem:
+            if token is not None:  # kept again, under a new token
+                self.forms.drop(token)
             await self.refuse_form(interaction, draft, problem)
-        else:
-            await self.finish_add(interaction, draft)
-        if token is not None:  # logged, or kept again under a new token
+            return
+        if token is not None:  # dropped before logging: the old button can never reopen it for a second lead
             self.forms.drop(token)
+        await self.finish_add(interaction, draft)
 
     async def refuse_form(
         self, interaction: discord.Interaction, draft: leads.LeadDraft, problem: InvalidInput

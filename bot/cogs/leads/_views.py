@@ -37,7 +37,11 @@ class AddLeadModal(BaseModal):
     refusal (``token`` names the kept draft), every field holds what the member typed."""
 
     def __init__(self, draft: leads.LeadDraft, locale: object, *, token: str | None = None) -> None:
-        super().__init__(title=truncate(t(locale, "lead.modal.title", partner=draft.partner), 45))
+        # A form closed with its X never comes back: without a timeout discord.py would keep it for good.
+        super().__init__(
+            title=truncate(t(locale, "lead.modal.title", partner=draft.partner), 45),
+            timeout=leads.FORM_TTL.total_seconds(),
+        )
         self.draft = draft
         self.token = token
         self.summary: discord.ui.TextInput[Any] = discord.ui.TextInput(
