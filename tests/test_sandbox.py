@@ -124,7 +124,7 @@ def test_two_reviewers_approve_after_the_window_and_another_lead_is_vetoed_with_
     assert veto.user == "carol"
     assert "You vetoed L-2." in veto.output
 
-    assert "(it is now Thu 08 Jan 2026 08:00 UTC)" in step(tour.steps, "wait 72h").output
+    assert "(it is now Thu, Jan 8, 2026, 8:00\u202fAM UTC)" in step(tour.steps, "wait 72h").output
     carol = step(tour.steps, 'click "Approve"', 1)
     erin = step(tour.steps, 'click "Approve"', 2)
     assert (carol.user, erin.user) == ("carol", "erin")
@@ -166,9 +166,9 @@ def test_three_members_send_anonymous_feedback_and_each_gets_a_code(tour: Tour) 
 def test_the_digest_reports_the_week(tour: Tour) -> None:
     # A digest that goes out during a wait is shown at the time it was posted.
     first = step(tour.steps, "wait 72h").output
-    assert first.startswith("(Mon 05 Jan 2026 09:00 UTC)\n── #digest\n**Partnerships digest**")
+    assert first.startswith("(Mon, Jan 5, 2026, 9:00\u202fAM UTC)\n── #digest\n**Partnerships digest**")
     assert "(in 3 days)" in first
-    assert first.rstrip().endswith("(it is now Thu 08 Jan 2026 08:00 UTC)")
+    assert first.rstrip().endswith("(it is now Thu, Jan 8, 2026, 8:00\u202fAM UTC)")
     shown = step(tour.steps, "show #digest").output
     digests = shown.count("**Partnerships digest**")
     assert digests == 2
@@ -295,12 +295,14 @@ def test_database_keeps_leads_owners_and_time_between_runs(tmp_path: Path) -> No
     assert "Logged L-1: Europeana." in one.stdout
     two = sandbox("--script", str(second), "--database", str(database))
     assert two.returncode == 0, two.stderr
-    assert "(resuming the sandbox kept in" in two.stdout and "it is now Wed 07 Jan 2026 08:00 UTC" in two.stdout
+    assert (
+        "(resuming the sandbox kept in" in two.stdout and "it is now Wed, Jan 7, 2026, 8:00\u202fAM UTC" in two.stdout
+    )
     ran = steps(two.stdout)
     assert "┌─ L-1 · Europeana" in ran[0].output and "logged by @dave" in ran[0].output
     assert "**L-1** · Europeana" in ran[2].output  # the kept lead is found as a likely duplicate
     assert "Logged L-2: Europeana." in ran[3].output
-    assert "(it is now Wed 07 Jan 2026 09:00 UTC)" in ran[4].output
+    assert "(it is now Wed, Jan 7, 2026, 9:00\u202fAM UTC)" in ran[4].output
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(DISTINCT owner_id), count(*) FROM leads").fetchone() == (1, 2)
 

@@ -298,7 +298,7 @@ async def test_links_files_and_hard_lines_show_as_a_client_shows_them(tmp_path: 
     assert re.search(r"^📎 leads-2026-01-05\.csv \(\d+ bytes\)$", export.output, re.M)
     # The update's link is its title's; its footer carries the embed's time, as a client shows them.
     assert "┌─ Europeana *pilot* (https://example.org/europeana)" in posted.output
-    assert "│ — Working-group update 1 · Mon 05 Jan 2026 08:00 UTC" in posted.output
+    assert "│ — Working-group update 1 · Mon, Jan 5, 2026, 8:00\u202fAM UTC" in posted.output
     # A link to a message reads as where it leads; the title's markdown escapes are not shown.
     assert "│ Europeana *pilot* (#announcements › message) · general · now" in listed.output
     assert "discord.com/channels" not in listed.output and "\\*" not in listed.output
@@ -315,10 +315,10 @@ async def test_relative_times_are_worded_against_the_readers_now_and_show_dates_
     assert "── #digest\n**Partnerships digest** (sent on request)" in sent.output
     assert "· logged now" in sent.output
     # The scheduled digest an hour later is printed as read when it went out.
-    assert waited.output.startswith("(Mon 05 Jan 2026 09:00 UTC)\n── #digest")
+    assert waited.output.startswith("(Mon, Jan 5, 2026, 9:00\u202fAM UTC)\n── #digest")
     # Two days on, a member scrolling back reads the same digest against their own clock, as Discord words
     # <t:…:R>; each message says when it was posted, so both times are in sight.
-    assert shown.output.startswith("(#digest as of Wed 07 Jan 2026 08:00 UTC: 2 messages)\n")
-    assert "── #digest · Mon 05 Jan 2026 08:00 UTC\n**Partnerships digest** (sent on request)" in shown.output
-    assert "── #digest · Mon 05 Jan 2026 09:00 UTC\n" in shown.output
+    assert shown.output.startswith("(#digest as of Wed, Jan 7, 2026, 8:00\u202fAM UTC: 2 messages)\n")
+    assert "── #digest · Mon, Jan 5, 2026, 8:00\u202fAM UTC\n**Partnerships digest** (sent on request)" in shown.output
+    assert "── #digest · Mon, Jan 5, 2026, 9:00\u202fAM UTC\n" in shown.output
     assert "· logged 2 days ago" in shown.output and "· logged now" not in shown.output

@@ -9,13 +9,17 @@ command names, descriptions and choice names themselves, as discord.py's transla
 
 from __future__ import annotations
 
+import gettext
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from babel.messages.catalog import Catalog
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 log = logging.getLogger(__name__)
@@ -56,9 +60,9 @@ def isolate(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def catalogs() -> dict[str, dict[str, dict[str, str]]]:
-    """{language: {domain: {msgid: msgstr}}} for every shipped PO file."""
-    found: dict[str, dict[str, dict[str, str]]] = {}
+def _po_files() -> tuple[tuple[str, str, Catalog], ...]:
+    """(language, domain, catalog) for every shipped PO file, each read once."""
+    found: list[tuple[str, str, Catalog]] = []
     root = resources.files("bot") / "locales"
     for lang_dir in root.iterdir():
         messages_dir = lang_dir / "LC_MESSAGES"
@@ -68,9 +72,17 @@ def catalogs() -> dict[str, dict[str, dict[str, str]]]:
             if not po.name.endswith(".po"):
                 continue
             with po.open("rb") as handle:
-                catalog = read_po(handle, locale=None, domain=po.name[:-3])
-            entries = {str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)}
-            found.setdefault(lang_dir.name, {})[po.name[:-3]] = entries
+                found.append((lang_dir.name, po.name[:-3], read_po(handle, locale=None, domain=po.name[:-3])))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> dict[str, dict[str, dict[str, str]]]:
+    """{language: {domain: {msgid: msgstr}}} for every shipped PO file (plural entries: see plural_catalogs)."""
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    for lang, domain, catalog in _po_files():
+        entries = {str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)}
+        found.setdefault(lang, {})[domain] = entries
     return found
 
 
@@ -113,8 +125,14 @@ def t(locale: object, key: str, /, **params: Any) -> str:
         text = _merged(SOURCE).get(key)
         lang = SOURCE if text is not None else lang
     if text is None:
+        if key in _merged_plurals(SOURCE) and isinstance(params.get("count"), int):
+            return tn(locale, key, params["count"], **params)
         log.warning("missing message key %r", key)
         return key
+    return _fill(lang, text, params)
+
+
+def _fill(lang: str, text: str, params: Mapping[str, Any]) -> str:
     if params:
         if lang in RTL_LANGUAGES:
             params = {k: isolate(str(v)) if isinstance(v, str | int) else v for k, v in params.items()}
@@ -123,7 +141,7 @@ def t(locale: object, key: str, /, **params: Any) -> str:
 
 
 def has_key(key: str) -> bool:
-    return key in _merged(SOURCE)
+    return key in _merged(SOURCE) or key in _merged_plurals(SOURCE)
 
 
 def term(locale: object, kind: str, value: str) -> str:
@@ -150,7 +168,9 @@ def placeholders(text: str) -> set[str]:
 
 
 def check_catalogs(data: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None) -> list[str]:
-    """Problems with the shipped catalogs: missing keys, extra keys, placeholders that differ."""
+    """Problems with the shipped catalogs: missing keys, extra keys, placeholders that differ, and (for the
+    shipped catalogs) every plural entry's forms, see check_plurals."""
+    checking_shipped = data is None
     data = catalogs() if data is None else data
     problems: list[str] = []
     source = data.get(SOURCE, {})
@@ -171,4 +191,219 @@ def check_catalogs(data: Mapping[str, Mapping[str, Mapping[str, str]]] | None = 
                     )
             for key in theirs.keys() - entries.keys():
                 problems.append(f"{where}: {key!r} is not in the English catalog")
+    if checking_shipped:
+        problems += check_plurals()
     return problems
+
+
+# --- Plurals ------------------------------------------------------------------------------------------------
+#
+# A message where a number meets a noun is a gettext plural entry, still keyed by a stable id:
+#
+#     msgid "lead.exported"
+#     msgid_plural "lead.exported.plural"
+#     msgstr[0] "{count} lead exported as {format}."
+#     msgstr[1] "{count} leads exported as {format}."
+#
+# Every PO file holding one declares its language's ``Plural-Forms`` header, exactly the one Babel knows
+# (``babel.messages.plurals.get_plural``, built from the CLDR rules that ``Locale.plural_form`` applies):
+# en 2 forms (one, other); es and fr 3 (one, many for whole millions, other; French's "one" is 0 and 1);
+# ar 6 (zero, one, two, few, many, other). ``tn`` picks ``msgstr[i]`` with that header's expression, the way
+# gettext's ``ngettext`` does, so the bot and any gettext tool read the same form. check_plurals holds the
+# headers to Babel's and every entry to its form count and placeholders.
+
+
+@dataclass(frozen=True)
+class PluralDomain:
+    """The plural entries of one PO file: its Plural-Forms header (None when absent) and msgid -> forms."""
+
+    plural_forms: tuple[int, str] | None
+    entries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def plural_catalogs() -> dict[str, dict[str, PluralDomain]]:
+    """{language: {domain: PluralDomain}} for every shipped PO file that holds plural entries."""
+    found: dict[str, dict[str, PluralDomain]] = {}
+    for lang, domain, catalog in _po_files():
+        entries = {
+            str(m.id[0]): tuple(str(form) for form in m.string)
+            for m in catalog
+            if isinstance(m.id, tuple | list) and m.id and isinstance(m.string, tuple | list)
+        }
+        if not entries:
+            continue
+        declared = getattr(catalog, "_num_plurals", None) is not None
+        header = (catalog.num_plurals, catalog.plural_expr.strip()) if declared else None
+        found.setdefault(lang, {})[domain] = PluralDomain(header, entries)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _merged_plurals(lang: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    """{msgid: (forms, plural expression)} of one language."""
+    merged: dict[str, tuple[tuple[str, ...], str]] = {}
+    expected = plural_forms(lang)[1]
+    for domain in plural_catalogs().get(lang, {}).values():
+        expr = domain.plural_forms[1] if domain.plural_forms else expected
+        for key, forms in domain.entries.items():
+            merged[key] = (forms, expr)
+    return merged
+
+
+def plural_forms(lang: str) -> tuple[int, str]:
+    """(number of forms, gettext plural expression) that ``lang`` needs, as Babel knows them."""
+    rule = get_plural(lang)
+    return rule.num_plurals, rule.plural_expr.strip()
+
+
+@lru_cache(maxsize=32)
+def _plural_function(expr: str) -> Callable[[int], int]:
+    return gettext.c2py(expr)  # type: ignore[attr-defined,no-any-return]
+
+
+def plural_index(lang: str, count: int, expr: str | None = None) -> int:
+    """The gettext form index (``msgstr[i]``) of ``count`` in ``lang`` (or under ``expr``)."""
+    return int(_plural_function(expr or plural_forms(lang)[1])(abs(int(count))))
+
+
+def tn(locale: object, key: str, count: int, /, **params: Any) -> str:
+    """The plural message ``key`` in the language of ``locale``, in the form ``count`` needs.
+
+    ``count`` fills ``{count}`` unless the caller passes ``count=`` itself; when a message counts under
+    another name (``{quorum}``) pass that too. Falls back to English like ``t``; a key that is not a plural
+    entry is read as an ordinary message, so a slip never breaks a reply.
+    """
+    lang = language_of(locale)
+    found = _merged_plurals(lang).get(key)
+    if found is None:
+        found = _merged_plurals(SOURCE).get(key)
+        lang = SOURCE if found is not None else lang
+    params.setdefault("count", count)
+    if found is None:
+        log.warning("message key %r is not a plural entry", key)
+        return t(locale, key, **params)
+    forms, expr = found
+    index = plural_index(lang, count, expr)
+    text = forms[index] if index < len(forms) else forms[-1]
+    return _fill(lang, text, params)
+
+
+def check_plurals(data: Mapping[str, Mapping[str, PluralDomain]] | None = None) -> list[str]:
+    """Problems with plural entries: a missing or wrong Plural-Forms header, a form count the language does
+    not need, an empty form, placeholders that differ between forms or from English, missing or extra keys."""
+    data = plural_catalogs() if data is None else data
+    problems: list[str] = []
+    english: dict[str, set[str]] = {}
+    for plural in data.get(SOURCE, {}).values():
+        for key, forms in plural.entries.items():
+            english[key] = placeholders(forms[0]) if forms else set()
+    for lang in sorted(set(LANGUAGES) | set(data)):
+        needed = plural_forms(lang)
+        domains = data.get(lang, {})
+        for domain, plural in domains.items():
+            where = f"bot/locales/{lang}/LC_MESSAGES/{domain}.po"
+            if plural.plural_forms is None:
+                problems.append(f"{where}: has plural entries but no Plural-Forms header")
+            elif plural.plural_forms != needed:
+                problems.append(
+                    f"{where}: Plural-Forms is nplurals={plural.plural_forms[0]}; plural={plural.plural_forms[1]}, "
+                    f"{lang} needs nplurals={needed[0]}; plural={needed[1]}"
+                )
+            for key, forms in plural.entries.items():
+                if len(forms) != needed[0]:
+                    problems.append(f"{where}: {key!r} has {len(forms)} forms, {lang} needs {needed[0]}")
+                for index, form in enumerate(forms):
+                    if not form:
+                        problems.append(f"{where}: {key!r} msgstr[{index}] is empty")
+                    elif key in english and placeholders(form) != english[key]:
+                        problems.append(
+                            f"{where}: {key!r} msgstr[{index}] has placeholders {sorted(placeholders(form))}, "
+                            f"English has {sorted(english[key])}"
+                        )
+                if key not in english:
+                    problems.append(f"{where}: plural {key!r} is not a plural entry in the English catalog")
+        if lang != SOURCE and lang in LANGUAGES:
+            theirs = {key for plural in domains.values() for key in plural.entries}
+            for domain, plural in data.get(SOURCE, {}).items():
+                for key in plural.entries.keys() - theirs:
+                    problems.append(f"bot/locales/{lang}/LC_MESSAGES/{domain}.po: missing plural {key!r}")
+    return problems
+
+
+#: Notes the bot itself writes on a lead, stored in the server's language when written: re-rendered in the
+#: reader's language when shown (a checklist's start or completion, its flags, a duplicate's fields).
+BOT_NOTE_KEYS = ("checklist.note.started", "checklist.note.review", "checklist.note.completed")
+#: A bullet a client never reads as markdown (a leading ``-`` is escaped and shown as ``\-``).
+BULLET = "•"
+
+
+@lru_cache(maxsize=64)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"({\w+})", template)
+    body = "".join(f"(?P<{p[1:-1]}>.+?)" if _PLACEHOLDER.fullmatch(p) else re.escape(p) for p in parts)
+    return re.compile(rf"^{body}$", re.S)
+
+
+def _match_any(keys: tuple[str, ...], text: str) -> tuple[str, dict[str, str]] | None:
+    """The key (and the placeholder values) whose template, in any shipped language, produced ``text``."""
+    for key in keys:
+        for lang in LANGUAGES:
+            template = _merged(lang).get(key)
+            if template is None:
+                continue
+            found = _template_pattern(template).match(text)
+            if found:
+                return key, found.groupdict()
+    return None
+
+
+@lru_cache(maxsize=4)
+def _severity_words() -> dict[str, str]:
+    words: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for key, text in _merged(lang).items():
+            if key.startswith("checklist.severity."):
+                words[text.casefold()] = key
+    return words
+
+
+def _field_line(locale: object, line: str) -> str:
+    name, sep, value = line.partition(": ")
+    if sep and has_key(f"field.{name}"):
+        return f"{term(locale, 'field', name)}{_colon(locale)}{value}"
+    return line
+
+
+def _colon(locale: object) -> str:
+    return "\u202f: " if language_of(locale) == "fr" else ": "
+
+
+_DUPLICATE_HEAD = re.compile(r"^.* \(<@\d+>\)$")
+_SEVERITY_LINE = re.compile(r"^(?:- |• )(?P<severity>[^:\u202f]+?)\u202f?: (?P<message>.*)$", re.S)
+
+
+def localize_note(locale: object, text: str) -> str:
+    """A note the bot wrote (in the server's language, with field ids) in the language of ``locale``.
+
+    Text a person wrote is returned unchanged; only the bot's own lines are recognised: a checklist started
+    or completed, its flags by severity (with a bullet that is not markdown), and the field names of a note
+    that *Add as a note* made from a duplicate."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    head = _match_any(BOT_NOTE_KEYS, lines[0])
+    if head is not None:
+        key, values = head
+        out = [t(locale, key, **values)]
+        words = _severity_words()
+        for line in lines[1:]:
+            found = _SEVERITY_LINE.match(line)
+            severity_key = words.get(found["severity"].casefold()) if found else None
+            if found and severity_key:
+                line = f"{BULLET} {t(locale, severity_key)}{_colon(locale)}{found['message']}"
+            out.append(line)
+        return "\n".join(out)
+    if _DUPLICATE_HEAD.match(lines[0]):
+        return "\n".join([lines[0], *(_field_line(locale, line) for line in lines[1:])])
+    return text

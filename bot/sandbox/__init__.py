@@ -18,14 +18,15 @@ from pydantic import ValidationError
 
 from bot import yamlfile
 from bot.config import WikiSettings
+from bot.i18n.dates import format_when
 from bot.logs import install as install_log_redaction
 from bot.sandbox import _kept
-from bot.sandbox._language import HELP
-from bot.sandbox._session import Session
+from bot.sandbox._language import HELP, SandboxError
+from bot.sandbox._session import Session, check_locale
 from bot.sim import Sim, ids
 from bot.sim.harness import REPO_ROOT
 
-__all__ = ["HELP", "Session", "run_sandbox", "run_script"]
+__all__ = ["HELP", "SandboxError", "Session", "check_locale", "run_sandbox", "run_script"]
 
 #: The first id of the sandbox server's guild, roles, channels and members (a 2024 snowflake): the same
 #: on every run, so a database kept with ``--database`` still belongs to the server, and below every id
@@ -64,7 +65,9 @@ class _SandboxSim(Sim):
 Wiki = dict[str, object] | None
 
 
-async def _start(workdir: Path, database: Path | None, out: Callable[[str], None], wiki: Wiki = None) -> Sim:
+async def _start(
+    workdir: Path, database: Path | None, out: Callable[[str], None], wiki: Wiki = None, locale: str = "en-US"
+) -> Sim:
     """The simulated server with the bot started on it, its clock where a kept database left it, and its
     background passes run once as a real start does (so the digest schedule begins counting now). With
     ``wiki``, the bot publishes to that (real) wiki: ``/publish now`` and ``/publish status`` work.
@@ -82,7 +85,7 @@ async def _start(workdir: Path, database: Path | None, out: Callable[[str], None
         sim.clock.set(datetime.fromisoformat(saved))
     if database is not None:
         restored = sim.restored if isinstance(sim, _SandboxSim) else None
-        out(_kept_note(database, resuming, restored, f"{sim.clock():%a %d %b %Y %H:%M} UTC"))
+        out(_kept_note(database, resuming, restored, format_when(sim.clock(), locale)))
     await sim.tick()
     return sim
 
@@ -118,9 +121,12 @@ async def _close(sim: Sim, database: Path | None = None) -> None:
 async def run_script(
     lines: list[str], *, workdir: Path, database: Path | None = None, locale: str = "en-US", wiki: Wiki = None
 ) -> str:
-    """Run ``lines`` in a fresh sandbox and return the transcript (used by tests and ``--script``)."""
+    """Run ``lines`` in a fresh sandbox and return the transcript (used by tests and ``--script``).
+
+    Raises :class:`SandboxError` for a ``locale`` the bot has no translation for."""
+    locale = check_locale(locale)
     transcript: list[str] = []
-    sim = await _start(workdir, database, transcript.append, wiki)
+    sim = await _start(workdir, database, transcript.append, wiki, locale)
     session = Session(sim, transcript.append, locale=locale)
     try:
         for line in lines:
@@ -132,7 +138,7 @@ async def run_script(
 
 
 async def _interactive(workdir: Path, database: Path | None, locale: str, wiki: Wiki = None) -> None:
-    sim = await _start(workdir, database, print, wiki)
+    sim = await _start(workdir, database, print, wiki, locale)
     session = Session(sim, print, locale=locale, echo=False)
     print("Partnerships bot sandbox: a simulated server with alice and bob (working group), carol and erin")
     print("(reviewers) and dave (member). You are alice. Type `help` for the commands, `quit` to leave.")
@@ -229,6 +235,11 @@ def run_sandbox(*, script: str | None, database: str | None, locale: str = "en-U
             problem = error.errors()[0]
             print(f"the wiki given: {'.'.join(map(str, problem['loc']))}: {problem['msg']}", file=sys.stderr)
             return 2
+    try:
+        locale = check_locale(locale)
+    except SandboxError as error:
+        print(f"--locale: {error}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="partnerbot-sandbox-") as tmp:
         workdir = Path(tmp)
         db_path = Path(database).resolve() if database else None

@@ -1,6 +1,6 @@
 """Terminal rendering of what the bot sent, as a member's Discord client shows it: embeds as titled blocks,
 components as [buttons], mentions as @names, links with where they lead, files with their size, and
-Discord timestamps as UTC dates."""
+Discord timestamps as UTC dates worded in the member's language (with Babel, as a client words them)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.i18n.dates import format_relative, format_stamp, format_when
 from bot.sim.models import SimMessage, SimModal
 from bot.sim.server import SimServer
 
@@ -17,8 +18,6 @@ BAR = "│ "
 Readable = Callable[[str], str]
 
 _MARKUP = re.compile(r"<(@!?|@&|#)(\d+)>|<t:(-?\d+)(?::([tTdDfFR]))?>")
-_STAMP_FORMATS = {"t": "%H:%M", "T": "%H:%M:%S", "d": "%d %b %Y", "D": "%d %b %Y"}
-WHEN = "%a %d %b %Y %H:%M UTC"
 #: A masked link, ``[text](url)`` (the text may hold escaped brackets), and a bare one.
 _MASKED = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(<?(https?://[^\s()<>]+)>?\)")
 _BARE = re.compile(r"(?<![(<\w])https?://[^\s()<>]+")
@@ -27,16 +26,9 @@ _JUMP = re.compile(r"https://(?:\w+\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
-def relative(when: datetime, now: datetime) -> str:
-    """``<t:...:R>`` as a client shows it: "in 3 days", "2 hours ago"."""
-    seconds = (when - now).total_seconds()
-    size = abs(seconds)
-    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if size >= length:
-            count = round(size / length)
-            amount = f"{count} {unit}{'s' if count != 1 else ''}"
-            return f"in {amount}" if seconds > 0 else f"{amount} ago"
-    return "now"
+def relative(when: datetime, now: datetime, locale: object = "en-US") -> str:
+    """``<t:...:R>`` as a client shows it: "in 3 days", "2 hours ago", "hace 2 horas"."""
+    return format_relative(when, now, locale)
 
 
 def file_size(size: int) -> str:
@@ -48,14 +40,17 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def readable(server: SimServer, now: Callable[[], datetime]) -> Readable:
+def readable(
+    server: SimServer, now: Callable[[], datetime], locale: Callable[[], object] = lambda: "en-US"
+) -> Readable:
     """Replace ``<@id>``, ``<@&id>``, ``<#id>``, ``<t:unix:style>`` and links with what a Discord client shows.
 
     ``<t:...:R>`` is worded against ``now()`` when the text is printed: a Discord client words it against
     its reader's clock at the moment they read it, so a digest that said "logged 1 hour ago" when it was
     posted says "logged 10 days ago" when the channel is shown ten days later, as it would to a member
     scrolling back. The sandbox's "now" is its clock (moved by ``wait``), and every line is printed as
-    read at that moment; ``show`` heads each message with when it was posted, so both times are in sight."""
+    read at that moment; ``show`` heads each message with when it was posted, so both times are in sight.
+    Stamps are worded in the language of ``locale()``, the current member's Discord language."""
     role_names = {role_id: name for name, role_id in server.roles.items()}
 
     def one(match: re.Match[str]) -> str:
@@ -63,8 +58,8 @@ def readable(server: SimServer, now: Callable[[], datetime]) -> Readable:
         if unix is not None:
             when = datetime.fromtimestamp(int(unix), UTC)
             if style == "R":
-                return relative(when, now())
-            return when.strftime(_STAMP_FORMATS.get(style or "f", WHEN))
+                return relative(when, now(), locale())
+            return format_stamp(when, style, locale())
         number = int(ident)
         if kind == "@&":
             return f"@{role_names.get(number, 'role')}"
@@ -102,7 +97,7 @@ def _plain(text: str) -> str:
     return text
 
 
-def render_embed(embed: dict[str, Any], text: Readable = _plain) -> list[str]:
+def render_embed(embed: dict[str, Any], text: Readable = _plain, locale: object = "en-US") -> list[str]:
     lines = []
     title = text(str(embed.get("title") or ""))
     if embed.get("url"):
@@ -119,7 +114,7 @@ def render_embed(embed: dict[str, Any], text: Readable = _plain) -> list[str]:
     footer = [text(str((embed.get("footer") or {}).get("text") or ""))]
     if embed.get("timestamp"):
         # A client prints the embed's timestamp after its footer.
-        footer.append(datetime.fromisoformat(str(embed["timestamp"])).astimezone(UTC).strftime(WHEN))
+        footer.append(format_when(datetime.fromisoformat(str(embed["timestamp"])).astimezone(UTC), locale))
     if any(footer):
         lines.append(f"{BAR}— {' · '.join(part for part in footer if part)}")
     lines.append("└─")
@@ -146,9 +141,9 @@ def render_components(message: SimMessage) -> list[str]:
     return lines
 
 
-def posted_at(message: SimMessage) -> str:
+def posted_at(message: SimMessage, locale: object = "en-US") -> str:
     """When a message was sent, as its head shows it in ``show``."""
-    return datetime.fromisoformat(str(message.data["timestamp"])).astimezone(UTC).strftime(WHEN)
+    return format_when(datetime.fromisoformat(str(message.data["timestamp"])).astimezone(UTC), locale)
 
 
 def render_message(
@@ -159,16 +154,19 @@ def render_message(
     author: str | None = None,
     text: Readable = _plain,
     dated: bool = False,
+    locale: object = "en-US",
 ) -> str:
     """``author`` names a member who wrote the message (None: the bot wrote it); ``dated`` adds when it was
     posted (as a client shows beside each message) to the head."""
-    head = f"── {where}" + (f" · {author} wrote" if author else "") + (f" · {posted_at(message)}" if dated else "")
+    head = (
+        f"── {where}" + (f" · {author} wrote" if author else "") + (f" · {posted_at(message, locale)}" if dated else "")
+    )
     head += (" (edited)" if edited else "") + (" (private)" if message.ephemeral else "")
     lines = [head]
     if message.content:
         lines += text(message.content).splitlines()
     for embed in message.embeds:
-        lines += render_embed(embed, text)
+        lines += render_embed(embed, text, locale)
     for attachment in message.data.get("attachments") or []:
         # What Discord lists under the message (the files it holds, kept through edits): name and size.
         lines.append(f"📎 {attachment.get('filename', '?')} ({file_size(int(attachment.get('size') or 0))})")

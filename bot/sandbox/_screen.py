@@ -12,14 +12,18 @@ from bot.sim.models import InteractionResult, SimChannel, SimMessage, SimModal, 
 
 
 class Screen:
-    def __init__(self, sim: Sim, out: Callable[[str], None], places: Places) -> None:
+    def __init__(
+        self, sim: Sim, out: Callable[[str], None], places: Places, locale: Callable[[], str] = lambda: "en-US"
+    ) -> None:
         self.sim = sim
         self.out = out
         self.places = places
         self.seen = len(sim.server.messages)  # kept messages of an earlier run are not news
         # Who each interaction answer went to: a deferred answer carries no interaction token of its own.
         self.answered: dict[int, int] = {}
-        self._readable = readable(sim.server, sim.clock)
+        #: The current member's Discord language, read at each rendering (``locale`` changes it).
+        self.locale = locale
+        self._readable = readable(sim.server, sim.clock, locale)
 
     def visible(self, message: SimMessage, user: SimUser) -> bool:
         if message.ephemeral:
@@ -42,6 +46,7 @@ class Screen:
             author=author.name if author is not None else None,
             text=self._readable,
             dated=dated,
+            locale=self.locale(),
         )
 
     def print_new(self, user: SimUser, result: InteractionResult | None = None) -> SimModal | None:

@@ -8,6 +8,9 @@ from typing import Any
 
 import discord
 
+from bot.i18n import LANGUAGES
+from bot.i18n.dates import format_when
+from bot.sandbox import _labels
 from bot.sandbox._commands import Catalog, CommandError, did_you_mean, spoken
 from bot.sandbox._language import DURATION, HELP, IN_PLACE, MAX_WAIT, WORDS, SandboxError, split
 from bot.sandbox._places import PlaceError, Places
@@ -26,7 +29,7 @@ class Session:
         self.locale = locale
         self.modal: SimModal | None = None
         self.places = Places(sim)
-        self.screen = Screen(sim, out, self.places)
+        self.screen = Screen(sim, out, self.places, lambda: self.locale)
         self.catalog = Catalog(sim.bot.tree, sim.guild_id)
         #: Where `in PLACE ...` runs its line (None: slash commands in #general, clicks anywhere in sight).
         self._place: SimChannel | None = None
@@ -186,10 +189,12 @@ class Session:
         if not words or nth < 1:
             raise SandboxError('say which button: click "Approve" (or click 2 "Next")')
         label = " ".join(words)  # quotes are optional: click Send anonymously
+        # The label as the bot wrote it (in the member's language) or in English, as a script has it.
         message = self._latest_with(
-            lambda m: m.button(label) is not None, nth, missing=f"no button {label!r} in sight for {self.user}"
+            lambda m: _button(m, label) is not None, nth, missing=f"no button {label!r} in sight for {self.user}"
         )
-        result = await self.sim.click(message, label, user=self.user, locale=self.locale)
+        button = _button(message, label) or {}
+        result = await self.sim.click(message, button.get("custom_id") or label, user=self.user, locale=self.locale)
         self._print_new(result)
 
     async def _select(self, rest: str) -> None:
@@ -199,7 +204,7 @@ class Session:
         which, wanted = words[0].lower(), words[1:]
 
         def matches(comp: dict[str, Any]) -> bool:
-            return which in (comp.get("placeholder") or "").lower() or which == comp.get("custom_id")
+            return _labels.contains(which, comp.get("placeholder")) or which == comp.get("custom_id")
 
         message = self._latest_with(
             lambda m: any(matches(c) for c in m.selects), missing=f"no menu {words[0]!r} in sight for {self.user}"
@@ -211,7 +216,7 @@ class Session:
                 (
                     o
                     for o in comp.get("options") or []
-                    if want.lower() in (o["value"].lower(), o.get("label", "").lower())
+                    if want.lower() == o["value"].lower() or _labels.matches(want, o.get("label"))
                 ),
                 None,
             )
@@ -267,7 +272,7 @@ class Session:
         self._print_new()
 
     def _now(self) -> str:
-        return f"{self.sim.clock():%a %d %b %Y %H:%M} UTC"
+        return format_when(self.sim.clock(), self.locale)
 
     async def _show(self, rest: str) -> None:
         words = split(rest)
@@ -298,15 +303,44 @@ class Session:
 
     async def _locale(self, rest: str) -> None:
         if not rest:
-            raise SandboxError("say which: locale es-ES (en-US, es-ES, fr, ar)")
-        wanted = rest.strip()
-        try:
-            discord.Locale(wanted)
-        except ValueError:
-            if wanted != "ar":
-                raise SandboxError(f"{wanted!r} is not a Discord language; try en-US, es-ES, fr, ar") from None
+            raise SandboxError(f"say which: locale es-ES ({', '.join(supported_locales())})")
+        wanted = check_locale(rest.strip())
+        if wanted == "ar":
             # Discord clients offer no Arabic: on a real server members read Arabic through the server's
             # `locale`. The sandbox can still hand the bot an interaction in "ar" to show the translation.
             self.out("(Discord has no Arabic client language; the sandbox simulates one)")
         self.locale = wanted
         self.out(f"({self.user} now uses {self.locale})")
+
+
+def _button(message: SimMessage, label: str) -> dict[str, Any] | None:
+    """The button of ``message`` that ``label`` names: its label in the bot's words or in English, or its id."""
+    exact = message.button(label)
+    if exact is not None:
+        return exact
+    for comp in message.components:
+        for inner in comp.get("components") or [comp]:
+            if inner.get("type") == 2 and _labels.matches(label, inner.get("label")):
+                return inner
+    return None
+
+
+def supported_locales() -> list[str]:
+    """The Discord locales whose language the bot ships (en-US, en-GB, es-ES, es-419, fr, ...), and ar."""
+    codes = [locale.value for locale in discord.Locale if locale.value.split("-")[0] in LANGUAGES]
+    return [*codes, *(lang for lang in LANGUAGES if lang not in codes and f"{lang}-" not in " ".join(codes))]
+
+
+def check_locale(wanted: str) -> str:
+    """``wanted`` as the sandbox's locale, or a hint listing the supported ones: a Discord locale the bot
+    has a translation for (any other would quietly read English), or ``ar``, which Discord lacks."""
+    supported = supported_locales()
+    for code in supported:
+        if code.lower() == wanted.lower():
+            return code
+    try:
+        discord.Locale(wanted)
+        problem = f"the bot has no translation for {wanted!r}"
+    except ValueError:
+        problem = f"{wanted!r} is not a Discord language"
+    raise SandboxError(f"{problem}; the supported locales are {', '.join(supported)}")

@@ -49,7 +49,7 @@ class DailyLimit:
     def check(self, member_id: int, *, now: datetime) -> None:
         """Raise :class:`NotAllowed` ``feedback.limit_reached`` when the member has no action left today."""
         if self.remaining(member_id, now=now) <= 0:
-            raise NotAllowed("feedback.limit_reached", limit=self.limit)
+            raise NotAllowed("feedback.limit_reached", count=self.limit)
 
     def take(self, member_id: int, *, now: datetime) -> None:
         """Count one action, or raise like :meth:`check`. Synchronous, so two concurrent takes can

@@ -100,7 +100,7 @@ async def test_a_missing_channel_and_one_the_bot_cannot_see(sim_factory, caplog:
         "#digest (channels.digest): the bot cannot see it",
     ]
     section = privacy_section(await sim.slash("about", user="alice", locale="fr"))
-    assert section is not None and "channels.leads : ce salon n'existe pas" in section
+    assert section is not None and "channels.leads\u202f: ce salon n'existe pas" in section
 
 
 async def test_the_section_is_translated(sim: Sim) -> None:

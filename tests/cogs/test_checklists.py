@@ -194,7 +194,7 @@ async def test_status_shows_progress_in_the_thread(sim: Sim) -> None:
     await sim.click(thread.last, "No", user="alice")
     r = await sim.slash("checklist status", user="bob", channel=thread, locale="fr")
     assert r.ephemeral
-    assert "En cours : question 2 sur 21 · 1 réponses · 0 passées" in r.text
+    assert "En cours\u202f: question 2 sur 21 · 1 réponse · 0 passée" in r.text
     assert "S'agit-il d'un partenariat interne" in r.text
 
 

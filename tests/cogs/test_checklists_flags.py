@@ -79,7 +79,7 @@ async def flagged_and_in_review(sim: Sim) -> tuple[leads.Lead, object, object]:
 async def test_moving_a_flagged_unfinished_lead_to_review_warns_and_closes_the_checklist(sim: Sim) -> None:
     _, thread, (moved, card) = await flagged_and_in_review(sim)
     assert "moved from assessing to in review" in moved.text  # allowed...
-    assert "open high flags (1)" in moved.text  # ...but said
+    assert "1 open high flag;" in moved.text  # ...but said
     assert "checklist #1 was not finished (4 of 21 questions answered)" in moved.text
     # The review card shows the flag, who raised it, and that the checklist was not finished.
     assert HARD_LINE in card.text and mention(sim, "bob") in card.text

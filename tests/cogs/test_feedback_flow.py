@@ -26,8 +26,8 @@ async def test_dm_preview_is_exactly_what_is_stored_and_nothing_before_send(sim:
     shown = message.embeds[0]["description"]
     assert EMAIL_MASK in shown and PHONE_MASK in shown and f"@{ZWSP}everyone" in shown
     assert "dave@example.org" not in message.text and "12345678901234567" not in message.text
-    assert "email addresses (1)" in message.text and "phone numbers (1)" in message.text
-    assert "mentions (2)" in message.text
+    assert "1 email address" in message.text and "1 phone number" in message.text
+    assert "2 mentions" in message.text
     assert [o["value"] for o in message.selects[0]["options"]] == ["general", "process", "partnership", "other"]
 
     chosen = await sim.select(message, ["process"], user="dave")
@@ -83,7 +83,7 @@ async def test_modal_path_answers_privately_with_a_code(sim: Sim) -> None:
     done = await sim.submit(opened.modal, {"text": "Call 555-123-4567 about it"}, user="dave")
     assert done.ephemeral
     code_in(done.reply.content if done.reply else "")
-    assert f"Call {PHONE_MASK} about it" in done.text and "phone numbers (1)" in done.text
+    assert f"Call {PHONE_MASK} about it" in done.text and "1 phone number" in done.text
     rows = await sim.db.feedback.fetchall("SELECT topic, text FROM feedback_items")
     assert [(r[0], r[1]) for r in rows] == [("partnership", f"Call {PHONE_MASK} about it")]
     assert sim.channel("general").messages == []

@@ -476,7 +476,7 @@ async def test_export_in_three_formats_parsed_back(sim: Sim) -> None:
 
     await sim.slash("lead edit", user="alice", lead=lead.ref, field="visibility", value="public")
     r = await sim.slash("lead export", user="alice", format="wikitext", status="assessing")
-    assert "1 public leads exported as wikitext; 0 working-group-only leads left out." in r.text
+    assert "1 public lead exported as wikitext. 0 working-group-only leads left out." in r.text
     text = r.file().decode("utf-8")
     assert text.startswith('{| class="wikitable sortable"') and text.rstrip().endswith("|}")
     row = text.split("|-\n")[1].split("\n")[0]
@@ -491,13 +491,13 @@ async def test_wikitext_export_publishes_public_leads_only(sim: Sim) -> None:
     await add_lead(sim, "Dave's Museum", user="dave", summary="Only dave and the working group see it")
     await sim.slash("lead edit", user="alice", lead=public.ref, field="visibility", value="public")
     r = await sim.slash("lead export", user="alice", format="wikitext")
-    assert r.ephemeral and "1 public leads exported as wikitext; 2 working-group-only leads left out." in r.text
+    assert r.ephemeral and "1 public lead exported as wikitext. 2 working-group-only leads left out." in r.text
     text = r.file().decode("utf-8")
     assert "Open Library" in text and "Books for everyone" in text
     for hidden in ("Quiet Bank", "Confidential", "L-2", "Museum", "L-3"):
         assert hidden not in text, hidden
     r = await sim.slash("lead export", user="alice", format="wikitext", locale="fr")
-    assert "1 pistes publiques exportées en wikitext ; 2 pistes réservées au groupe de travail" in r.text
+    assert "1 piste publique exportée en wikitext. 2 pistes réservées au groupe de travail laissées de côté." in r.text
     # csv and json stay complete for the working group.
     r = await sim.slash("lead export", user="alice", format="csv")
     assert "3 leads exported as csv." in r.text and b"Quiet Bank" in r.file()

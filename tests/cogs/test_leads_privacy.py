@@ -42,7 +42,7 @@ async def test_a_member_is_warned_without_naming_a_lead_they_cannot_see(sim: Sim
 
     # The same in every language.
     for locale, words in (
-        ("es-ES", "el grupo de trabajo se está ocupando de ello"),
+        ("es-ES", "el grupo de trabajo se está ocupando de ella"),
         ("fr", "le groupe de travail s'en occupe"),
         ("ar", "ويتولاه فريق العمل"),
     ):

@@ -51,7 +51,7 @@ async def test_export_over_the_limit_even_zipped_is_refused_with_the_filters_tha
     assert "11 leads as json" in r.text and "would fit" not in r.text
     assert "`partnerbot export --format json --status logged --out leads.json`" in r.text
     r = await sim.slash("lead export", user="alice", format="json", status="logged", locale="fr")
-    assert "Trop volumineux pour Discord : 11 pistes en json" in r.text
+    assert "Trop volumineux pour Discord\u202f: 11 pistes en json" in r.text
 
 
 async def test_export_over_the_limit_plain_comes_zipped(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ def test_limit_holds_per_member_and_resets_with_the_day() -> None:
     with pytest.raises(NotAllowed) as err:
         limit.take(DAVE, now=NOON + timedelta(hours=11, minutes=59))
     assert err.value.key == "feedback.limit_reached"
-    assert err.value.params == {"limit": 3}
+    assert err.value.params == {"count": 3}
     # Another member is unaffected.
     limit.take(ERIN, now=NOON)
     assert limit.remaining(ERIN, now=NOON) == 2

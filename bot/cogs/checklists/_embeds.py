@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.services.checklists import Answer, ChecklistRun
 from bot.services.leads import Lead
 from bot.services.questionnaires import Localized, Question
@@ -97,13 +97,13 @@ def recorded_embed(
 
 def intro_embed(run: ChecklistRun, lead: Lead, locale: str) -> discord.Embed:
     loc = run.questionnaire.localized(locale)
-    body = t(
+    body = tn(
         locale,
         "checklist.intro.body",
+        run.total,
         ref=lead.ref,
         partner=lead.partner,
         starter=mention(run.started_by),
-        count=run.total,
     )
     description = f"{body}\n\n{loc.description}" if loc.description else body
     return make_embed(loc.title, description, footer=f"{run.questionnaire.id} v{run.questionnaire.version}")
@@ -133,8 +133,8 @@ def summary_embeds(run: ChecklistRun, lead: Lead, locale: str) -> list[discord.E
             "checklist.summary.body",
             ref=lead.ref,
             partner=lead.partner,
-            answered=run.answered_count,
-            skipped=run.skipped_count,
+            answered=tn(locale, "checklist.count.answered", run.answered_count),
+            skipped=tn(locale, "checklist.count.skipped", run.skipped_count),
             when=stamp(run.completed_at),
         ),
         colour=colour,
@@ -176,8 +176,8 @@ def status_embed(run: ChecklistRun, lead: Lead, locale: str) -> discord.Embed:
             state=t(locale, f"checklist.state.{run.status}"),
             number=min(run.position + 1, run.total),
             total=run.total,
-            answered=run.answered_count,
-            skipped=run.skipped_count,
+            answered=tn(locale, "checklist.count.answered", run.answered_count),
+            skipped=tn(locale, "checklist.count.skipped", run.skipped_count),
         ),
         fields=fields,
         footer=f"#{run.id}",

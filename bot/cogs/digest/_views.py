@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import discord
 from babel.dates import format_datetime
 
-from bot.i18n import language_of, t
+from bot.i18n import language_of, t, tn
 from bot.services.digest import DigestRun, RenderedDigest
 from bot.ui.embeds import Colour, group_embeds, make_embed, pack_entries
 
@@ -98,9 +98,10 @@ def next_text(
     ]
     if pending is not None:
         lines.append(
-            t(
+            tn(
                 locale,
                 "digest.next_pending",
+                len(pending.parts),
                 start=f"<t:{int(pending.period_start.timestamp())}:f>",
                 end=f"<t:{int(pending.period_end.timestamp())}:f>",
                 sent=len(pending.message_ids),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.config import FeedbackSettings
-from bot.i18n import t, term
+from bot.i18n import t, term, tn
 from bot.services.feedback import TOPICS, Draft, ReleasedBatch, Submitted
 from bot.services.feedback_text import CleanText
 from bot.ui.embeds import DESCRIPTION_LIMIT, Colour, escaped_pieces, group_embeds, make_embed
@@ -35,7 +35,7 @@ def topic_label(locale: object, topic: str) -> str:
 
 def masked_note(locale: object, text: CleanText) -> str | None:
     parts = [
-        t(locale, f"feedback.masked.{kind}", count=count)
+        tn(locale, f"feedback.masked.{kind}", count)
         for kind, count in (("emails", text.emails), ("phones", text.phones), ("mentions", text.mentions))
         if count
     ]
@@ -202,7 +202,7 @@ def privacy_embed(locale: object, settings: FeedbackSettings) -> discord.Embed:
         t(locale, "feedback.privacy.kept"),
         t(locale, "feedback.privacy.not_kept"),
         t(locale, "feedback.privacy.release", min_batch=settings.min_batch),
-        t(locale, "feedback.privacy.retention", retention_days=settings.retention_days),
+        tn(locale, "feedback.privacy.retention", settings.retention_days, retention_days=settings.retention_days),
         t(locale, "feedback.privacy.limit", per_day=settings.per_day),
         t(locale, "feedback.privacy.files"),
         t(locale, "feedback.privacy.people"),

@@ -20,7 +20,7 @@ from bot.cogs.leads._embeds import detail_embeds, list_embed, search_embed
 from bot.cogs.leads._flow import LeadFlow
 from bot.cogs.leads._views import AddLeadModal, EditFormButton, ListView, ReviewButton
 from bot.errors import InvalidInput
-from bot.i18n import t, term
+from bot.i18n import t, term, tn
 from bot.services import checklists, leads
 from bot.services.access import Access, require
 from bot.services.choices import choice_name, choice_value, match_choice
@@ -259,7 +259,8 @@ class LeadsCog(
         run = readiness.unfinished_run
         if run is not None:
             answered = run.answered_count + run.skipped_count
-            warnings.append(t(locale, "lead.moved.warn_checklist", run=run.id, answered=answered, total=run.total))
+            warned = tn(locale, "lead.moved.warn_checklist", run.total, run=run.id, answered=answered, total=run.total)
+            warnings.append(warned)
         return warnings
 
     @app_commands.command(name="note", description="Add a note to a lead", extras=WORKING_GROUP)
@@ -329,16 +330,17 @@ class LeadsCog(
             await respond(interaction, self._too_big(too_big, loc, status))
             return
         if format == "wikitext":  # made for publishing: public leads only
-            text = t(loc, "lead.exported_public", count=export.count, left_out=export.left_out)
+            text = tn(loc, "lead.exported_public", export.count)
+            text += " " + tn(loc, "lead.exported_left_out", export.left_out)
         else:
-            text = t(loc, "lead.exported", count=export.count, format=format)
+            text = tn(loc, "lead.exported", export.count, format=format)
         if export.zipped:
             text += "\n" + t(loc, "lead.export_zipped", limit=leads.export.mib(FILE_LIMIT))
         await respond(interaction, text, file=discord.File(io.BytesIO(export.data), filename=export.filename))
 
     def _too_big(self, error: leads.ExportTooBig, locale: discord.Locale, status: str | None) -> str:
         """Why the export was refused, the status filters that would fit, and the command line."""
-        lines = [t(locale, "lead.export_too_big", **error.params)]
+        lines = [tn(locale, "lead.export_too_big", error.count, **error.params)]
         if error.fits:
             statuses = ", ".join(f"{term(locale, 'status', s)} ({count})" for s, count in error.fits)
             lines.append(t(locale, "lead.export_fits", statuses=statuses))

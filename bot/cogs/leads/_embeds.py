@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import discord
 
-from bot.i18n import t, term
+from bot.i18n import localize_note, t, term, tn
 from bot.services import leads
 from bot.services.checklists import ChecklistRun
 from bot.ui.embeds import FIELD_VALUE_LIMIT, Colour, Field, fit_message, make_embed, pack_entries, plain
@@ -101,7 +101,7 @@ def _card(lead: leads.Lead, locale: str, *, contact: bool) -> discord.Embed:
 
 def history_line(locale: str, event: leads.LeadEvent) -> str:
     params = {"when": stamp(event.at, "d"), "actor": who(event.actor_id)}
-    note = plain(event.note, 300) if event.note else ""
+    note = plain(localize_note(locale, event.note), 300) if event.note else ""
     if event.kind == "status":
         key = "lead.history.status_note" if note else "lead.history.status"
         if event.actor_id is None and (event.from_status, event.to_status) == ("in_review", "approved"):
@@ -119,7 +119,7 @@ def history_line(locale: str, event: leads.LeadEvent) -> str:
     if event.kind in ("created", "approve", "recuse"):
         return t(locale, f"lead.history.{event.kind}", **params)
     if event.kind == "edit":
-        return t(locale, "lead.history.edit", field=event.note or "", **params)
+        return t(locale, "lead.history.edit", field=term(locale, "field", event.note or ""), **params)
     if event.kind == "note":
         # The text itself is under Notes (for those who may read notes).
         return t(locale, "lead.history.note", **params)
@@ -137,12 +137,18 @@ def detail_embeds(detail: leads.LeadDetail, locale: str, *, contact: bool) -> li
     # The newest entries that fit one field; older ones are counted.
     shown = pack_entries(lines[::-1], limit=FIELD_VALUE_LIMIT - 60)[0].split("\n")[::-1] if lines else []
     if len(events) > len(shown):
-        shown.insert(0, t(locale, "lead.history.earlier", count=len(events) - len(shown)))
+        shown.insert(0, tn(locale, "lead.history.earlier", len(events) - len(shown)))
     if shown:
         card.add_field(name=label(locale, "lead.history.title"), value="\n".join(shown), inline=False)
     embeds = [card]
     notes = [
-        t(locale, "lead.note_line", when=stamp(n.created_at, "d"), actor=who(n.author_id), note=plain(n.text, 600))
+        t(
+            locale,
+            "lead.note_line",
+            when=stamp(n.created_at, "d"),
+            actor=who(n.author_id),
+            note=plain(localize_note(locale, n.text), 600),
+        )
         for n in detail.notes[-NOTES_SHOWN:]
     ]
     if notes:
@@ -232,7 +238,7 @@ def checklist_line(run: ChecklistRun | None, locale: str) -> str:
     if run.status == "completed":
         return t(locale, "review.checklist.done", run=run.id)
     answered = run.answered_count + run.skipped_count
-    return t(locale, "review.checklist.unfinished", run=run.id, answered=answered, total=run.total)
+    return tn(locale, "review.checklist.unfinished", run.total, run=run.id, answered=answered, total=run.total)
 
 
 def review_embed(
@@ -246,13 +252,14 @@ def review_embed(
         Field(label(locale, "review.field.status"), _review_status(state, locale), True),
         Field(
             label(locale, "review.field.approvals"),
-            t(locale, "review.tally", approvals=state.approvals, quorum=state.quorum),
+            tn(locale, "review.tally", state.quorum, approvals=state.approvals, quorum=state.quorum),
             True,
         ),
     ]
     if state.cannot_reach_quorum(reviewers):
         assert reviewers is not None
-        blocked = t(locale, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
+        eligible = state.eligible(reviewers)
+        blocked = tn(locale, "review.cannot_reach", state.quorum, eligible=eligible, quorum=state.quorum)
         fields.append(Field(label(locale, "review.field.quorum"), blocked))
     elif state.is_open:
         fields.append(Field(label(locale, "review.field.earliest"), stamp(state.closes_at, "f"), True))

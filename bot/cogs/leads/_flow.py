@@ -12,7 +12,7 @@ from bot.cogs.leads._cards import Cards
 from bot.cogs.leads._embeds import duplicate_embed, lead_card, list_embed
 from bot.cogs.leads._views import AddLeadModal, ApproveModal, DuplicateView, ListView, VetoModal, form_view
 from bot.errors import InvalidInput, NotAllowed
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.services import leads
 from bot.services.access import require
 from bot.services.leads import dedup
@@ -60,7 +60,7 @@ class LeadFlow:
         loc = interaction.locale
         token = self.forms.keep(draft, owner_id=interaction.user.id, now=self.bot.clock())
         minutes = int(leads.FORM_TTL.total_seconds() // 60)
-        text = f"{message_of(problem, loc)}\n{t(loc, 'lead.form_kept', minutes=minutes)}"
+        text = f"{message_of(problem, loc)}\n{tn(loc, 'lead.form_kept', minutes, minutes=minutes)}"
         await self._answer(interaction, text, view=form_view(token, loc))
 
     async def reopen_form(self, interaction: discord.Interaction, token: str) -> None:
@@ -157,7 +157,11 @@ class LeadFlow:
         )  # fmt: skip
         state = result.state
         loc = interaction.locale
-        text = t(loc, f"review.voted.{action}", ref=state.lead.ref, approvals=state.approvals, quorum=state.quorum)
+        params = {"ref": state.lead.ref, "approvals": state.approvals, "quorum": state.quorum}
+        if action == "approve":  # a plural entry, counted by the quorum
+            text = tn(loc, "review.voted.approve", state.quorum, **params)
+        else:
+            text = t(loc, f"review.voted.{action}", **params)
         decided = result.decided
         if decided is not None and decided.to_status == "approved":
             text += "\n" + t(loc, "review.decided", ref=state.lead.ref)
@@ -174,7 +178,13 @@ class LeadFlow:
         reviewers = await self.bot.reviewer_count()
         if state.cannot_reach_quorum(reviewers):
             assert reviewers is not None
-            text = t(interaction.locale, "review.cannot_reach", eligible=state.eligible(reviewers), quorum=state.quorum)
+            text = tn(
+                interaction.locale,
+                "review.cannot_reach",
+                state.quorum,
+                eligible=state.eligible(reviewers),
+                quorum=state.quorum,
+            )
             try:
                 await respond(interaction, text)
             except SEND_ERRORS:

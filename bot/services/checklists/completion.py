@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.db import Database
 from bot.errors import Conflict, NotFound
-from bot.i18n import t
+from bot.i18n import BULLET, language_of, t, tn
 from bot.services import leads
 from bot.services.access import Access
 from bot.services.checklists.model import (
@@ -63,14 +63,15 @@ def summary_note(run: ChecklistRun, locale: str) -> str:
             "checklist.note.completed",
             title=loc.title,
             run=f"#{run.id}",
-            answered=run.answered_count,
-            skipped=run.skipped_count,
+            answered=tn(locale, "checklist.count.answered", run.answered_count),
+            skipped=tn(locale, "checklist.count.skipped", run.skipped_count),
         )
     ]
     by_id = {q.id: q for q in run.questionnaire.questions}
+    colon = "\u202f: " if language_of(locale) == "fr" else ": "
     for flag in run.flags():
         severity = t(locale, f"checklist.severity.{flag.severity}")
-        lines.append(f"- {severity}: {loc.flag_message(by_id[flag.question_id])}")
+        lines.append(f"{BULLET} {severity}{colon}{loc.flag_message(by_id[flag.question_id])}")
     text = "\n".join(lines)
     return text if len(text) <= 1000 else text[:999] + "…"
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.clock import to_unix
-from bot.i18n import t, term
+from bot.i18n import t, term, tn
 from bot.services import checklists, feedback, leads, updates
 from bot.services.digest.content import DigestContent
 
@@ -110,9 +110,10 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
 def _review_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
     if review.cannot_reach_quorum(reviewers):
         assert reviewers is not None
-        return t(
+        return tn(
             locale,
             "digest.entry.review_blocked",
+            review.quorum,
             ref=review.lead.ref,
             partner=quote(review.lead.partner, 120),
             opened=stamp(review.opened_at, "R"),
@@ -133,9 +134,10 @@ def _review_line(locale: str, review: leads.ReviewState, reviewers: int | None) 
 
 def _quorum_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
     assert reviewers is not None
-    return t(
+    return tn(
         locale,
         "digest.entry.quorum",
+        review.quorum,
         ref=review.lead.ref,
         partner=quote(review.lead.partner, 120),
         eligible=review.eligible(reviewers),

@@ -54,7 +54,7 @@ class KeptForms:
             del self._forms[token]
             kept = None
         if kept is None:
-            raise NotFound("lead.form_expired", minutes=int(FORM_TTL.total_seconds() // 60))
+            raise NotFound("lead.form_expired", count=int(FORM_TTL.total_seconds() // 60))
         if kept.owner_id != owner_id:
             raise NotAllowed("error.not_your_buttons")
         return kept.draft
