@@ -302,3 +302,16 @@ async def test_a_draft_pushed_out_by_newer_ones_says_why(sim: Sim) -> None:
     r = await sim.click(first, "Send anonymously", user="dave")
     assert "This draft is gone" in r.text and "5 at most" in r.text
     assert await sim.db.feedback.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_the_release_terms_follow_the_plural_rules_of_the_readers_language(sim_factory) -> None:  # type: ignore[no-untyped-def]
+    one = await sim_factory(config={"feedback": {"min_batch": 1}})
+    r = await one.slash("feedback privacy", user="dave")
+    assert "at least 1 member (told apart" in r.text and "1 different members" not in r.text
+    r = await one.slash("feedback privacy", user="dave", locale="fr")
+    assert "au moins 1 membre (distingués" in r.text
+    three = await sim_factory(config={"feedback": {"min_batch": 3}})
+    r = await three.slash("feedback privacy", user="dave", locale="ar")
+    assert "أعضاء مختلفين" in r.text  # the number itself is isolated for right-to-left text
+    r = await three.slash("feedback privacy", user="dave", locale="es-ES")
+    assert "al menos 3 miembros distintos" in r.text

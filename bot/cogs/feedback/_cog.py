@@ -29,7 +29,7 @@ from bot.cogs.feedback._views import (
     sent_message,
 )
 from bot.errors import NotAllowed, NotFound, PartnerBotError
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.services import feedback
 from bot.services.access import Access, require
 from bot.services.ratelimit import DailyLimit
@@ -299,10 +299,14 @@ class FeedbackCog(
         # Never how many items wait: watching that count move is how one member's item would be singled out.
         counts = {"min_batch": self.settings.min_batch}
         if not batches:
-            await respond(interaction, self._with_notice(interaction, t(locale, "feedback.review.empty", **counts)))
+            empty = tn(locale, "feedback.review.empty", self.settings.min_batch, **counts)
+            await respond(interaction, self._with_notice(interaction, empty))
             return
         pages = review_pages(locale, batches)
-        header = self._with_notice(interaction, t(locale, "feedback.review.header", **counts)) or ""
+        header = (
+            self._with_notice(interaction, tn(locale, "feedback.review.header", self.settings.min_batch, **counts))
+            or ""
+        )
         if len(pages) == 1:
             await respond(interaction, header, embeds=pages[0])
             return

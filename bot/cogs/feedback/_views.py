@@ -158,7 +158,7 @@ def sent_message(
         fields.append((t(locale, "feedback.preview.note"), note))
     embed = make_embed(
         t(locale, "feedback.sent.title"),
-        t(locale, "feedback.sent.body", min_batch=settings.min_batch),
+        tn(locale, "feedback.sent.body", settings.min_batch, min_batch=settings.min_batch),
         colour=Colour.SUCCESS,
         fields=fields,
         footer=t(locale, "feedback.sent.retract"),
@@ -201,7 +201,7 @@ def privacy_embed(locale: object, settings: FeedbackSettings) -> discord.Embed:
     parts = [
         t(locale, "feedback.privacy.kept"),
         t(locale, "feedback.privacy.not_kept"),
-        t(locale, "feedback.privacy.release", min_batch=settings.min_batch),
+        tn(locale, "feedback.privacy.release", settings.min_batch, min_batch=settings.min_batch),
         tn(locale, "feedback.privacy.retention", settings.retention_days, retention_days=settings.retention_days),
         t(locale, "feedback.privacy.limit", per_day=settings.per_day),
         t(locale, "feedback.privacy.files"),
