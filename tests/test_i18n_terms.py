@@ -70,3 +70,16 @@ def test_duplicate_note_fields_are_translated_and_people_text_is_left_alone() ->
     assert localize_note("es", note).split("\n")[1] == "resumen: A museum"
     assert localize_note("fr", "summary: my own words") == "summary: my own words"
     assert localize_note("fr", "Checklist started: yes, I wrote this\nmore") != ""
+
+
+def test_a_long_note_that_looks_like_the_bots_is_never_matched_against_the_templates(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The templates' patterns backtrack on long look-alike lines (seconds at 1,000 characters): such a
+    line is a person's, and the patterns are never tried on it."""
+    import bot.i18n as i18n
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the templates were tried on a long line")
+
+    monkeypatch.setattr(i18n, "_match_any", refuse)
+    crafted = "Checklist " + " completed: " * 300 + ". " + ", "
+    assert i18n.localize_note("es-ES", crafted) == crafted

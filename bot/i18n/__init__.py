@@ -383,6 +383,11 @@ _DUPLICATE_HEAD = re.compile(r"^.* \(<@\d+>\)$")
 _SEVERITY_LINE = re.compile(r"^(?:- |• )(?P<severity>[^:\u202f]+?)\u202f?: (?P<message>.*)$", re.S)
 
 
+#: The longest first line of a note the bot writes (a checklist's title and counts): a longer one is a
+#: person's, and the template patterns (lazy groups, which backtrack) are never tried on it.
+BOT_NOTE_HEAD_MAX = 300
+
+
 def localize_note(locale: object, text: str) -> str:
     """A note the bot wrote (in the server's language, with field ids) in the language of ``locale``.
 
@@ -392,6 +397,8 @@ def localize_note(locale: object, text: str) -> str:
     if not text:
         return text
     lines = text.split("\n")
+    if len(lines[0]) > BOT_NOTE_HEAD_MAX:
+        return text  # longer than any line the bot writes; and the templates' patterns stay cheap to try
     head = _match_any(BOT_NOTE_KEYS, lines[0])
     if head is not None:
         key, values = head
