@@ -20,9 +20,8 @@ from bot.app import PartnerBot
 from bot.background import BackgroundLoop
 from bot.config import WikiSettings
 from bot.i18n import t
-from bot.services import schedule, wiki
+from bot.services import wiki
 from bot.services.access import Access, require
-from bot.services.wiki import markers
 from bot.ui.embeds import Colour, make_embed
 from bot.ui.respond import SEND_ERRORS, failure, respond
 
@@ -98,22 +97,15 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
         return timedelta(minutes=self.settings.debounce_minutes)
 
     async def _schedule_due(self, now: datetime) -> bool:
-        state = await wiki.status(self.bot.db, self.bot.settings.guild_id)
-        if state.last_run_at is None:
-            return True  # never published: the first pass does
-        latest = schedule.previous_fire(self.settings.schedule, self.settings.timezone, now)
-        return latest > state.last_run_at
+        return await wiki.schedule_due(self.bot.db, self.bot.settings.guild_id, self.settings, now=now)
 
     async def _changed(self) -> bool:
         """Whether either page's block differs from what the bot last wrote (no wiki call needed)."""
-        guild_id = self.bot.settings.guild_id
         try:
-            wanted = await wiki.blocks(self.bot.db, guild_id, self.locale, await self.names())
+            names = await self.names()
         except wiki.WikiError:
             return False
-        rows = await self.bot.db.fetchall("SELECT key, written_sha FROM wiki_pages WHERE guild_id = ?", (guild_id,))
-        written = {r["key"]: r["written_sha"] for r in rows}
-        return any(markers.fingerprint(block) != written.get(key) for key, block in wanted.items())
+        return await wiki.pages_changed(self.bot.db, self.bot.settings.guild_id, self.locale, names)
 
     async def run(self, now: datetime, *, reason: str, overwrite: bool = False) -> wiki.RunReport:
         async with self._lock:

@@ -110,16 +110,8 @@ def _move_line(locale: str, event: leads.LeadEvent) -> str:
 def _review_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
     if review.cannot_reach_quorum(reviewers):
         assert reviewers is not None
-        return tn(
-            locale,
-            "digest.entry.review_blocked",
-            review.quorum,
-            ref=review.lead.ref,
-            partner=quote(review.lead.partner, 120),
-            opened=stamp(review.opened_at, "R"),
-            eligible=review.eligible(reviewers),
-            quorum=review.quorum,
-        )
+        params = _quorum_params(review, reviewers)
+        return tn(locale, "digest.entry.review_blocked", review.quorum, opened=stamp(review.opened_at, "R"), **params)
     return t(
         locale,
         "digest.entry.review",
@@ -134,15 +126,17 @@ def _review_line(locale: str, review: leads.ReviewState, reviewers: int | None) 
 
 def _quorum_line(locale: str, review: leads.ReviewState, reviewers: int | None) -> str:
     assert reviewers is not None
-    return tn(
-        locale,
-        "digest.entry.quorum",
-        review.quorum,
-        ref=review.lead.ref,
-        partner=quote(review.lead.partner, 120),
-        eligible=review.eligible(reviewers),
-        quorum=review.quorum,
-    )
+    return tn(locale, "digest.entry.quorum", review.quorum, **_quorum_params(review, reviewers))
+
+
+def _quorum_params(review: leads.ReviewState, reviewers: int) -> dict[str, object]:
+    """What a line about a review short of eligible reviewers says of it."""
+    return {
+        "ref": review.lead.ref,
+        "partner": quote(review.lead.partner, 120),
+        "eligible": review.eligible(reviewers),
+        "quorum": review.quorum,
+    }
 
 
 def _checklist_line(locale: str, run: checklists.CompletedRun) -> str:

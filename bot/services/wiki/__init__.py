@@ -12,7 +12,9 @@ from bot.services.wiki.publish import (
     blocks,
     change_mark,
     failing,
+    pages_changed,
     publish,
+    schedule_due,
     status,
     titles,
 )
@@ -30,7 +32,9 @@ __all__ = [
     "blocks",
     "change_mark",
     "failing",
+    "pages_changed",
     "publish",
+    "schedule_due",
     "status",
     "titles",
 ]

@@ -19,6 +19,7 @@ from bot.clock import from_unix, to_unix
 from bot.config import WikiSettings
 from bot.db import Database
 from bot.i18n import t
+from bot.services import schedule
 from bot.services.wiki import content, markers
 from bot.services.wiki.client import EditConflict, WikiClient, WikiError
 
@@ -282,6 +283,21 @@ async def failing(db: Database, guild_id: int) -> tuple[datetime, str] | None:
     if row is None or row["failing_since"] is None:
         return None
     return from_unix(row["failing_since"]), str(row["failure"])
+
+
+async def schedule_due(db: Database, guild_id: int, settings: WikiSettings, *, now: datetime) -> bool:
+    """Whether ``wiki.schedule`` fired since the latest run (or no run ever happened)."""
+    state = await status(db, guild_id)
+    if state.last_run_at is None:
+        return True  # never published: the first pass does
+    return schedule.previous_fire(settings.schedule, settings.timezone, now) > state.last_run_at
+
+
+async def pages_changed(db: Database, guild_id: int, locale: str, names: content.Names = None) -> bool:
+    """Whether either page's block differs from what the bot last wrote there (no wiki call needed)."""
+    wanted = await blocks(db, guild_id, locale, names)
+    written = {key: sha for (key, _title), sha in (await _stored(db, guild_id)).items()}
+    return any(markers.fingerprint(block) != written.get(key) for key, block in wanted.items())
 
 
 async def change_mark(db: Database, guild_id: int) -> int:
