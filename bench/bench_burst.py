@@ -67,7 +67,7 @@ async def _prepare(sim: Sim, leads: int) -> dict[str, list[str]]:
             summary=f"Prepared lead {n}.",
         )  # fmt: skip
         assert "Logged" in r.text, r.text
-    await seed_leads(sim.db, sim.guild_id, leads, sim.clock())
+    await seed_leads(sim.db, sim.guild_id, leads, sim.clock(), names=sim.bot.services.leads.names)
     for n in range(1, 9):
         r = await sim.slash("checklist start", user="alice", lead=f"L-{n}")
         assert "Started" in r.text, r.text

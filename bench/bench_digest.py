@@ -23,7 +23,8 @@ from typing import Any
 from bench._timing import measure, peak_rss_mb
 from bot.cogs.digest._views import build_parts
 from bot.db import Database, open_database
-from bot.services import digest, leads
+from bot.services import digest
+from bot.services.leads.seed import bulk_insert_leads
 
 GUILD = 1
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -47,7 +48,7 @@ async def seed(
     rng = random.Random(seed)
     begin, finish = period
     if lead_ids is None:
-        lead_ids = list(await leads.bulk_insert_leads(db, guild_id, leads_count, finish, seed=seed))
+        lead_ids = list(await bulk_insert_leads(db, guild_id, leads_count, finish, seed=seed))
     ids = lead_ids
     start, span = int(begin.timestamp()), max(1, int((finish - begin).total_seconds()))
     rows: list[tuple[Any, ...]] = []

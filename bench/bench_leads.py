@@ -29,7 +29,8 @@ from typing import Any
 
 from bench._timing import Timing, peak_rss_mb
 from bot.db import Database
-from bot.services import leads
+from bot.services.leads import seed
+from bot.services.leads.names import Names
 from bot.services.leads.seed import synthetic_name
 from bot.sim import Sim
 
@@ -54,11 +55,12 @@ QUERIES = (
 )
 
 
-async def seed_leads(db: Database, guild_id: int, n: int, now: datetime) -> range:
+async def seed_leads(db: Database, guild_id: int, n: int, now: datetime, *, names: Names | None = None) -> range:
     """Bulk-insert ``n`` synthetic leads (names in several scripts, aliases, summaries, a created event
-    each, full-text rows through the triggers) in one transaction, and build the dedup name index.
-    Returns the new leads' ids. See :func:`bot.services.leads.bulk_insert_leads` for the options."""
-    return await leads.bulk_insert_leads(db, guild_id, n, now)
+    each, full-text rows through the triggers) in one transaction, and build ``names`` (the bot's leads
+    service's name index) at once. Returns the new leads' ids. See
+    :func:`bot.services.leads.seed.bulk_insert_leads` for the options."""
+    return await seed.bulk_insert_leads(db, guild_id, n, now, names=names)
 
 
 def _lists() -> tuple[dict[str, Any], ...]:
@@ -97,7 +99,7 @@ async def bench_size(size: int, runs: int, workdir: Path) -> dict[str, Any]:
     sim = await Sim.start(workdir / f"leads-{size}", extensions=["bench.noop"])
     try:
         started = time.perf_counter()
-        await seed_leads(sim.db, sim.guild_id, size, sim.clock())
+        await seed_leads(sim.db, sim.guild_id, size, sim.clock(), names=sim.bot.services.leads.names)
         seed_s = time.perf_counter() - started
         rng = random.Random(size)
         names = [f"{synthetic_name(rng)} {n}" for n in range(runs + 10)]

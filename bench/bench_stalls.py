@@ -127,7 +127,7 @@ async def bench_stalls(database: Path, guild_id: int, leads: int, events: int, w
 async def _seeded(workdir: Path, leads: int) -> tuple[Path, int]:
     sim = await Sim.start(workdir / "seed")
     try:
-        await seed_leads(sim.db, sim.guild_id, leads, sim.clock())
+        await seed_leads(sim.db, sim.guild_id, leads, sim.clock(), names=sim.bot.services.leads.names)
         return sim.settings.database, sim.guild_id
     finally:
         await sim.close()

@@ -25,7 +25,7 @@ import discord.http
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.app import create_bot
+from bot.compose import create_bot
 from bot.config import Settings, config_warnings
 from bot.db import DatabaseTooNew, open_database
 from bot.logs import setup_logging

@@ -3,25 +3,23 @@ registers persistent items and syncs the command tree to the configured guild.""
 
 from __future__ import annotations
 
-import importlib
-import json
 import logging
-import pkgutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import discord
 from discord.ext import commands
 
-from bot import cogs, heap
+from bot import heap
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import language_of, t
 from bot.i18n.translator import CatalogTranslator
-from bot.services import feedback
+from bot.internals import routed
 from bot.services.access import Access, access_of
+from bot.services.registry import Services
 from bot.ui.errors import PartnerTree
 from bot.ui.respond import SEND_ERRORS, failure, respond
 
@@ -31,11 +29,8 @@ log = logging.getLogger(__name__)
 UNROUTED = "pb_unrouted"
 
 
-def cog_modules() -> list[str]:
-    """Every extension under bot/cogs (modules and packages not starting with ``_``)."""
-    return sorted(
-        f"{cogs.__name__}.{info.name}" for info in pkgutil.iter_modules(cogs.__path__) if not info.name.startswith("_")
-    )
+#: Builds the feature cogs of a bot, called once from ``setup_hook`` (see :mod:`bot.compose`).
+Features = Callable[["PartnerBot"], Iterable[commands.Cog]]
 
 
 class PartnerBot(commands.Bot):
@@ -45,7 +40,9 @@ class PartnerBot(commands.Bot):
         self,
         settings: Settings,
         db: Database,
+        services: Services,
         *,
+        features: Features = lambda bot: (),
         clock: Clock = system_clock,
         background: bool = True,
         **options: Any,
@@ -64,6 +61,9 @@ class PartnerBot(commands.Bot):
         )
         self.settings = settings
         self.db = db
+        #: Every feature's service (see :mod:`bot.services.registry`), built by the composition root.
+        self.services = services
+        self.features = features
         self.clock = clock
         #: Whether cogs run their background loops. bot/sim turns them off and calls ``tick()`` itself.
         self.background = background
@@ -73,9 +73,6 @@ class PartnerBot(commands.Bot):
         #: a stored (member, time) pair would sit beside anonymous feedback sent at that time.
         self.user_locales: dict[int, str] = {}
         self.persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
-        #: Who sent each waiting feedback item, as keyed hashes, in memory only: a batch is released only
-        #: when it holds items from enough different members (the feedback cog notes, the digest releases).
-        self.feedback_authors = feedback.Authors()
 
     # -- start-up ---------------------------------------------------------------------------------
     async def on_ready(self) -> None:
@@ -87,8 +84,8 @@ class PartnerBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())
-        for module in cog_modules():
-            await self.load_extension(module)
+        for cog in self.features(self):
+            await self.add_cog(cog)
         await self.sync_commands()
 
     def register_persistent(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
@@ -100,7 +97,7 @@ class PartnerBot(commands.Bot):
         """Sync the commands to the configured guild. Only commands that must also work in DMs
         (``allowed_contexts`` with ``dm_channel``, e.g. ``/feedback``) stay global: Discord offers
         guild commands only inside that guild."""
-        guild = discord.Object(id=self.settings.guild_id)
+        guild = self.home
         for command in self.tree.get_commands():
             contexts = command.allowed_contexts
             if contexts is not None and contexts.dm_channel:
@@ -116,26 +113,8 @@ class PartnerBot(commands.Bot):
         if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
             # Decided now: discord.py has just routed the interaction and no handler has run yet. Later, a
             # view that answered and stopped would look just like one that never existed.
-            args[0].extras[UNROUTED] = not self._routed(args[0])
+            args[0].extras[UNROUTED] = not routed(self, args[0])
         super().dispatch(event_name, *args, **kwargs)
-
-    def _routed(self, interaction: discord.Interaction) -> bool:
-        """Whether a live view, modal or persistent item took this component press or form submission."""
-        data: Any = interaction.data or {}
-        custom_id = data.get("custom_id")
-        if not isinstance(custom_id, str):
-            return True
-        store = self._connection._view_store
-        if interaction.type is discord.InteractionType.modal_submit:
-            return custom_id in store._modals
-        if interaction.type is not discord.InteractionType.component:
-            return True
-        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
-            return True
-        key = (data.get("component_type"), custom_id)
-        message_id = interaction.message.id if interaction.message is not None else None
-        item = store._views.get(message_id, {}).get(key) or store._views.get(None, {}).get(key)
-        return item is not None and item.view is not None and not item.view.is_finished()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         self.user_locales[interaction.user.id] = str(interaction.locale.value)
@@ -160,6 +139,15 @@ class PartnerBot(commands.Bot):
             heap.release_frozen()
 
     # -- roles and places -------------------------------------------------------------------------
+    @property
+    def home(self) -> discord.Object:
+        """The configured server, as the snowflake discord.py's calls take."""
+        return discord.Object(id=self.settings.guild_id)
+
+    def home_guild(self) -> discord.Guild | None:
+        """The configured server from discord.py's cache (None before READY, or when the bot is not in it)."""
+        return self.get_guild(self.settings.guild_id)
+
     def access(self, user: discord.abc.User | discord.Member) -> Access:
         """What ``user`` may do, per DESIGN.md's role matrix."""
         if isinstance(user, discord.Member) and user.guild.id == self.settings.guild_id:
@@ -186,13 +174,13 @@ class PartnerBot(commands.Bot):
 
     def cached_access(self, user_id: int) -> Access | None:
         """Access of a user from the guild's member cache, without asking Discord; None when not cached."""
-        guild = self.get_guild(self.settings.guild_id)
+        guild = self.home_guild()
         member = guild.get_member(user_id) if guild is not None else None
         return access_of((r.id for r in member.roles), self.settings) if member is not None else None
 
     async def fetch_access(self, user_id: int) -> Access:
         """Access of a user seen outside the guild (in a DM): asks Discord for their membership."""
-        guild = self.get_guild(self.settings.guild_id)
+        guild = self.home_guild()
         try:
             if guild is not None:
                 member = guild.get_member(user_id) or await guild.fetch_member(user_id)
@@ -207,7 +195,7 @@ class PartnerBot(commands.Bot):
         """Language for posts to channels: the configured ``locale``, else the guild's, else English."""
         if self.settings.locale:
             return self.settings.locale
-        guild = self.get_guild(self.settings.guild_id)
+        guild = self.home_guild()
         if guild is not None and guild.preferred_locale:
             return language_of(guild.preferred_locale)
         return "en"
@@ -224,34 +212,3 @@ class PartnerBot(commands.Bot):
 
     def dynamic_items(self) -> Iterable[type[discord.ui.DynamicItem[Any]]]:
         return tuple(self.persistent_items)
-
-
-#: discord.py's JSON decoder as it was imported: orjson's when orjson is installed, else the json module's.
-_strict_from_json = discord.utils._from_json
-
-
-def _from_json(data: Any) -> Any:
-    try:
-        return _strict_from_json(data)
-    except ValueError:  # orjson.JSONDecodeError; the json module would raise it again, as before
-        return json.loads(data)
-
-
-def decode_lone_surrogates() -> None:
-    """Let discord.py decode JSON text that escapes a lone UTF-16 surrogate (``"\\ud800"``).
-
-    A client can put one in any text field. orjson refuses such text, and discord.py would let that error
-    end the gateway connection (and with it the bot); the json module decodes it, so the interaction
-    reaches :mod:`bot.ui.guard`, which refuses it politely. Other text keeps orjson's speed."""
-    discord.utils._from_json = _from_json
-
-
-def create_bot(settings: Settings, db: Database, *, clock: Clock = system_clock, background: bool = True) -> PartnerBot:
-    """Build the bot, not started. The CLI, the sandbox and the tests all start it this way."""
-    heap.keep_full_collections_short()
-    decode_lone_surrogates()
-    return PartnerBot(settings, db, clock=clock, background=background)
-
-
-def load_module(name: str) -> Any:
-    return importlib.import_module(name)

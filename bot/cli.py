@@ -18,6 +18,7 @@ import discord
 from bot.checks import check_all, check_backup_target, check_database
 from bot.config import Settings, config_warnings
 from bot.logs import install as install_log_redaction
+from bot.services.leads.model import FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -186,29 +187,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(Path(args.config))
     if settings is None:
         return 2
-    if settings.wiki is None:
+    wiki_settings = settings.wiki
+    if wiki_settings is None:
         return _fail(f"{args.config} has no wiki: section, so there is nowhere to publish (see the README)")
     problem = check_database(settings.database, Path(args.config), guild_id=settings.guild_id)
     if problem:  # an empty register published over the real one would be worse than nothing
         return _fail(problem)
-    if settings.wiki.name_reviewers and not args.dry_run:
+    if wiki_settings.name_reviewers and not args.dry_run:
         return _fail("wiki.name_reviewers needs the running bot's member list: use /publish now in Discord")
-    wiki_settings = settings.wiki
-    locale = wiki_settings.locale or settings.locale or "en"
 
     async def publish() -> wiki.RunReport:
         db = await open_database(settings.database)
         try:
-            return await wiki.publish(
-                db,
-                settings.guild_id,
-                wiki_settings,
-                locale=locale,
-                now=system_clock(),
-                dry_run=args.dry_run,
-                overwrite=args.overwrite,
-                record_failure=False,  # the operator reads it here; the digest reports the bot's own runs
+            service = wiki.WikiService(
+                db, settings.guild_id, wiki_settings, system_clock, fallback_locale=settings.locale
             )
+            # A failed run is not recorded: the operator reads it here; the digest reports the bot's own runs.
+            return await service.publish(dry_run=args.dry_run, overwrite=args.overwrite, record_failure=False)
         finally:
             await db.close()
 
@@ -286,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", help="where to write the copy")
     backup.set_defaults(func=cmd_backup)
     export = with_config(sub.add_parser("export", help="export the leads register"))
-    export.add_argument("--format", choices=("csv", "json", "wikitext"), default="csv")
+    export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--status", default=None, help="only leads with this status")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.db import Database, open_database
+from bot.db import Database
 from bot.sim import Sim
+from bot.sim.database import open_fresh
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ async def sim_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[S
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A fresh, migrated database."""
-    database = await open_database(tmp_path / "test.db")
+    database = await open_fresh(tmp_path / "test.db")
     try:
         yield database
     finally:

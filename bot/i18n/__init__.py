@@ -1,8 +1,9 @@
 """Message catalogs: every sentence the bot says, by key, in English and its translations.
 
-Catalogs are gettext PO files read with Babel (``bot/locales/<lang>/LC_MESSAGES/<domain>.po``), one
-domain per feature so each feature's words live together. Message ids are stable keys such as
-``lead.added``; the English catalog is the source text. Placeholders are named, ``{partner}``.
+Catalogs are gettext PO files read with Babel (``bot/locales/<lang>/LC_MESSAGES/<domain>.po``, read by
+:mod:`bot.i18n.loading`), one domain per feature so each feature's words live together. Message ids are
+stable keys such as ``lead.added``; the English catalog is the source text. Placeholders are named,
+``{partner}``.
 Command domains (``commands.po``, ``commands_<feature>.po``) are different: their ids are the English
 command names, descriptions and choice names themselves, as discord.py's translator hands them over.
 """
@@ -13,14 +14,12 @@ import gettext
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
-from babel.messages.pofile import read_po
+
+from bot.i18n.loading import PluralDomain, catalogs, plural_catalogs
 
 log = logging.getLogger(__name__)
 
@@ -57,33 +56,6 @@ def is_rtl(locale: object) -> bool:
 def isolate(text: str) -> str:
     """Wrap ``text`` so its direction does not leak into the sentence around it."""
     return f"{FSI}{text}{PDI}"
-
-
-@lru_cache(maxsize=1)
-def _po_files() -> tuple[tuple[str, str, Catalog], ...]:
-    """(language, domain, catalog) for every shipped PO file, each read once."""
-    found: list[tuple[str, str, Catalog]] = []
-    root = resources.files("bot") / "locales"
-    for lang_dir in root.iterdir():
-        messages_dir = lang_dir / "LC_MESSAGES"
-        if not messages_dir.is_dir():
-            continue
-        for po in messages_dir.iterdir():
-            if not po.name.endswith(".po"):
-                continue
-            with po.open("rb") as handle:
-                found.append((lang_dir.name, po.name[:-3], read_po(handle, locale=None, domain=po.name[:-3])))
-    return tuple(found)
-
-
-@lru_cache(maxsize=1)
-def catalogs() -> dict[str, dict[str, dict[str, str]]]:
-    """{language: {domain: {msgid: msgstr}}} for every shipped PO file (plural entries: see plural_catalogs)."""
-    found: dict[str, dict[str, dict[str, str]]] = {}
-    for lang, domain, catalog in _po_files():
-        entries = {str(m.id): str(m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)}
-        found.setdefault(lang, {})[domain] = entries
-    return found
 
 
 @lru_cache(maxsize=8)
@@ -211,32 +183,6 @@ def check_catalogs(data: Mapping[str, Mapping[str, Mapping[str, str]]] | None = 
 # ar 6 (zero, one, two, few, many, other). ``tn`` picks ``msgstr[i]`` with that header's expression, the way
 # gettext's ``ngettext`` does, so the bot and any gettext tool read the same form. check_plurals holds the
 # headers to Babel's and every entry to its form count and placeholders.
-
-
-@dataclass(frozen=True)
-class PluralDomain:
-    """The plural entries of one PO file: its Plural-Forms header (None when absent) and msgid -> forms."""
-
-    plural_forms: tuple[int, str] | None
-    entries: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-@lru_cache(maxsize=1)
-def plural_catalogs() -> dict[str, dict[str, PluralDomain]]:
-    """{language: {domain: PluralDomain}} for every shipped PO file that holds plural entries."""
-    found: dict[str, dict[str, PluralDomain]] = {}
-    for lang, domain, catalog in _po_files():
-        entries = {
-            str(m.id[0]): tuple(str(form) for form in m.string)
-            for m in catalog
-            if isinstance(m.id, tuple | list) and m.id and isinstance(m.string, tuple | list)
-        }
-        if not entries:
-            continue
-        declared = getattr(catalog, "_num_plurals", None) is not None
-        header = (catalog.num_plurals, catalog.plural_expr.strip()) if declared else None
-        found.setdefault(lang, {})[domain] = PluralDomain(header, entries)
-    return found
 
 
 @lru_cache(maxsize=8)

@@ -144,6 +144,10 @@ CREATE VIRTUAL TABLE leads_fts_tri USING fts5 (
     tokenize = "trigram"
 );
 
+-- Each trigger below writes the same row into leads_fts and then into leads_fts_tri. It stays written out
+-- twice: SQLite keeps every trigger's text in the schema, so a shorter form here would give new databases
+-- another schema than the ones this migration already built (and triggers cannot be put on the virtual
+-- tables to copy one into the other). A change belongs in a new migration that drops and recreates them.
 CREATE TRIGGER leads_ai AFTER INSERT ON leads BEGIN
     INSERT INTO leads_fts (rowid, partner, aliases, summary, offer, ask, notes)
     VALUES (NEW.id, NEW.partner, '', coalesce(NEW.summary, ''), coalesce(NEW.offer, ''),

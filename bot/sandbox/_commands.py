@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.services.access import Access
+from bot.ui.permissions import declared_access
 
 #: Who a command is for, as `help` marks it (members' and everyone's commands are unmarked).
 ACCESS_NOTES = {Access.WORKING_GROUP: "working group", Access.REVIEWER: "reviewers"}
@@ -196,7 +197,8 @@ class Catalog:
     def _add(
         self, command: app_commands.Command | app_commands.Group, prefix: str, inherited: Access, dm: bool
     ) -> None:
-        access = Access(command.extras.get("access", inherited))
+        declared = declared_access(command)
+        access = inherited if declared is None else declared
         path = f"{prefix}{command.name}"
         if isinstance(command, app_commands.Group):
             self.groups[path] = str(command.description)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import to_unix
+from bot.clock import Clock, to_unix
 from bot.db import Database
 
 
@@ -37,3 +37,23 @@ async def done(db: Database, guild_id: int, key: str) -> None:
 async def pending(db: Database, guild_id: int) -> list[str]:
     rows = await db.fetchall("SELECT key FROM post_attempts WHERE guild_id = ? ORDER BY key", (guild_id,))
     return [row["key"] for row in rows]
+
+
+class Outbox:
+    """The posts of one guild the bot has tried to make, with the database, the guild and the clock bound
+    in (built once with the other services)."""
+
+    def __init__(self, db: Database, guild_id: int, clock: Clock) -> None:
+        self.db = db
+        self.guild_id = guild_id
+        self.clock = clock
+
+    async def begin(self, key: str) -> bool:
+        """:func:`begin` now."""
+        return await begin(self.db, self.guild_id, key, now=self.clock())
+
+    async def done(self, key: str) -> None:
+        await done(self.db, self.guild_id, key)
+
+    async def pending(self) -> list[str]:
+        return await pending(self.db, self.guild_id)

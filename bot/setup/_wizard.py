@@ -1,5 +1,6 @@
 """The setup wizard: from the bot token to a written config, asking by name in a terminal or reading
-the flags, creating what is missing when the bot may and saying what to create by hand when it may not."""
+the flags, creating what is missing when the bot may and saying what to create by hand when it may not
+(what is done with the picks: ``_plan``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import discord
 from discord.http import HTTPClient
 
 from bot.errors import ConfigError
-from bot.services import audience
-from bot.setup import _config, _guild
+from bot.setup import _config, _guild, _plan
 from bot.setup import _text as say
 from bot.setup._guild import GuildState, Server
 from bot.setup._names import Kind, Named, bare, find, listing, shown, sorted_by_name
+from bot.setup._plan import Pick
 from bot.setup._slots import SLOTS, Slot
 from bot.ui.respond import SEND_ERRORS, failure
 
@@ -55,22 +56,6 @@ class Terminal:
     out: Callable[[str], None] = print
     err: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
     ask: Callable[[str], str] | None = None
-
-
-@dataclass
-class Pick:
-    """What a slot got: an existing channel or role, one to create (``new``), or neither (no members role)."""
-
-    slot: Slot
-    existing: Named | None = None
-    new: str | None = None
-
-    def display(self) -> str:
-        if self.existing is not None:
-            return shown(self.slot.kind, self.existing.name)
-        if self.new is not None:
-            return f"{shown(self.slot.kind, self.new)} (new{', private' if self.slot.private else ''})"
-        return "none: everyone in the server counts as a member"
 
 
 async def run_setup(
@@ -166,22 +151,23 @@ class _Wizard:
         self.terminal.out(f"Server: {state.name}")
         asked = [s for s in SLOTS if not s.optional and s.key not in self.options.names]
         picks = {slot.key: self._pick(slot, state, ask_members=bool(asked)) for slot in SLOTS}
-        self._warn_exposed(state, picks)
+        for warning in _plan.exposure_warnings(state, picks):
+            self.terminal.out(warning)
         new = [p for p in picks.values() if p.new is not None]
         lacking = sorted({p.slot.kind for p in new if not state.may_create(p.slot.kind)})
         if lacking:
             what = " or ".join(f"{k}s" for k in lacking)
             permissions = " and ".join("Manage Channels" if k == "channel" else "Manage Roles" for k in lacking)
             reason = say.CANNOT_CREATE.format(what=what, server=state.name, permissions=permissions)
-            raise SetupError(self._by_hand(state, picks, reason))
+            raise SetupError(_plan.by_hand(state, picks, reason))
         if self.interactive and not self.options.yes:
             self.terminal.out("")
             for pick in picks.values():
                 self.terminal.out(f"  {pick.slot.title:<22} {pick.display()}")
             question = f"{'Create what is new and write' if new else 'Write'} {self.options.config}?"
             if not self._confirm(question):
-                raise SetupError(self._by_hand(state, picks, say.NOT_WRITTEN) if new else say.CANCELLED)
-        await self._create(http, state, picks)
+                raise SetupError(_plan.by_hand(state, picks, say.NOT_WRITTEN) if new else say.CANCELLED)
+        await _plan.create(http, state, picks, created=self.created, out=self.terminal.out)
         if any(p.slot.kind == "role" for p in new):
             self.terminal.out(say.GIVE_ROLES)
         values: dict[str, int | str | Path | None] = {"guild_id": state.id, "token_env": self.options.token_env}
@@ -344,62 +330,3 @@ class _Wizard:
                 return True
             if answer in ("n", "no"):
                 return False
-
-    # -- privacy, creating, by hand --------------------------------------------------------------------
-    def _readers(self, state: GuildState, picks: Mapping[str, Pick]) -> str:
-        names = [picks[k].existing or picks[k].new for k in ("roles.working_group", "roles.reviewers")]
-        shown_names = [f'"{n.name if isinstance(n, Named) else n}"' for n in names if n is not None]
-        return ", ".join(dict.fromkeys(shown_names)) + f" and {state.bot()}"
-
-    def _warn_exposed(self, state: GuildState, picks: Mapping[str, Pick]) -> None:
-        insiders = self._insiders(picks)
-        for pick in picks.values():
-            if not pick.slot.private or pick.existing is None:
-                continue
-            for exposure in _guild.exposures(state, pick.slot.key, pick.existing, insiders):
-                where = {"channel": pick.existing.name, "key": pick.slot.key}
-                if exposure.problem is audience.Problem.EVERYONE:
-                    self.terminal.out(say.EXPOSED_EVERYONE.format(readers=self._readers(state, picks), **where))
-                elif exposure.problem is audience.Problem.ROLE:
-                    self.terminal.out(say.EXPOSED_ROLE.format(role=exposure.who_name, **where))
-                elif exposure.problem is audience.Problem.HIDDEN_FROM_BOT:
-                    self.terminal.out(say.HIDDEN.format(bot=state.bot(), **where))
-
-    def _by_hand(self, state: GuildState, picks: Mapping[str, Pick], reason: str) -> str:
-        lines = [f"{reason} {say.BY_HAND}"]
-        for pick in sorted(picks.values(), key=lambda p: p.slot.kind != "role"):
-            if pick.new is None:
-                continue
-            if pick.slot.kind == "role":
-                lines.append(say.HAND_ROLE.format(name=pick.new))
-            elif pick.slot.private:
-                lines.append(say.HAND_PRIVATE.format(name=pick.new, readers=self._readers(state, picks)))
-            else:
-                lines.append(say.HAND_PUBLIC.format(name=pick.new))
-        return "\n".join(dict.fromkeys(lines))
-
-    async def _create(self, http: HTTPClient, state: GuildState, picks: Mapping[str, Pick]) -> None:
-        """Roles first (the private channels' overwrites name them), then channels; a name two slots share
-        is created once."""
-        for kind in ("role", "channel"):
-            wanted: dict[str, list[Pick]] = {}
-            for pick in picks.values():
-                if pick.slot.kind == kind and pick.new is not None:
-                    wanted.setdefault(pick.new.casefold(), []).append(pick)
-            for same in wanted.values():
-                name = same[0].new or ""
-                if kind == "role":
-                    made = await _guild.create_role(http, state, name)
-                else:
-                    private = any(p.slot.private for p in same)
-                    made = await _guild.create_channel(http, state, name, self._insiders(picks) if private else None)
-                self.created.append(shown(kind, made.name))
-                self.terminal.out(f"Created {kind} {shown(kind, made.name)}.")
-                for pick in same:
-                    pick.existing, pick.new = made, None
-
-    @staticmethod
-    def _insiders(picks: Mapping[str, Pick]) -> list[int]:
-        """The working group's and the reviewers' role ids (those picked or created so far)."""
-        chosen = (picks[key].existing for key in ("roles.working_group", "roles.reviewers"))
-        return [role.id for role in chosen if role is not None]

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.services import outbox
 from bot.ui.respond import SEND_ERRORS, failure
 
 if TYPE_CHECKING:
@@ -70,8 +69,7 @@ async def post_once(
     """Send (``send``, which should use ``key`` as the nonce) unless an earlier attempt to post ``key``
     reached Discord, in which case that message is returned. The caller records the message, then calls
     :func:`bot.services.outbox.done`."""
-    guild_id = bot.settings.guild_id
-    if await outbox.begin(bot.db, guild_id, key, now=bot.clock()):
+    if await bot.services.outbox.begin(key):
         earlier = await find_own(bot, channel, after=after, matches=matches)
         if earlier is not None:
             log.info("%s was posted before a restart; keeping message %s", key, earlier.id)

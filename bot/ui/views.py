@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import discord
 
 from bot.i18n import t
+from bot.services.access import Access
 from bot.ui.errors import report_error
 from bot.ui.guard import refuse_unstorable
+from bot.ui.permissions import admit
 from bot.ui.respond import SEND_ERRORS
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,15 @@ class OwnedView(discord.ui.View):
 
 
 class BaseModal(discord.ui.Modal):
-    """A modal whose errors are answered like a command's."""
+    """A modal whose errors are answered like a command's. A form that needs a level when it comes back
+    declares it as ``access`` (see bot/ui/permissions.py); None: whatever opened it was checked."""
+
+    access: ClassVar[Access | None] = None
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return not await refuse_unstorable(interaction)
+        if await refuse_unstorable(interaction):
+            return False
+        return self.access is None or await admit(interaction, self.access)
 
     # discord.py's Modal narrows BaseView.on_error's signature itself; we match Modal's.
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
@@ -75,12 +82,23 @@ class BaseModal(discord.ui.Modal):
 
 
 class GuardedDynamicItem(discord.ui.DynamicItem[ItemT], template=r"pb:abstract-base-never-registered"):
-    """A persistent component. Subclasses give their own ``template`` and implement :meth:`run`;
+    """A persistent component. Subclasses give their own ``template``, declare who may press it as
+    ``access`` (checked here before :meth:`run`; see bot/ui/permissions.py) and implement :meth:`run`;
     errors reach the user, not the void (discord.py only logs exceptions from a DynamicItem callback).
     """
 
+    #: Who may press it. Every subclass declares one (tests/test_permissions_declared.py checks).
+    access: ClassVar[Access]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(getattr(cls, "access", None), Access):
+            raise TypeError(f"{cls.__qualname__} must declare who may press it: access = Access.<level>")
+
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return not await refuse_unstorable(interaction)
+        if await refuse_unstorable(interaction):
+            return False
+        return await admit(interaction, self.access)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         try:

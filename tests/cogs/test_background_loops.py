@@ -12,11 +12,11 @@ from bot.sim import Sim
 
 #: The features with a background pass, and the extension that holds each.
 FEATURES = {
-    "leads": "bot.cogs.leads",
-    "checklists": "bot.cogs.checklists",
-    "feedback": "bot.cogs.feedback",
-    "updates": "bot.cogs.updates",
-    "digest": "bot.cogs.digest",
+    "leads": "Leads",
+    "checklists": "Checklists",
+    "feedback": "feedback",
+    "updates": "UpdatesCog",
+    "digest": "DigestCog",
 }
 #: Long enough for a slow, shared machine; a healthy loop passes many times within it.
 WAIT = 5.0
@@ -116,7 +116,7 @@ async def test_unload_or_close_cancels_a_pass_in_flight(
         task = loop.runner.get_task()
         assert task is not None
         if how == "unload":
-            await sim.bot.unload_extension(FEATURES[feature])
+            await sim.bot.remove_cog(FEATURES[feature])
         else:
             await sim.close()
     finally:

@@ -109,7 +109,7 @@ async def test_no_author_trace_in_database_wal_backup_or_logs(sim: Sim, debug_lo
     assert read(debug_log) and read(f"{db_path}-wal")
     assert scan(files, needles(ids, {a.name for a in authors})) == []
     # Who sent each waiting item is known only in memory, under keyed hashes that reach no file.
-    author_keys = set(sim.bot.feedback_authors._by_item.values())
+    author_keys = set(sim.bot.services.feedback.authors._by_item.values())
     assert len(author_keys) == AUTHORS
     assert scan(files, dict.fromkeys(author_keys, "an author's keyed hash")) == []
     # The feedback store keeps no log of past writes: no WAL, and its journal is gone after each COMMIT.
@@ -167,9 +167,9 @@ async def test_daily_limit_holds_resets_with_the_day_and_is_not_on_disk(sim: Sim
     # Someone else is not affected.
     await send_by_dm(sim, "erin", "mine")
 
-    cog = sim.bot.get_cog("feedback")
-    keys = list(cog.limit._counts)  # type: ignore[union-attr]
-    secret = cog.limit._secret  # type: ignore[union-attr]
+    limit = sim.bot.services.feedback.limit
+    keys = list(limit._counts)
+    secret = limit._secret
     data = db_bytes(sim)
     assert keys and all(k not in data for k in keys) and secret not in data
     assert b"limit" not in await _all_tables(sim)

@@ -61,11 +61,11 @@ async def test_draft_expires_after_fifteen_minutes(sim: Sim) -> None:
 async def test_tick_forgets_expired_drafts(sim: Sim) -> None:
     await preview(sim, "dave", "a")
     await preview(sim, "erin", "b")
-    cog = sim.bot.get_cog("feedback")
-    assert len(cog.drafts) == 2  # type: ignore[union-attr]
+    drafts = sim.bot.services.feedback.drafts
+    assert len(drafts) == 2
     sim.advance(minutes=16)
     await sim.tick()
-    assert len(cog.drafts) == 0  # type: ignore[union-attr]
+    assert len(drafts) == 0
 
 
 async def test_drafts_do_not_survive_a_restart(sim: Sim) -> None:
@@ -136,7 +136,7 @@ async def test_text_over_the_limit_is_refused_with_the_limit_stated(sim_factory)
     assert refused.ephemeral and "at most 50 characters; yours has 60" in refused.text
     assert await count(sim) == 0
     # Refusals do not use up the daily limit.
-    assert sim.bot.get_cog("feedback").limit.tracked == 0  # type: ignore[union-attr]
+    assert sim.bot.services.feedback.limit.tracked == 0
 
 
 async def test_retraction_by_command_in_server_and_dm_and_by_dm_code(sim: Sim) -> None:
@@ -178,7 +178,7 @@ async def test_closed_dms_are_told_privately_in_the_server(sim: Sim) -> None:
     sim.close_dms("dave")
     assert await sim.dm("dave", "can you hear me?") == []
     assert await count(sim) == 0
-    assert len(sim.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
+    assert len(sim.bot.services.feedback.drafts) == 0
     told = await sim.slash("feedback privacy", user="dave")
     assert told.ephemeral and "DMs are closed" in told.text
     again = await sim.slash("feedback privacy", user="dave")
@@ -195,7 +195,7 @@ async def test_closed_dms_are_told_privately_in_the_server(sim: Sim) -> None:
 async def test_dm_failure_on_other_errors_does_not_crash(sim: Sim) -> None:
     sim.fail_next(503, channel="dm:dave")
     assert await sim.dm("dave", "into the void") == []
-    assert len(sim.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
+    assert len(sim.bot.services.feedback.drafts) == 0
     await send_by_dm(sim, "dave", "second try")
     assert await count(sim) == 1
 
@@ -258,8 +258,7 @@ async def test_a_failed_membership_check_says_nothing_was_stored(sim: Sim) -> No
     (reply,) = await sim.dm("dave", "The intake form is too long.")
     assert "couldn't check your membership" in reply.text and "nothing was stored" in reply.text
     assert reply.buttons == [] and await count(sim) == 0
-    cog = sim.bot.get_cog("feedback")
-    assert len(cog.drafts) == 0  # type: ignore[union-attr]
+    assert len(sim.bot.services.feedback.drafts) == 0
     again = await preview(sim, "dave", "The intake form is too long.")  # Discord recovered: the usual preview
     assert "Send anonymously" in again.buttons
 

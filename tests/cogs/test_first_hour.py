@@ -160,7 +160,7 @@ async def test_what_was_typed_is_kept_for_a_limited_time_and_only_for_its_author
     late = await sim.click(refused.reply, EDIT, user="dave")
     assert late.modal is None and late.ephemeral
     assert "no longer kept" in late.text and "`/lead add`" in late.text
-    assert len(sim.bot.get_cog("Leads").flow.forms) == 0  # type: ignore[union-attr]
+    assert len(sim.bot.services.leads.forms) == 0
 
 
 async def test_a_restart_forgets_what_was_typed_and_says_so(sim: Sim) -> None:

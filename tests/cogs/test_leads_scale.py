@@ -20,7 +20,8 @@ import pytest
 from bot.config import DEFAULT_LEGAL_SUFFIXES
 from bot.services import leads
 from bot.services.choices import CHOICE_MAX
-from bot.services.leads import dedup, export_formats
+from bot.services.leads import dedup, export_formats, seed
+from bot.services.leads import names as names_module
 from bot.sim import Sim
 from tests.cogs.test_leads_support import lead_of, move_to, service_lead
 
@@ -73,7 +74,7 @@ async def test_export_over_the_limit_plain_comes_zipped(sim: Sim, monkeypatch: p
 async def test_export_is_made_off_the_event_loop_while_other_members_are_answered(
     sim: Sim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await leads.bulk_insert_leads(sim.db, sim.guild_id, 3000, sim.clock(), prime_index=False)
+    await seed.bulk_insert_leads(sim.db, sim.guild_id, 3000, sim.clock())
     loop_thread = threading.get_ident()
     threads: set[int] = set()
     halfway, resume = threading.Event(), threading.Event()
@@ -122,7 +123,7 @@ async def test_show_is_served_during_the_index_warm_up_made_of_small_hand_overs(
 ) -> None:
     # Seeded under the default legal suffixes, run with one more: the warm-up also redoes the normal forms.
     sim = await sim_factory(config={"leads": {"legal_suffixes": [*DEFAULT_LEGAL_SUFFIXES, "Archive"]}})
-    await leads.bulk_insert_leads(sim.db, sim.guild_id, 2000, sim.clock(), prime_index=False)
+    await seed.bulk_insert_leads(sim.db, sim.guild_id, 2000, sim.clock())
     named = await lead_of(sim, 1234)
     monkeypatch.setattr(dedup, "BUILD_CHUNK", 200)
     monkeypatch.setattr(dedup, "RENORMALISE_CHUNK", 200)
@@ -142,7 +143,7 @@ async def test_show_is_served_during_the_index_warm_up_made_of_small_hand_overs(
     monkeypatch.setattr(sim.db, "call", lambda fn, *args: db_call(timed(fn), *args))
     monkeypatch.setattr(sim.db, "run_sync", lambda fn, *args: db_run_sync(timed(fn), *args))
     halfway, resume = threading.Event(), threading.Event()
-    renormalised = dedup._renormalised
+    renormalised = names_module._renormalised
     chunks = 0
 
     def paused(*args: Any) -> Any:
@@ -153,15 +154,16 @@ async def test_show_is_served_during_the_index_warm_up_made_of_small_hand_overs(
             resume.wait(10)  # the warm-up waits here, part done, while the test uses the bot
         return renormalised(*args)
 
-    monkeypatch.setattr(dedup, "_renormalised", paused)
+    monkeypatch.setattr(names_module, "_renormalised", paused)
     suffixes = sim.settings.leads.legal_suffixes
-    warm_up = asyncio.create_task(dedup.name_index(sim.db, sim.guild_id, suffixes))  # as LeadsCog.cog_load
+    names = sim.bot.services.leads.names
+    warm_up = asyncio.create_task(names.warm())  # as LeadsCog.cog_load
     await asyncio.to_thread(halfway.wait, 10)
     shown = await sim.slash("lead show", user="alice", lead="L-42")
     assert "L-42 · " in shown.text
     by_name = await sim.slash("lead show", user="alice", lead=named.partner)  # normal forms half redone
     assert f"L-1234 · {named.partner}" in by_name.text
-    assert not warm_up.done() and dedup.index_building(sim.db, sim.guild_id)
+    assert not warm_up.done() and names.building
     adding = asyncio.create_task(
         sim.slash(
             "lead add", user="dave", partner="Brand New Partner", level="global", direction="external", summary="Hi"
@@ -170,10 +172,12 @@ async def test_show_is_served_during_the_index_warm_up_made_of_small_hand_overs(
     await asyncio.sleep(0.05)
     assert not adding.done()  # the duplicate check waits for the index...
     resume.set()
-    index = await warm_up
+    await warm_up
+    index = names.index
+    assert index is not None
     added = await adding
     assert added.deferred and "Logged L-2001: Brand New Partner." in added.text  # ...having answered Discord
-    assert not dedup.index_building(sim.db, sim.guild_id)
+    assert not names.building
     # Many small hand-overs to the database thread, not one holding it for the whole warm-up.
     assert len(hand_overs) > 2 * 2000 // 200
     assert max(hand_overs) < 0.2, f"the database thread was held {max(hand_overs) * 1000:.0f} ms"

@@ -16,8 +16,8 @@ import discord
 import pytest
 from discord.ui.view import BaseView  # View, LayoutView and Modal
 
-from bot.app import decode_lone_surrogates
 from bot.i18n import LANGUAGES, t
+from bot.internals import decode_lone_surrogates
 from bot.sim import Sim, SimMessage
 from bot.sim.models import clone
 from bot.ui.guard import UNSTORABLE, carries_lone_surrogate, has_lone_surrogate
@@ -327,7 +327,7 @@ async def test_feedback_dm_is_refused_and_nothing_is_kept(wired: Sim) -> None:
         watched.check()
     assert [m.text for m in replies] == [t("en", UNSTORABLE)]
     assert replies[0].buttons == [] and replies[0].selects == []
-    assert len(wired.bot.get_cog("feedback").drafts) == 0  # type: ignore[union-attr]
+    assert len(wired.bot.services.feedback.drafts) == 0
     assert await everything(wired) == before
     message = await preview(wired, "dave", "The intake is slow")  # the same member may write again at once
     assert message.buttons == ["Send anonymously", "Cancel"]

@@ -544,12 +544,12 @@ def test_fuzz_digest_of_nasty_text(tmp_path_factory: pytest.TempPathFactory) -> 
                     stored = await feedback.submit(
                         sim.db, sim.guild_id, "general", feedback_text, now=now, max_length=2000
                     )
-                    sim.bot.feedback_authors.note(stored.item_id, b"a member")  # as the cog does
+                    sim.bot.services.feedback.authors.note(stored.item_id, b"a member")  # as the service does
                 sim.advance(minutes=5)
                 # Released as a scheduled digest would, at the end of the period /digest send now covers, so
                 # the nasty text is in what it posts (a manual digest never releases feedback itself).
                 released = await feedback.release(
-                    sim.db, sim.guild_id, at=sim.clock(), min_batch=1, authors=sim.bot.feedback_authors
+                    sim.db, sim.guild_id, at=sim.clock(), min_batch=1, authors=sim.bot.services.feedback.authors
                 )
                 assert (released is None) == (stored is None)
                 before = len(sim.channel("digest").messages)

@@ -130,10 +130,10 @@ async def feedback_released(sim: Sim, user: str) -> Ctx:
                 sim.db, sim.guild_id, "general", f"Feedback number {n} " + "text " * 40,
                 now=sim.clock(), max_length=2000,
             )  # fmt: skip
-            sim.bot.feedback_authors.note(item.item_id, f"member {n % 3}".encode())
+            sim.bot.services.feedback.authors.note(item.item_id, f"member {n % 3}".encode())
         # As the scheduled digest does: the items come from three members, enough for one batch.
         released = await feedback.release(
-            sim.db, sim.guild_id, at=sim.clock(), min_batch=3, authors=sim.bot.feedback_authors
+            sim.db, sim.guild_id, at=sim.clock(), min_batch=3, authors=sim.bot.services.feedback.authors
         )
         assert released is not None
     return {}

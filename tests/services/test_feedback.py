@@ -43,7 +43,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-#: Who sent what, in memory (the bot keeps one: bot.feedback_authors).
+#: Who sent what, in memory (the bot keeps one: its FeedbackService.authors).
 AUTHORS = feedback.Authors()
 
 

@@ -503,13 +503,14 @@ async def test_feeds_cover_the_period_only(db: Database) -> None:
 
 async def test_detail_is_kept_in_memory_only_until_anything_is_written(db: Database) -> None:
     lead = await add(db, summary="First")
+    service = leads.LeadsService(db, GUILD, SETTINGS, lambda: NOW)  # what it reads, it keeps
 
     async def detail() -> leads.LeadDetail:
-        return await leads.lead_detail(db, GUILD, lead.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+        return await service.detail(lead.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
 
     first = await detail()
     assert await detail() is first
-    await leads.add_note(db, GUILD, lead.id, "Called them", actor_id=WG, now=NOW)
+    await service.note(lead.id, "Called them", actor_id=WG)
     noted = await detail()
     assert noted is not first and [n.text for n in noted.notes] == ["Called them"]
     async with db.transaction() as conn:  # a write that bypasses the service is noticed as well

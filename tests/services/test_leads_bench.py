@@ -7,22 +7,23 @@ from bot.config import LeadsSettings
 from bot.db import Database
 from bot.services import leads
 from bot.services.access import Access
-from bot.services.leads import dedup
 from tests.services.test_leads_support import GUILD, NOW
 
 
 async def test_seed_leads_fills_leads_aliases_events_and_search(db: Database) -> None:
-    ids = await seed_leads(db, GUILD, 300, NOW)
+    service = leads.LeadsService(db, GUILD, LeadsSettings(), lambda: NOW)
+    ids = await seed_leads(db, GUILD, 300, NOW, names=service.names)
     assert len(ids) == 300
     assert await db.fetchval("SELECT count(*) FROM leads WHERE guild_id = ?", (GUILD,)) == 300
     assert await db.fetchval("SELECT count(*) FROM lead_events WHERE kind = 'created'") == 300
     assert await db.fetchval("SELECT count(*) FROM lead_aliases") > 0
     assert await db.fetchval("SELECT count(*) FROM leads_fts") == 300
     assert await leads.pending_cards(db, GUILD) == []  # seeded cards count as posted
-    index = dedup.cached_index(db, GUILD)
+    index = service.names.index
     assert index is not None and len(index) >= 300  # primed: the first /lead add does not build it
-    first = await leads.get_lead(db, GUILD, ids[0])
-    found = await leads.find_duplicates(db, GUILD, first.partner, LeadsSettings())
+    first = await service.get(ids[0])
+    found = await service.duplicates(first.partner)
+    assert service.names.index is index  # and used as it is
     assert first.id in {d.lead_id for d in found}
     hits = await leads.search_leads(db, GUILD, "museum", viewer_id=1, viewer_access=Access.WORKING_GROUP)
     assert hits

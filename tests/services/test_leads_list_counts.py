@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.services.leads import queries
 from bot.sim import Sim
 
 
@@ -20,7 +19,7 @@ async def test_the_count_follows_every_write(sim: Sim) -> None:
     again = await sim.slash("lead list", user="alice", sector="GLAM")
     assert first.reply is not None and again.reply is not None
     assert "3" in first.reply.embeds[0]["title"] and again.reply.embeds[0]["title"] == first.reply.embeds[0]["title"]
-    assert any(key[1][-1] == "GLAM" for key in queries._COUNTS[sim.db])  # kept between the two
+    assert any(key[1][-1] == "GLAM" for key in sim.bot.services.leads.kept.counts)  # kept between the two
 
     await _add(sim, "Dogwood Library", sector="GLAM")  # any write: counted again
     after = await sim.slash("lead list", user="alice", sector="GLAM")

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.config import UpdateSettings
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
-from bot.services import updates
+from bot.services import outbox, updates
 
 GUILD = 1
 AREAS = ("legal", "technical", "PR/brand")
@@ -124,3 +125,31 @@ async def test_text_in_any_script_round_trips(db: Database) -> None:
     update = await _create(db, title="شراكة مع المكتبة", body="Партнёрство 合作 साझेदारी")
     again = await updates.get_update(db, GUILD, update.id)
     assert again.title == "شراكة مع المكتبة" and again.body == "Партнёрство 合作 साझेदारी"
+
+
+# -- the service: the guild, the clock and the areas bound in ----------------------------------------
+async def test_the_service_stores_posts_and_retries_threads_as_of_its_clock(db: Database) -> None:
+    clock = [NOW]
+    service = updates.UpdatesService(db, GUILD, UpdateSettings(areas=AREAS), lambda: clock[0])
+    assert service.check_area("Technical") == "technical" and service.check_area(" ") is None
+    update = await service.create(title="t", body="b", link=None, area="legal", author_id=42)
+    assert update.guild_id == GUILD and update.created_at == NOW
+    assert [u.id for u in await service.unposted()] == [update.id]
+    await outbox.begin(db, GUILD, service.post_key(update.id), now=NOW)
+    await service.mark_posted(update.id, channel_id=10, message_id=100)
+    assert (await service.get(update.id)).posted_at == NOW and await outbox.pending(db, GUILD) == []
+    assert [u.id for u in await service.posted_between(NOW, NOW + timedelta(seconds=1))] == [update.id]
+    clock[0] = NOW + updates.THREAD_RETRY
+    assert [u.id for u in await service.missing_threads()] == [update.id]
+    clock[0] += timedelta(seconds=1)
+    assert await service.missing_threads() == []  # too late to keep trying
+    assert [u.id for u in await service.latest(1)] == [update.id]
+
+
+async def test_the_service_says_a_failure_is_new_once_until_the_post_goes_through(db: Database) -> None:
+    service = updates.UpdatesService(db, GUILD, UpdateSettings(areas=AREAS), lambda: NOW)
+    update = await _create(db)
+    assert service.first_failure(update.id, "post") and not service.first_failure(update.id, "post")
+    assert service.first_failure(update.id, "thread") and not service.first_failure(update.id, "thread")
+    await service.mark_posted(update.id, channel_id=10, message_id=100)
+    assert service.first_failure(update.id, "post") and not service.first_failure(update.id, "thread")

@@ -11,12 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import NotFound
+from bot.services.access import Access
 from bot.ui import respond
 from bot.ui.respond import SEND_ERRORS
 from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView
 
 
 class CounterButton(GuardedDynamicItem[discord.ui.Button], template=r"pb:probe:count:(?P<n>\d+)"):
+    access = Access.NONE
+
     def __init__(self, n: int) -> None:
         super().__init__(discord.ui.Button(label=f"Count {n}", custom_id=f"pb:probe:count:{n}"))
         self.n = n

@@ -2,6 +2,4 @@
 
 from bot.cogs.about._cog import AboutCog
 
-
-async def setup(bot) -> None:
-    await bot.add_cog(AboutCog(bot))
+__all__ = ["AboutCog"]

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 async def find_exposures(bot: PartnerBot) -> list[Exposure] | None:
     """What is wrong with the private channels' audience; None when the bot is not (yet) in its server."""
-    guild = bot.get_guild(bot.settings.guild_id)
+    guild = bot.home_guild()
     me = guild.me if guild is not None else None
     if guild is None or me is None:
         return None

@@ -14,6 +14,7 @@ from bot.i18n import t
 from bot.services.access import Access
 from bot.ui import respond
 from bot.ui.embeds import Colour, make_embed
+from bot.ui.permissions import asked_in_dms, caller_access, declared_access, requires
 
 if TYPE_CHECKING:
     from bot.app import PartnerBot
@@ -22,12 +23,14 @@ if TYPE_CHECKING:
 def visible_commands(
     tree: app_commands.CommandTree, access: Access, guild: discord.abc.Snowflake | None = None
 ) -> list[str]:
-    """Every command path (``/lead add``) a caller with ``access`` may run, from the commands' own
-    ``extras["access"]`` (defaults to member)."""
+    """Every command path (``/lead add``) a caller with ``access`` may run, from the level each command
+    declares and enforces (:func:`bot.ui.permissions.requires`; a command declaring none inherits its
+    group's, or member)."""
     paths: list[str] = []
 
     def walk(command: app_commands.Command | app_commands.Group, prefix: str, inherited: Access) -> None:
-        needed = Access(command.extras.get("access", inherited))
+        needed = declared_access(command)
+        needed = inherited if needed is None else needed
         if isinstance(command, app_commands.Group):
             for child in command.commands:
                 walk(child, f"{prefix}{command.name} ", needed)
@@ -55,14 +58,12 @@ class AboutCog(commands.Cog):
             self._audience_checked = True
             log_exposures(await find_exposures(self.bot))
 
+    # Anyone may ask; in a DM the check asks Discord for the membership (acknowledging first).
+    @requires(Access.NONE, lookup=asked_in_dms)
     @app_commands.command(name="about", description="What this bot is for and what you can do with it")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def about(self, interaction: discord.Interaction) -> None:
-        access = self.bot.access(interaction.user)
-        if access is Access.NONE and interaction.guild is None:
-            # Acknowledge before asking Discord for the membership: that call can wait out a rate limit.
-            await interaction.response.defer(ephemeral=True)
-            access = await self.bot.fetch_access(interaction.user.id)
+        access = caller_access(interaction)
         exposures = []
         if access >= Access.WORKING_GROUP:
             if not interaction.response.is_done():
@@ -70,7 +71,7 @@ class AboutCog(commands.Cog):
                 await interaction.response.defer(ephemeral=True)
             exposures = await find_exposures(self.bot) or []
         loc = interaction.locale
-        server = discord.Object(self.bot.settings.guild_id)
+        server = self.bot.home
         commands_list = visible_commands(self.bot.tree, access, server) or ["/about", "/feedback privacy"]
         embed = make_embed(
             t(loc, "about.title", version=__version__),

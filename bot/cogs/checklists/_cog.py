@@ -15,15 +15,14 @@ from bot.cogs.checklists._flow import ChecklistFlow
 from bot.cogs.checklists._views import ChecklistButton, ChecklistSelect
 from bot.i18n import t, term
 from bot.services import checklists, leads
-from bot.services.access import Access, require
-from bot.services.leads.resolve import resolve_lead
-from bot.services.questionnaires import Questionnaire, find_questionnaire, load_questionnaires
+from bot.services.access import Access
+from bot.services.checklists.service import ChecklistService
+from bot.services.leads.service import LeadsService
 from bot.ui.embeds import group_embeds, truncate
+from bot.ui.permissions import caller_access, requires
 from bot.ui.respond import respond
 
 log = logging.getLogger(__name__)
-
-WORKING_GROUP = {"access": int(Access.WORKING_GROUP)}
 
 
 class ChecklistsCog(
@@ -32,16 +31,17 @@ class ChecklistsCog(
     group_name="checklist",
     group_description="Assessment checklists answered together in a thread",
 ):
-    def __init__(self, bot: PartnerBot) -> None:
+    def __init__(self, bot: PartnerBot, checklists: ChecklistService, leads: LeadsService) -> None:
         self.bot = bot
-        self.flow = ChecklistFlow(bot)
-        self.questionnaires: dict[str, Questionnaire] = {}
+        self.checklists = checklists
+        self.leads = leads
+        self.flow = ChecklistFlow(bot, checklists, leads)
         self.loop = BackgroundLoop(self, "checklists")
         super().__init__()
 
     async def cog_load(self) -> None:
         # A broken questionnaire stops the start with every problem named (ConfigError).
-        self.questionnaires = load_questionnaires(self.bot.settings.questionnaires)
+        self.checklists.load_questionnaires()
         self.bot.register_persistent(ChecklistButton, ChecklistSelect)
         self.loop.start()
 
@@ -50,7 +50,7 @@ class ChecklistsCog(
 
     async def tick(self) -> None:
         """Open missing threads, post questions and summaries not yet posted, finish leads' updates."""
-        for run in await checklists.pending_runs(self.bot.db, self.bot.settings.guild_id):
+        for run in await self.checklists.pending():
             await self.flow.sync(run.id)
 
     @commands.Cog.listener()
@@ -62,52 +62,33 @@ class ChecklistsCog(
         to_review = (event.from_status, event.to_status) == ("assessing", "in_review")
         if event.to_status not in leads.CLOSED_STATUSES and not to_review:
             return
-        cancelled = await checklists.cancel_runs_of_closed_lead(
-            self.bot.db, self.bot.settings.guild_id, event.lead_id, actor_id=None, now=self.bot.clock()
-        )
-        for run in cancelled:
+        for run in await self.checklists.cancel_with_lead(event.lead_id):
             await self.flow.sync(run.id)
 
     async def _lead_id(self, interaction: discord.Interaction, lead: str, access: Access) -> int:
         """The lead a ``lead`` option names: picked from the list, typed as an id, or typed as a name."""
-        return await resolve_lead(
-            self.bot.db,
-            self.bot.settings.guild_id,
-            lead,
-            viewer_id=interaction.user.id,
-            viewer_access=access,
-            legal_suffixes=self.bot.settings.leads.legal_suffixes,
-        )
+        return await self.leads.resolve(lead, viewer_id=interaction.user.id, viewer_access=access)
 
     # -- commands ---------------------------------------------------------------------------------
-    @app_commands.command(
-        name="start", description="Start a checklist about a lead in a new thread", extras=WORKING_GROUP
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="start", description="Start a checklist about a lead in a new thread")
     @app_commands.describe(
         lead="The lead to assess (L-42, 42 or a partner name)",
         questionnaire="Which questionnaire (default: the partnership assessment)",
     )
     async def start(self, interaction: discord.Interaction, lead: str, questionnaire: str | None = None) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.WORKING_GROUP)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        chosen = find_questionnaire(self.questionnaires, questionnaire or self.bot.settings.checklists.default)
+        chosen = self.checklists.questionnaire(questionnaire)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await checklists.start_run(
-            self.bot.db,
-            self.bot.settings.guild_id,
-            lead_id,
-            chosen,
-            actor_id=interaction.user.id,
-            actor_access=access,
-            now=self.bot.clock(),
-            locale=self.bot.guild_locale(),
+        outcome = await self.checklists.start(
+            lead_id, chosen, actor_id=interaction.user.id, actor_access=access, locale=self.bot.guild_locale()
         )
         if outcome.event is not None:
             self.bot.dispatch("lead_event", outcome.event)
         if outcome.created:
             await self.flow.sync(outcome.run.id)
-        run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, outcome.run.id)
+        run = await self.checklists.get(outcome.run.id)
         title = chosen.localized(interaction.locale).title
         ref = outcome.lead.ref
         if run.thread_id is None:
@@ -118,24 +99,20 @@ class ChecklistsCog(
             text = t(interaction.locale, "checklist.already_open", title=title, ref=ref, thread=f"<#{run.thread_id}>")
         await respond(interaction, text)
 
-    @app_commands.command(name="status", description="Progress of the checklist in this thread", extras=WORKING_GROUP)
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="status", description="Progress of the checklist in this thread")
     async def status(self, interaction: discord.Interaction) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        guild_id = self.bot.settings.guild_id
-        run = await checklists.run_for_thread(self.bot.db, guild_id, interaction.channel_id or 0)
-        lead = await leads.get_lead(self.bot.db, guild_id, run.lead_id)
+        run = await self.checklists.for_thread(interaction.channel_id or 0)
+        lead = await self.leads.get(run.lead_id)
         await respond(interaction, embed=status_embed(run, lead, str(interaction.locale.value)))
 
-    @app_commands.command(
-        name="results", description="The latest checklist summary of a lead, and its earlier runs", extras=WORKING_GROUP
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="results", description="The latest checklist summary of a lead, and its earlier runs")
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)")
     async def results(self, interaction: discord.Interaction, lead: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.WORKING_GROUP)
-        guild_id = self.bot.settings.guild_id
-        found = await leads.get_lead(self.bot.db, guild_id, await self._lead_id(interaction, lead, access))
-        runs = await checklists.runs_for_lead(self.bot.db, guild_id, found.id)
+        access = caller_access(interaction)
+        found = await self.leads.get(await self._lead_id(interaction, lead, access))
+        runs = await self.checklists.for_lead(found.id)
         locale = str(interaction.locale.value)
         if not runs:
             await respond(interaction, t(locale, "checklist.results.none", ref=found.ref))
@@ -145,19 +122,11 @@ class ChecklistsCog(
         for group in group_embeds([*embeds, runs_embed(runs, found, locale)]):
             await respond(interaction, embeds=group)
 
-    @app_commands.command(
-        name="cancel", description="Cancel an open checklist run; its thread is told and archived", extras=WORKING_GROUP
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="cancel", description="Cancel an open checklist run; its thread is told and archived")
     @app_commands.describe(run="The open run to cancel (#12)")
     async def cancel(self, interaction: discord.Interaction, run: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        cancelled = await checklists.cancel_run(
-            self.bot.db,
-            self.bot.settings.guild_id,
-            checklists.parse_run_id(run),
-            actor_id=interaction.user.id,
-            now=self.bot.clock(),
-        )
+        cancelled = await self.checklists.cancel(checklists.parse_run_id(run), actor_id=interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.flow.sync(cancelled.id)
         await respond(interaction, t(interaction.locale, "checklist.cancelled", run=f"#{cancelled.id}"))
@@ -166,12 +135,8 @@ class ChecklistsCog(
     @start.autocomplete("lead")
     @results.autocomplete("lead")
     async def _leads(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await leads.suggest_leads(
-            self.bot.db,
-            self.bot.settings.guild_id,
-            current,
-            viewer_id=interaction.user.id,
-            viewer_access=self.bot.access(interaction.user),
+        found = await self.leads.suggest(
+            current, viewer_id=interaction.user.id, viewer_access=self.bot.access(interaction.user)
         )
         loc = interaction.locale
         return [
@@ -185,7 +150,7 @@ class ChecklistsCog(
     async def _questionnaires(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         needle = current.casefold()
         choices = []
-        for qid, questionnaire in sorted(self.questionnaires.items()):
+        for qid, questionnaire in sorted(self.checklists.questionnaires.items()):
             title = questionnaire.localized(interaction.locale).title
             if needle in qid.casefold() or needle in title.casefold():
                 name = truncate(f"{title} (v{questionnaire.version})", 100)
@@ -196,10 +161,9 @@ class ChecklistsCog(
     async def _runs(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if self.bot.access(interaction.user) < Access.WORKING_GROUP:
             return []
-        guild_id = self.bot.settings.guild_id
         choices = []
-        for run in await checklists.open_runs(self.bot.db, guild_id):
-            lead = await leads.get_lead(self.bot.db, guild_id, run.lead_id)
+        for run in await self.checklists.open_runs():
+            lead = await self.leads.get(run.lead_id)
             name = t(
                 interaction.locale,
                 "checklist.run_choice",

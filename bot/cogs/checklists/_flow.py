@@ -16,9 +16,10 @@ from bot.cogs.checklists._embeds import intro_embed, question_embed, recorded_em
 from bot.cogs.checklists._views import TextAnswerModal, question_view
 from bot.errors import PartnerBotError
 from bot.i18n import t, term
-from bot.services import checklists, leads, outbox
-from bot.services.access import Access, require
+from bot.services import checklists
 from bot.services.checklists import ChecklistRun, Step
+from bot.services.checklists.service import ChecklistService
+from bot.services.leads.service import LeadsService
 from bot.ui.embeds import group_embeds, truncate
 from bot.ui.posting import find_own, post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
@@ -30,8 +31,10 @@ THREAD_ARCHIVED = 50083
 
 
 class ChecklistFlow:
-    def __init__(self, bot: PartnerBot) -> None:
+    def __init__(self, bot: PartnerBot, checklists: ChecklistService, leads: LeadsService) -> None:
         self.bot = bot
+        self.checklists = checklists
+        self.leads = leads
         #: One pass per run at a time, so a press and the tick never post the same question twice.
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -39,17 +42,16 @@ class ChecklistFlow:
     async def press(
         self, interaction: discord.Interaction, run_id: int, question_id: str, action: str, value: Any = None
     ) -> None:
-        """Record an answer, skip or step back, show it on the pressed message, then move the run on."""
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        db, guild_id, now = self.bot.db, self.bot.settings.guild_id, self.bot.clock()
+        """Record an answer, skip or step back, show it on the pressed message, then move the run on. (Who
+        may: the pressed button, select or form declares it; bot/cogs/checklists/_views.py.)"""
         actor = interaction.user.id
         step: Step
         if action == "back":
-            step = await checklists.back(db, guild_id, run_id, question_id, now=now)
+            step = await self.checklists.back(run_id, question_id)
         elif action == "skip":
-            step = await checklists.skip(db, guild_id, run_id, question_id, actor_id=actor, now=now)
+            step = await self.checklists.skip(run_id, question_id, actor_id=actor)
         else:
-            step = await checklists.answer(db, guild_id, run_id, question_id, value, actor_id=actor, now=now)
+            step = await self.checklists.answer(run_id, question_id, value, actor_id=actor)
         # Committed. What follows only shows it; a Discord failure here is repaired by sync/tick. The press
         # is acknowledged first: any other call to Discord (reopening the thread) could wait out a rate
         # limit past the 3 seconds Discord gives the first response.
@@ -65,8 +67,7 @@ class ChecklistFlow:
         await self.sync(run_id)
 
     async def open_text_answer(self, interaction: discord.Interaction, run_id: int, question_id: str) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, run_id)
+        run = await self.checklists.get(run_id)
         position, _ = checklists.current_question(run, question_id)
         await interaction.response.send_modal(TextAnswerModal(self, run, position, interaction.locale))
 
@@ -125,7 +126,7 @@ class ChecklistFlow:
     # -- making Discord match the database --------------------------------------------------------
     async def sync(self, run_id: int) -> None:
         async with self._locks[run_id]:
-            run = await checklists.get_run(self.bot.db, self.bot.settings.guild_id, run_id)
+            run = await self.checklists.get(run_id)
             try:
                 if run.is_open:
                     if run.thread_id is None:
@@ -154,7 +155,7 @@ class ChecklistFlow:
             channel = self.bot.get_channel(run.thread_id) or await self.bot.fetch_channel(run.thread_id)
         except discord.NotFound:
             log.warning("thread of checklist run %s is gone; a new one will be opened", run.id)
-            await checklists.set_thread(self.bot.db, run.guild_id, run.id, None)
+            await self.checklists.set_thread(run.id, None)
             return None
         assert isinstance(channel, discord.Thread)
         if channel.archived:
@@ -176,7 +177,7 @@ class ChecklistFlow:
 
     async def _open_thread(self, run: ChecklistRun) -> ChecklistRun:
         locale = self.bot.guild_locale()
-        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        lead = await self.leads.get(run.lead_id)
         channel = await self.bot.channel("checklists")
         assert isinstance(channel, discord.TextChannel)
         name = t(locale, "checklist.thread_name", ref=lead.ref, partner=lead.partner)
@@ -185,13 +186,13 @@ class ChecklistFlow:
             type=discord.ChannelType.public_thread,
             auto_archive_duration=10080,  # a week: assessments take days
         )
-        await checklists.set_thread(self.bot.db, run.guild_id, run.id, thread.id)
+        await self.checklists.set_thread(run.id, thread.id)
         try:
             await thread.add_user(discord.Object(run.started_by))
             await thread.send(embed=intro_embed(run, lead, locale), allowed_mentions=NO_PINGS)
         except SEND_ERRORS:
             log.warning("could not welcome the starter of checklist run %s", run.id)
-        return await checklists.get_run(self.bot.db, run.guild_id, run.id)
+        return await self.checklists.get(run.id)
 
     async def _post_once(
         self, run: ChecklistRun, key: str, *, after: int | None, embeds: list[discord.Embed], **kwargs: Any
@@ -218,12 +219,11 @@ class ChecklistFlow:
         # question was asked before it, and that copy does not count).
         message = await self._post_once(run, key, after=run.question_message_id, embeds=[embed], view=view)
         if message is not None:
-            await checklists.mark_posted(self.bot.db, run.guild_id, run.id, run.position, message.id)
-            await outbox.done(self.bot.db, run.guild_id, key)
+            await self.checklists.question_posted(run.id, run.position, message.id, key=key)
 
     async def _post_summary(self, run: ChecklistRun) -> None:
         locale = self.bot.guild_locale()
-        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        lead = await self.leads.get(run.lead_id)
         first: discord.Message | None = None
         keys: list[str] = []
         previous = run.question_message_id
@@ -235,25 +235,17 @@ class ChecklistFlow:
             keys.append(key)
             first, previous = first or message, message.id
         if first is not None:
-            await checklists.mark_summary_posted(self.bot.db, run.guild_id, run.id, first.id)
-            for key in keys:
-                await outbox.done(self.bot.db, run.guild_id, key)
+            await self.checklists.summary_posted(run.id, first.id, keys=keys)
 
     async def _sync_flags(self, run: ChecklistRun) -> None:
         """The lead carries the flags the answers raise as they stand (its card follows)."""
-        events = await checklists.sync_flags(self.bot.db, run, locale=self.bot.guild_locale(), now=self.bot.clock())
+        events = await self.checklists.sync_flags(run, locale=self.bot.guild_locale())
         for event in events:
             self.bot.dispatch("lead_event", event)
 
     async def _sync_lead(self, run: ChecklistRun) -> None:
         try:
-            event = await checklists.sync_lead(
-                self.bot.db,
-                run,
-                on_complete=self.bot.settings.checklists.on_complete,
-                locale=self.bot.guild_locale(),
-                now=self.bot.clock(),
-            )
+            event = await self.checklists.sync_lead(run, locale=self.bot.guild_locale())
         except PartnerBotError as error:
             log.warning("checklist run %s could not update lead %s: %s", run.id, run.lead_id, error)
             return
@@ -264,7 +256,7 @@ class ChecklistFlow:
         if run.cancelled_by is not None:
             return t(locale, "checklist.cancelled_notice", user=f"<@{run.cancelled_by}>")
         # No one cancelled it: the lead was closed (see ChecklistsCog.on_lead_event).
-        lead = await leads.get_lead(self.bot.db, run.guild_id, run.lead_id)
+        lead = await self.leads.get(run.lead_id)
         return t(locale, "checklist.closed_with_lead", ref=lead.ref, status=term(locale, "status", lead.status))
 
     async def _close(self, run: ChecklistRun) -> None:
@@ -280,4 +272,4 @@ class ChecklistFlow:
                         log.info("question message of cancelled run %s could not be edited", run.id)
                 await thread.send(await self._closed_notice(run, locale), allowed_mentions=NO_PINGS)
                 await thread.edit(archived=True)
-        await checklists.mark_closed_posted(self.bot.db, run.guild_id, run.id)
+        await self.checklists.closed_posted(run.id)

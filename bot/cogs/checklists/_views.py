@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.i18n import t
+from bot.services.access import Access
 from bot.services.checklists import TEXT_ANSWER_LIMIT, ChecklistRun
 from bot.ui.embeds import truncate
 from bot.ui.views import BaseModal, GuardedDynamicItem, custom_id, instance_id
@@ -31,6 +32,8 @@ class ChecklistButton(
     GuardedDynamicItem[discord.ui.Button[Any]],
     template=_ID + r":(?P<action>yes|no|scale|text|skip|back)(?::(?P<value>[1-5]))?",
 ):
+    access = Access.WORKING_GROUP
+
     def __init__(
         self,
         run_id: int,
@@ -70,6 +73,8 @@ class ChecklistButton(
 
 
 class ChecklistSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=_ID + r":pick"):
+    access = Access.WORKING_GROUP
+
     def __init__(
         self,
         run_id: int,
@@ -104,6 +109,8 @@ class ChecklistSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=_ID +
 
 class TextAnswerModal(BaseModal):
     """The *Answer* button's modal. It lives in memory; the button that opens it is the persistent part."""
+
+    access = Access.WORKING_GROUP  # checked again when it comes back: the role may have gone meanwhile
 
     def __init__(self, flow: ChecklistFlow, run: ChecklistRun, position: int, locale: object) -> None:
         question = run.questionnaire.questions[position]

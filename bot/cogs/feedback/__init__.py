@@ -1,11 +1,5 @@
 """Anonymous feedback by DM or /feedback give, unlinkable to its author (DESIGN.md section 4)."""
 
-from __future__ import annotations
+from bot.cogs.feedback._cog import FeedbackCog
 
-from bot.app import PartnerBot
-
-
-async def setup(bot: PartnerBot) -> None:
-    from bot.cogs.feedback._cog import FeedbackCog
-
-    await bot.add_cog(FeedbackCog(bot))
+__all__ = ["FeedbackCog"]

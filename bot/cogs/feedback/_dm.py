@@ -1,28 +1,29 @@
 """The DM side of anonymous feedback: a member writes to the bot, the bot answers with a preview.
 
-Nothing is stored here: the text becomes a draft in memory under a random token, bound to a keyed hash
-of the member (never their id). Replies that Discord refuses because the member's DMs are closed are
-remembered, again by keyed hash only, so the next /feedback command in the server can say so.
+Nothing is stored here: the feedback service turns the text into a draft in memory under a random token,
+bound to a keyed hash of the member (never their id). Replies that Discord refuses because the member's
+DMs are closed are remembered by the service, again by keyed hash only, so the next /feedback command in
+the server can say so.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import discord
 
+from bot.app import PartnerBot
 from bot.cogs.feedback._views import preview_embed, preview_view
 from bot.errors import InvalidInput, PartnerBotError
 from bot.i18n import t
-from bot.services.feedback import Draft, looks_like_code
-from bot.services.feedback_text import clean, is_blank
+from bot.services.access import Access
+from bot.services.feedback import looks_like_code
+from bot.services.feedback.service import FeedbackService
 from bot.ui.guard import UNSTORABLE, has_lone_surrogate
 from bot.ui.respond import SEND_ERRORS, failure
-
-if TYPE_CHECKING:
-    from bot.cogs.feedback._cog import FeedbackCog
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,26 @@ def retraction_code_in(text: str) -> str | None:
     return code if looks_like_code(code) else None
 
 
-async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
-    """Answer one DM: a preview with topic and Send/Cancel, or a plain explanation of why not."""
-    bot = cog.bot
+async def retract_reply(feedback: FeedbackService, code: str, locale: object, member_id: int) -> str:
+    """The answer to a retraction code, by DM or ``/feedback retract`` (wrong codes are throttled by the
+    service)."""
+    try:
+        result = await feedback.retract(code, member_id=member_id)
+    except PartnerBotError as error:
+        return t(locale, error.key, **error.params)
+    return t(locale, "feedback.retracted.released" if result.was_released else "feedback.retracted")
+
+
+async def handle_dm(
+    message: discord.Message,
+    feedback: FeedbackService,
+    bot: PartnerBot,
+    require_member: Callable[[Access, object], None],
+) -> None:
+    """Answer one DM: a preview with topic and Send/Cancel, or a plain explanation of why not.
+    ``require_member`` refuses an author who is not a member of the server."""
     user_id = message.author.id
     locale = bot.user_locale(user_id)
-    owner = cog.limit.key(user_id)
     raw = message.content or ""
     try:
         if has_lone_surrogate(raw):
@@ -60,43 +75,37 @@ async def handle_dm(cog: FeedbackCog, message: discord.Message) -> None:
             raise InvalidInput(UNSTORABLE)
         code = retraction_code_in(raw)
         if code is not None:
-            await send(cog, message.channel, owner, content=await cog.retract_reply(code, locale, user_id))
+            await send(feedback, message.channel, user_id, content=await retract_reply(feedback, code, locale, user_id))
             return
         try:
             access = await bot.fetch_access(user_id)
         except SEND_ERRORS as error:
             log.warning("could not check the membership of a feedback DM's author: %s", type(error).__name__)
-            await send(cog, message.channel, owner, content=t(locale, "feedback.member_check_failed"))
+            await send(feedback, message.channel, user_id, content=t(locale, "feedback.member_check_failed"))
             return
-        cog.require_member(access, locale)
-        if is_blank(raw.strip()):
-            raise InvalidInput("feedback.attachment_only" if message.attachments else "feedback.empty")
-        now = bot.clock()
-        text = clean(raw, max_length=bot.settings.feedback.max_length)
-        cog.limit.check(user_id, now=now)
+        require_member(access, locale)
+        token, draft = feedback.new_draft(user_id, raw, attachments=bool(message.attachments))
     except PartnerBotError as error:
-        await send(cog, message.channel, owner, content=t(locale, error.key, **error.params))
+        await send(feedback, message.channel, user_id, content=t(locale, error.key, **error.params))
         return
-    draft = Draft(text=text, owner=owner, created=now, attachments_dropped=bool(message.attachments))
-    token = cog.drafts.create(draft)
     shown = await send(
-        cog,
+        feedback,
         message.channel,
-        owner,
+        user_id,
         embed=preview_embed(locale, draft),
         view=preview_view(token, draft.topic, locale),
     )
     if not shown:
-        cog.drafts.pop(token, owner, now=now)
+        feedback.drop_draft(token, user_id)
 
 
-async def send(cog: FeedbackCog, channel: discord.abc.Messageable, owner: bytes, **kwargs: Any) -> bool:
+async def send(feedback: FeedbackService, channel: discord.abc.Messageable, member_id: int, **kwargs: Any) -> bool:
     """Send to the member's DM; False (and remembered for the server) when Discord refuses."""
     try:
         await channel.send(allowed_mentions=discord.AllowedMentions.none(), **kwargs)
     except SEND_ERRORS as error:
         if isinstance(error, discord.HTTPException) and (error.status == 403 or error.code == DMS_CLOSED):
-            cog.dm_failed.add(owner)
+            feedback.dm_closed(member_id)
         log.info("could not answer a feedback DM (%s)", failure(error))
         return False
     return True

@@ -16,6 +16,7 @@ import discord
 
 from bot.config import FeedbackSettings
 from bot.i18n import t, term, tn
+from bot.services.access import Access
 from bot.services.feedback import TOPICS, Draft, ReleasedBatch, Submitted
 from bot.services.feedback_text import CleanText
 from bot.ui.embeds import DESCRIPTION_LIMIT, Colour, escaped_pieces, group_embeds, make_embed
@@ -73,6 +74,9 @@ def _cog(interaction: discord.Interaction) -> FeedbackCog:
 
 
 class TopicSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=rf"pb:fb:topic:{_TOKEN}"):
+    # Anyone: pressed in a DM, on a draft bound to its writer (membership was checked when the DM came).
+    access = Access.NONE
+
     def __init__(self, token: str, *, topic: str = "general", locale: object = None) -> None:
         options = [
             discord.SelectOption(label=topic_label(locale, key), value=key, default=key == topic) for key in TOPICS
@@ -98,6 +102,8 @@ class TopicSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=rf"pb:fb:
 
 
 class SendButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:send:{_TOKEN}"):
+    access = Access.NONE  # as TopicSelect
+
     # "Send anonymously" in English (DESIGN.md's fixed words), translated for other locales.
     def __init__(self, token: str, *, locale: object = None) -> None:
         super().__init__(
@@ -121,6 +127,8 @@ class SendButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:s
 
 
 class CancelButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:cancel:{_TOKEN}"):
+    access = Access.NONE  # as TopicSelect
+
     def __init__(self, token: str, *, locale: object = None) -> None:
         super().__init__(
             discord.ui.Button(

@@ -2,6 +2,4 @@
 
 from bot.cogs.leads._cog import LeadsCog
 
-
-async def setup(bot) -> None:
-    await bot.add_cog(LeadsCog(bot))
+__all__ = ["LeadsCog"]

@@ -13,7 +13,8 @@ import discord
 
 from bot.cogs.leads._embeds import lead_card, review_embed
 from bot.cogs.leads._views import review_view
-from bot.services import checklists, leads
+from bot.services.checklists.service import ChecklistService
+from bot.services.leads.service import LeadsService, ReviewService
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, failure
 
 if TYPE_CHECKING:
@@ -23,14 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class Cards:
-    def __init__(self, bot: PartnerBot) -> None:
+    def __init__(
+        self, bot: PartnerBot, leads: LeadsService, review: ReviewService, checklists: ChecklistService
+    ) -> None:
         self.bot = bot
+        self._leads = leads
+        self._review = review
+        self._checklists = checklists
         # One card write at a time per lead, so a listener and the tick never post the same card twice.
         self._locks: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    @property
-    def guild_id(self) -> int:
-        return self.bot.settings.guild_id
 
     async def _channel(self) -> discord.abc.Messageable | None:
         try:
@@ -42,13 +44,13 @@ class Cards:
     async def lead(self, lead_id: int) -> None:
         """Post or refresh the lead's card if it is due."""
         async with self._locks[("lead", lead_id)]:
-            job = await leads.card_job(self.bot.db, self.guild_id, lead_id)
+            job = await self._leads.card_job(lead_id)
             if job is None:
                 return
             channel = await self._channel()
             if channel is None:
                 return
-            lead = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
+            lead = await self._leads.get(lead_id)
             embed = lead_card(lead, self.bot.guild_locale())
             try:
                 if job.message_id is not None and isinstance(channel, discord.TextChannel | discord.Thread):
@@ -57,28 +59,28 @@ class Cards:
                     message = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
             except discord.NotFound:
                 if job.message_id is not None:
-                    await leads.card_lost(self.bot.db, self.guild_id, lead_id)
+                    await self._leads.card_lost(lead_id)
                 return
             except SEND_ERRORS as error:
                 log.warning("card for L-%s not sent (%s); retrying on the next tick", lead_id, failure(error))
                 return
-            await leads.card_done(
-                self.bot.db, self.guild_id, lead_id, version=job.version, channel_id=message.channel.id,
+            await self._leads.card_done(
+                lead_id, version=job.version, channel_id=message.channel.id,
                 message_id=message.id,
             )  # fmt: skip
 
     async def review(self, lead_id: int) -> None:
         """Post or refresh the lead's review card if it is due."""
         async with self._locks[("review", lead_id)]:
-            job = await leads.review_card_job(self.bot.db, self.guild_id, lead_id)
+            job = await self._review.card_job(lead_id)
             if job is None:
                 return
-            state = await leads.review_state(self.bot.db, self.guild_id, lead_id)
+            state = await self._review.state(lead_id)
             channel = await self._channel()
             if state is None or channel is None:
                 return
             locale = self.bot.guild_locale()
-            readiness = await checklists.review_readiness(self.bot.db, self.guild_id, lead_id)
+            readiness = await self._checklists.review_readiness(lead_id)
             reviewers = await self.bot.reviewer_count()
             embed = review_embed(state, locale, reviewers=reviewers, checklist=readiness.latest_run)
             view = review_view(state, locale)
@@ -89,19 +91,19 @@ class Cards:
                     message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
             except discord.NotFound:
                 if job.message_id is not None:
-                    await leads.review_card_lost(self.bot.db, self.guild_id, job.review_id)
+                    await self._review.card_lost(job.review_id)
                 return
             except SEND_ERRORS as error:
                 log.warning("review card for L-%s not sent (%s); retrying on the next tick", lead_id, failure(error))
                 return
-            await leads.review_card_done(
-                self.bot.db, self.guild_id, job.review_id, version=job.version, channel_id=message.channel.id,
+            await self._review.card_done(
+                job.review_id, version=job.version, channel_id=message.channel.id,
                 message_id=message.id,
             )  # fmt: skip
 
     async def catch_up(self) -> None:
         """Every card still due (the tick's job)."""
-        for job in await leads.pending_cards(self.bot.db, self.guild_id):
+        for job in await self._leads.pending_cards():
             await self.lead(job.lead_id)
-        for review in await leads.pending_review_cards(self.bot.db, self.guild_id):
+        for review in await self._review.pending_cards():
             await self.review(review.lead_id)

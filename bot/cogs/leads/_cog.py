@@ -7,7 +7,6 @@ import asyncio
 import io
 import logging
 from collections import OrderedDict
-from typing import Literal
 
 import discord
 from discord import app_commands
@@ -21,29 +20,20 @@ from bot.cogs.leads._flow import LeadFlow
 from bot.cogs.leads._views import AddLeadModal, EditFormButton, ListView, ReviewButton
 from bot.errors import InvalidInput
 from bot.i18n import t, term, tn
-from bot.services import checklists, leads
-from bot.services.access import Access, require
+from bot.services import leads
+from bot.services.access import Access
+from bot.services.checklists.service import ChecklistService
 from bot.services.choices import choice_name, choice_value, match_choice
-from bot.services.leads import dedup
-from bot.services.leads.resolve import resolve_lead
+from bot.services.leads.model import Direction, EditableField, ExportFormat, Level, Status, Tier
+from bot.services.leads.service import LeadsService, ReviewService
 from bot.ui.embeds import truncate
+from bot.ui.permissions import caller_access, requires
 from bot.ui.respond import respond
 
 log = logging.getLogger(__name__)
 
-WORKING_GROUP = {"access": int(Access.WORKING_GROUP)}
-Status = Literal[
-    "logged", "assessing", "in_review", "approved", "negotiating", "active", "completed", "vetoed", "declined",
-    "paused", "withdrawn",
-]  # fmt: skip
-Level = Literal["global", "regional", "national", "local"]
-Direction = Literal["external", "internal"]
-Tier = Literal["contributory", "collaborative", "co-creative"]
-EditableField = Literal[
-    "partner", "aliases", "summary", "offer", "ask", "contact", "link", "level", "direction", "sector", "tier",
-    "visibility",
-]  # fmt: skip
-ExportFormat = Literal["csv", "json", "wikitext"]
+# Options typed Status, Level, Direction, Tier, EditableField or ExportFormat (``Literal`` types of the
+# register's vocabularies, bot/services/leads/model.py) get those words as their choices from discord.py.
 #: Discord's default limit on what a bot uploads with one message (10 MiB; boosts do not raise a bot's):
 #: https://discord.com/developers/docs/reference#uploading-files
 FILE_LIMIT = 10 * 1024 * 1024
@@ -55,28 +45,27 @@ class LeadsCog(
     group_name="lead",
     group_description="Log, find and follow possible partnerships",
 ):
-    def __init__(self, bot: PartnerBot) -> None:
+    def __init__(
+        self, bot: PartnerBot, service: LeadsService, review: ReviewService, checklists: ChecklistService
+    ) -> None:
         self.bot = bot
-        self.cards = Cards(bot)
-        self.flow = LeadFlow(bot, self.cards)
+        self.leads = service
+        self.review = review
+        self.checklists = checklists
+        self.cards = Cards(bot, service, review, checklists)
+        self.flow = LeadFlow(bot, service, review, self.cards)
         self._warm: asyncio.Task[object] | None = None
         self._drawn: OrderedDict[tuple[int, str, bool], tuple[leads.LeadDetail, list[discord.Embed]]] = OrderedDict()
         self.loop = BackgroundLoop(self, "leads")
         super().__init__()
 
-    @property
-    def guild_id(self) -> int:
-        return self.bot.settings.guild_id
-
     async def cog_load(self) -> None:
         self.bot.register_persistent(ReviewButton)
         self.bot.register_persistent(EditFormButton)
-        review = self.bot.settings.review
-        await leads.configure_review(self.bot.db, self.guild_id, quorum=review.quorum, min_hours=review.min_hours)
+        await self.review.configure()
         if self.bot.background:
             # Build the dedup name index now rather than during someone's first /lead add.
-            suffixes = self.bot.settings.leads.legal_suffixes
-            self._warm = asyncio.create_task(dedup.name_index(self.bot.db, self.guild_id, suffixes))
+            self._warm = asyncio.create_task(self.leads.names.warm())
         self.loop.start()
 
     async def cog_unload(self) -> None:
@@ -86,8 +75,8 @@ class LeadsCog(
 
     async def tick(self) -> None:
         """Approve leads whose review met its terms, then post or refresh every card still due."""
-        self.flow.forms.prune(self.bot.clock())
-        for event in await leads.close_due_reviews(self.bot.db, self.guild_id, self.bot.clock()):
+        self.leads.prune_forms()
+        for event in await self.review.close_due():
             self.bot.dispatch("lead_event", event)
             await self.cards.review(event.lead_id)
             await self.cards.lead(event.lead_id)
@@ -108,6 +97,7 @@ class LeadsCog(
         await self.cards.lead(event.lead_id)
 
     # -- /lead add --------------------------------------------------------------------------------
+    @requires(Access.MEMBER)
     @app_commands.command(name="add", description="Log a possible partnership")
     @app_commands.describe(
         partner="The partner's name (up to 100 characters)",
@@ -133,18 +123,16 @@ class LeadsCog(
         link: str | None = None,
         contact: str | None = None,
     ) -> None:
-        require(self.bot.access(interaction.user), Access.MEMBER)
         draft = leads.LeadDraft(
             partner=partner, level=level, direction=direction, sector=sector, tier=tier, entity=entity,
             summary=summary, link=link, contact=contact,
         )  # fmt: skip
         # Refuse bad options now, before anyone types a whole form. A problem the form can fix (a bad link,
         # an overlong summary) keeps what was typed and offers the form filled with it.
-        sectors = self.bot.settings.leads.sectors
         try:
-            checked = leads.model.check_draft(draft, sectors)
+            checked = self.leads.check_draft(draft)
         except InvalidInput as problem:
-            if not leads.model.form_can_fix(draft, sectors):
+            if not self.leads.form_can_fix(draft):
                 raise
             await self.flow.refuse_form(interaction, draft, problem)
             return
@@ -155,23 +143,18 @@ class LeadsCog(
         await self.flow.finish_add(interaction, draft)
 
     # -- reading ----------------------------------------------------------------------------------
+    @requires(Access.MEMBER)
     @app_commands.command(name="show", description="Show a lead with its history and notes")
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)")
     async def show(self, interaction: discord.Interaction, lead: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.MEMBER)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        detail = await leads.lead_detail(
-            self.bot.db, self.guild_id, lead_id, viewer_id=interaction.user.id, viewer_access=access
-        )
+        detail = await self.leads.detail(lead_id, viewer_id=interaction.user.id, viewer_access=access)
         await respond(interaction, embeds=self._rendered(detail, str(interaction.locale), access))
 
     async def _lead_id(self, interaction: discord.Interaction, lead: str, access: Access) -> int:
         """The lead a ``lead`` option names: picked from the list, typed as an id, or typed as a name."""
-        return await resolve_lead(
-            self.bot.db, self.guild_id, lead, viewer_id=interaction.user.id, viewer_access=access,
-            legal_suffixes=self.bot.settings.leads.legal_suffixes,
-        )  # fmt: skip
+        return await self.leads.resolve(lead, viewer_id=interaction.user.id, viewer_access=access)
 
     def _rendered(self, detail: leads.LeadDetail, locale: str, access: Access) -> list[discord.Embed]:
         """The embeds of ``detail``, drawn once for as long as the service hands back the same detail."""
@@ -187,6 +170,7 @@ class LeadsCog(
             self._drawn.popitem(last=False)
         return embeds
 
+    @requires(Access.MEMBER)
     @app_commands.command(name="list", description="List leads, ten per page")
     @app_commands.describe(
         status="Only leads in this status",
@@ -204,28 +188,24 @@ class LeadsCog(
         sector: str | None = None,
         mine: bool = False,
     ) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.MEMBER)
+        access = caller_access(interaction)
         if sector:  # as configured, whatever the case typed (or a long sector's shortened choice)
-            sector = match_choice(sector, self.bot.settings.leads.sectors) or sector.strip()
+            sector = match_choice(sector, self.leads.settings.sectors) or sector.strip()
         filters = leads.LeadFilter(status=status, level=level, direction=direction, sector=sector, mine=mine)
-        page = await leads.list_leads(
-            self.bot.db, self.guild_id, filters, viewer_id=interaction.user.id, viewer_access=access
-        )
+        page = await self.leads.list_page(filters, viewer_id=interaction.user.id, viewer_access=access)
         view = ListView(interaction.user.id, filters, page, interaction.locale)
         await respond(interaction, embed=list_embed(page, str(interaction.locale)), view=view)
 
+    @requires(Access.MEMBER)
     @app_commands.command(name="search", description="Search leads by words in names, summaries and notes")
     @app_commands.describe(query="Words to find (any script; all must match)")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.MEMBER)
-        hits = await leads.search_leads(
-            self.bot.db, self.guild_id, query, viewer_id=interaction.user.id, viewer_access=access
-        )
+        access = caller_access(interaction)
+        hits = await self.leads.search(query, viewer_id=interaction.user.id, viewer_access=access)
         await respond(interaction, embed=search_embed(query, hits, str(interaction.locale)))
 
     # -- changing ---------------------------------------------------------------------------------
+    @requires(Access.MEMBER)  # which moves a role may make: the pipeline's rules (leads.transition)
     @app_commands.command(name="move", description="Move a lead along the pipeline")
     @app_commands.describe(
         lead="The lead (L-42, 42 or a partner name)",
@@ -233,13 +213,9 @@ class LeadsCog(
         note="Why (required for declined, completed and vetoed)",
     )
     async def move(self, interaction: discord.Interaction, lead: str, status: Status, note: str | None = None) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.MEMBER)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        event = await leads.transition(
-            self.bot.db, self.guild_id, lead_id, status, actor_id=interaction.user.id,
-            actor_access=access, note=note, now=self.bot.clock(),
-        )  # fmt: skip
+        event = await self.leads.move(lead_id, status, actor_id=interaction.user.id, actor_access=access, note=note)
         loc = interaction.locale
         from_status, to_status = (term(loc, "status", s or "") for s in (event.from_status, event.to_status))
         lines = [t(loc, "lead.moved", ref=event.ref, from_status=from_status, to_status=to_status)]
@@ -253,7 +229,7 @@ class LeadsCog(
         """What the mover of a lead into review should know: open high flags, an unfinished checklist.
         The move is allowed either way; the review card says the same."""
         warnings = []
-        readiness = await checklists.review_readiness(self.bot.db, self.guild_id, lead_id)
+        readiness = await self.checklists.review_readiness(lead_id)
         if readiness.high_flags:
             warnings.append(t(locale, "lead.moved.warn_flags", count=readiness.high_flags))
         run = readiness.unfinished_run
@@ -263,54 +239,44 @@ class LeadsCog(
             warnings.append(warned)
         return warnings
 
-    @app_commands.command(name="note", description="Add a note to a lead", extras=WORKING_GROUP)
+    @requires(leads.NOTE_ACCESS)
+    @app_commands.command(name="note", description="Add a note to a lead")
     @app_commands.describe(lead="The lead (L-42, 42 or a partner name)", text="The note (up to 1,000 characters)")
     async def note(self, interaction: discord.Interaction, lead: str, text: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, leads.NOTE_ACCESS)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        event = await leads.add_note(
-            self.bot.db, self.guild_id, lead_id, text, actor_id=interaction.user.id,
-            now=self.bot.clock(),
-        )  # fmt: skip
+        event = await self.leads.note(lead_id, text, actor_id=interaction.user.id)
         await respond(interaction, t(interaction.locale, "lead.noted", ref=event.ref))
         await self.cards.lead(event.lead_id)
 
-    @app_commands.command(
-        name="assign", description="Name the movement body that should own a lead", extras=WORKING_GROUP
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="assign", description="Name the movement body that should own a lead")
     @app_commands.describe(
         lead="The lead (L-42, 42 or a partner name)", entity="Affiliate, foundation or community group"
     )
     async def assign(self, interaction: discord.Interaction, lead: str, entity: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.WORKING_GROUP)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        event = await leads.assign_entity(
-            self.bot.db, self.guild_id, lead_id, entity, actor_id=interaction.user.id,
-            now=self.bot.clock(),
-        )  # fmt: skip
+        event = await self.leads.assign(lead_id, entity, actor_id=interaction.user.id)
         await respond(interaction, t(interaction.locale, "lead.assigned", ref=event.ref, entity=event.note))
         await self.cards.lead(event.lead_id)
 
-    @app_commands.command(name="edit", description="Change one field of a lead", extras=WORKING_GROUP)
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="edit", description="Change one field of a lead")
     @app_commands.describe(
         lead="The lead (L-42, 42 or a partner name)",
         field="The field to change",
         value="The new value (- empties an optional field; aliases separated by commas)",
     )
     async def edit(self, interaction: discord.Interaction, lead: str, field: EditableField, value: str) -> None:
-        access = self.bot.access(interaction.user)
-        require(access, Access.WORKING_GROUP)
+        access = caller_access(interaction)
         lead_id = await self._lead_id(interaction, lead, access)
-        event = await leads.edit_lead(
-            self.bot.db, self.guild_id, lead_id, field, value, actor_id=interaction.user.id,
-            now=self.bot.clock(), settings=self.bot.settings.leads,
-        )  # fmt: skip
+        event = await self.leads.edit(lead_id, field, value, actor_id=interaction.user.id)
         await respond(interaction, t(interaction.locale, "lead.edited", ref=event.ref, field=field))
         await self.cards.lead(event.lead_id)
 
-    @app_commands.command(name="export", description="Export leads as a file", extras=WORKING_GROUP)
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="export", description="Export leads as a file")
     @app_commands.describe(
         format="csv for spreadsheets, json with history, wikitext (public leads only) for a wiki page",
         status="Only leads in this status",
@@ -318,14 +284,11 @@ class LeadsCog(
     async def export(
         self, interaction: discord.Interaction, format: ExportFormat, status: Status | None = None
     ) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
         # Answer within Discord's three seconds; the file is made off the event loop meanwhile.
         await interaction.response.defer(ephemeral=True, thinking=True)
         loc = interaction.locale
         try:
-            export = await leads.export_leads(
-                self.bot.db, self.guild_id, format, status=status, now=self.bot.clock(), limit=FILE_LIMIT
-            )
+            export = await self.leads.export(format, status=status, limit=FILE_LIMIT)
         except leads.ExportTooBig as too_big:
             await respond(interaction, self._too_big(too_big, loc, status))
             return
@@ -361,10 +324,9 @@ class LeadsCog(
     @assign.autocomplete("lead")
     @edit.autocomplete("lead")
     async def _leads(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await leads.suggest_leads(
-            self.bot.db, self.guild_id, current, viewer_id=interaction.user.id,
-            viewer_access=self.bot.access(interaction.user),
-        )  # fmt: skip
+        found = await self.leads.suggest(
+            current, viewer_id=interaction.user.id, viewer_access=self.bot.access(interaction.user)
+        )
         loc = interaction.locale
         return [
             app_commands.Choice(
@@ -377,12 +339,12 @@ class LeadsCog(
     @list_.autocomplete("sector")
     async def _sectors(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         needle = current.casefold().strip()
-        configured = self.bot.settings.leads.sectors
+        configured = self.leads.settings.sectors
         sectors = [s for s in configured if needle in s.casefold()]
         return [app_commands.Choice(name=choice_name(s), value=choice_value(s, configured)) for s in sectors[:25]]
 
     @add.autocomplete("entity")
     @assign.autocomplete("entity")
     async def _entities(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = await leads.known_entities(self.bot.db, self.guild_id, current)
+        found = await self.leads.entities(current)
         return [app_commands.Choice(name=truncate(e, 100), value=truncate(e, 100)) for e in found]

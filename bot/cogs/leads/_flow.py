@@ -14,10 +14,10 @@ from bot.cogs.leads._views import AddLeadModal, ApproveModal, DuplicateView, Lis
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import t, tn
 from bot.services import leads
-from bot.services.access import require
-from bot.services.leads import dedup
+from bot.services.leads.service import LeadsService, ReviewService
 from bot.ui.embeds import truncate
 from bot.ui.errors import message_of
+from bot.ui.permissions import caller_access
 from bot.ui.respond import SEND_ERRORS, respond
 
 if TYPE_CHECKING:
@@ -27,15 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class LeadFlow:
-    def __init__(self, bot: PartnerBot, cards: Cards) -> None:
+    def __init__(self, bot: PartnerBot, service: LeadsService, review: ReviewService, cards: Cards) -> None:
         self.bot = bot
+        self.leads = service
+        self.review = review
         self.cards = cards
-        #: What members typed into a refused `/lead add`, for the form to reopen with (memory only).
-        self.forms = leads.KeptForms()
-
-    @property
-    def guild_id(self) -> int:
-        return self.bot.settings.guild_id
 
     # -- /lead add: the form, and what was typed into a refused one --------------------------------
     async def submit_form(
@@ -43,14 +39,14 @@ class LeadFlow:
     ) -> None:
         """The form came back: log the lead, or say what is wrong and keep what was typed."""
         try:
-            leads.model.check_form(draft, self.bot.settings.leads.sectors)
+            self.leads.check_form(draft)
         except InvalidInput as problem:
             if token is not None:  # kept again, under a new token
-                self.forms.drop(token)
+                self.leads.drop_form(token)
             await self.refuse_form(interaction, draft, problem)
             return
         if token is not None:  # dropped before logging: the old button can never reopen it for a second lead
-            self.forms.drop(token)
+            self.leads.drop_form(token)
         await self.finish_add(interaction, draft)
 
     async def refuse_form(
@@ -58,13 +54,13 @@ class LeadFlow:
     ) -> None:
         """Say what is wrong with ``draft`` (as typed), with a button that reopens the form filled in."""
         loc = interaction.locale
-        token = self.forms.keep(draft, owner_id=interaction.user.id, now=self.bot.clock())
+        token = self.leads.keep_form(draft, owner_id=interaction.user.id)
         minutes = int(leads.FORM_TTL.total_seconds() // 60)
         text = f"{message_of(problem, loc)}\n{tn(loc, 'lead.form_kept', minutes, minutes=minutes)}"
         await self._answer(interaction, text, view=form_view(token, loc))
 
     async def reopen_form(self, interaction: discord.Interaction, token: str) -> None:
-        draft = self.forms.get(token, owner_id=interaction.user.id, now=self.bot.clock())
+        draft = self.leads.kept_form(token, owner_id=interaction.user.id)
         await interaction.response.send_modal(AddLeadModal(draft, interaction.locale, token=token))
 
     async def _answer(
@@ -91,14 +87,13 @@ class LeadFlow:
         """Save the lead (or show its likely duplicates), answer privately, post the card."""
         loc = interaction.locale
         access = self.bot.access(interaction.user)
-        if check_duplicates and dedup.index_building(self.bot.db, self.guild_id):
+        if check_duplicates and self.leads.names.building:
             # The duplicate check will wait for the name index being built (the warm-up after a start, up
             # to seconds at 100k leads): answer Discord within its three seconds first.
             await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await leads.log_lead(
-            self.bot.db, self.guild_id, draft, owner_id=interaction.user.id, now=self.bot.clock(),
-            settings=self.bot.settings.leads, check_duplicates=check_duplicates, owner_access=access,
-        )  # fmt: skip
+        result = await self.leads.log(
+            draft, owner_id=interaction.user.id, owner_access=access, check_duplicates=check_duplicates
+        )
         if result.lead is None:
             # Only what the logger may see is named; "Add as a note" only for those who may add notes.
             target = result.duplicates[0] if result.duplicates and access >= leads.NOTE_ACCESS else None
@@ -114,22 +109,18 @@ class LeadFlow:
     async def add_as_note(
         self, interaction: discord.Interaction, draft: leads.LeadDraft, duplicate: leads.Duplicate
     ) -> None:
-        # Checked again at the press: the role may have gone since the prompt was shown.
-        access = self.bot.access(interaction.user)
-        require(access, leads.NOTE_ACCESS)
+        access = caller_access(interaction)  # at least leads.NOTE_ACCESS: the button checks (DuplicateView)
         if not duplicate.visible_to(interaction.user.id, access):
             raise NotAllowed("error.needs_role.working_group")
         note = leads.duplicate_note(draft, logger_id=interaction.user.id)
-        await leads.add_note(
-            self.bot.db, self.guild_id, duplicate.lead_id, note, actor_id=interaction.user.id, now=self.bot.clock()
-        )
+        await self.leads.note(duplicate.lead_id, note, actor_id=interaction.user.id)
         text = t(interaction.locale, "lead.noted_duplicate", ref=duplicate.ref)
         await interaction.response.edit_message(content=text, embed=None, view=None)
         await self.cards.lead(duplicate.lead_id)
 
     async def turn_page(self, interaction: discord.Interaction, view: ListView, number: int) -> None:
-        page = await leads.list_leads(
-            self.bot.db, self.guild_id, view.filters, viewer_id=interaction.user.id,
+        page = await self.leads.list_page(
+            view.filters, viewer_id=interaction.user.id,
             viewer_access=self.bot.access(interaction.user), page=number,
         )  # fmt: skip
         view.refresh(page)
@@ -137,23 +128,23 @@ class LeadFlow:
 
     # -- review buttons ---------------------------------------------------------------------------
     async def review_press(self, interaction: discord.Interaction, action: str, lead_id: int) -> None:
-        lead = await leads.get_lead(self.bot.db, self.guild_id, lead_id)
+        lead = await self.leads.get(lead_id)
         # A veto always needs a rationale; an approval needs a reason while high flags are open.
         needs_words = action == "veto" or (action == "approve" and leads.needs_approval_reason(lead))
         if not needs_words:
             await self.record_vote(interaction, action, lead_id, None)
             return
         access = self.bot.access(interaction.user)
-        await leads.check_can_vote(self.bot.db, self.guild_id, lead_id, reviewer_id=interaction.user.id, access=access)
+        await self.review.check_can_vote(lead_id, reviewer_id=interaction.user.id, access=access)
         modal = VetoModal(lead, interaction.locale) if action == "veto" else ApproveModal(lead, interaction.locale)
         await interaction.response.send_modal(modal)
 
     async def record_vote(
         self, interaction: discord.Interaction, action: str, lead_id: int, rationale: str | None
     ) -> None:
-        result = await leads.cast_vote(
-            self.bot.db, self.guild_id, lead_id, action, reviewer_id=interaction.user.id,
-            reviewer_access=self.bot.access(interaction.user), now=self.bot.clock(), rationale=rationale,
+        result = await self.review.vote(
+            lead_id, action, reviewer_id=interaction.user.id, reviewer_access=self.bot.access(interaction.user),
+            rationale=rationale,
         )  # fmt: skip
         state = result.state
         loc = interaction.locale

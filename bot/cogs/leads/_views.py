@@ -12,10 +12,12 @@ import discord
 from bot.errors import NotAllowed
 from bot.i18n import t
 from bot.services import leads
+from bot.services.access import Access
 from bot.services.leads.forms import TOKEN_LENGTH
 from bot.services.leads.model import CONTACT_MAX, LINK_MAX, RATIONALE_MIN, TEXT_MAX
 from bot.services.leads.review import APPROVAL_REASON_MIN
 from bot.ui.embeds import truncate
+from bot.ui.permissions import Press, gated
 from bot.ui.views import BaseModal, GuardedDynamicItem, OwnedView, custom_id
 
 if TYPE_CHECKING:
@@ -86,6 +88,8 @@ class EditFormButton(
     typed, kept in memory under ``token`` (``pb:lead:form:<token>``). Persistent only so that a press after
     the draft is forgotten (time, a restart) is answered instead of failing."""
 
+    access = Access.MEMBER  # as `/lead add`, whose form it reopens
+
     def __init__(self, token: str, *, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
@@ -123,14 +127,18 @@ class DuplicateView(OwnedView):
         super().__init__(owner_id, locale=locale)
         self.draft = draft
         self.duplicate = duplicate
-        buttons = [(t(locale, "lead.button.log_anyway"), discord.ButtonStyle.primary, self._log_anyway)]
+        log_anyway = t(locale, "lead.button.log_anyway")
+        buttons: list[tuple[str, discord.ButtonStyle, Press]] = [
+            (log_anyway, discord.ButtonStyle.primary, self._log_anyway)
+        ]
         if duplicate is not None:
             label = t(locale, "lead.button.add_note", ref=duplicate.ref)
-            buttons.append((label, discord.ButtonStyle.secondary, self._add_note))
+            # Checked again at the press: the role may have gone since the prompt was shown.
+            buttons.append((label, discord.ButtonStyle.secondary, gated(leads.NOTE_ACCESS, self._add_note)))
         buttons.append((t(locale, "lead.button.cancel"), discord.ButtonStyle.secondary, self._cancel))
         for label, style, callback in buttons:
             button: discord.ui.Button[DuplicateView] = discord.ui.Button(label=truncate(label, 80), style=style)
-            button.callback = callback  # type: ignore[method-assign]
+            button.callback = callback  # type: ignore[method-assign, assignment]
             self.add_item(button)
 
     async def _log_anyway(self, interaction: discord.Interaction) -> None:
@@ -189,6 +197,8 @@ class ReviewButton(
     """*Approve*, *Veto*, *Recuse* on a review card; ``pb:review:<action>:<lead id>``, so a press works
     on any card, after any restart: the review is read from the database each time."""
 
+    access = Access.REVIEWER
+
     def __init__(self, action: str, lead_id: int, *, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
@@ -223,6 +233,8 @@ def review_view(state: leads.ReviewState, locale: str) -> discord.ui.View:
 class ApproveModal(BaseModal):
     """The written reason an approval needs while the lead has open high flags (history and digest)."""
 
+    access = Access.REVIEWER
+
     def __init__(self, lead: leads.Lead, locale: object) -> None:
         super().__init__(title=truncate(t(locale, "review.approve.title", ref=lead.ref), 45))
         self.lead_id = lead.id
@@ -238,6 +250,8 @@ class ApproveModal(BaseModal):
 
 class VetoModal(BaseModal):
     """The rationale a veto needs (at least 20 characters, shown in the history and the digest)."""
+
+    access = Access.REVIEWER
 
     def __init__(self, lead: leads.Lead, locale: object) -> None:
         super().__init__(title=truncate(t(locale, "review.veto.title", ref=lead.ref), 45))

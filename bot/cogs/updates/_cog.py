@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import timedelta
 
 import aiohttp
 import discord
@@ -15,29 +13,23 @@ from bot.app import PartnerBot
 from bot.background import BackgroundLoop
 from bot.cogs.updates._views import UpdateModal, list_embed, thread_name, update_embed
 from bot.i18n import t
-from bot.services import outbox, updates
-from bot.services.access import Access, require
+from bot.services.access import Access
 from bot.services.choices import choice_name, choice_value
+from bot.services.updates import Update, UpdatesService
+from bot.ui.permissions import requires
 from bot.ui.posting import post_once, same_embed
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, respond
 
 log = logging.getLogger(__name__)
 
-WG = {"access": int(Access.WORKING_GROUP)}
-
-#: How long the tick keeps trying to open a discussion thread under a posted update.
-THREAD_RETRY = timedelta(days=7)
 #: Discord's error code when a message already has a thread (one opened before a crash).
 THREAD_EXISTS = 160004
 
 
 class UpdatesCog(commands.GroupCog, group_name="update", group_description="Working-group updates"):
-    def __init__(self, bot: PartnerBot) -> None:
+    def __init__(self, bot: PartnerBot, updates: UpdatesService) -> None:
         self.bot = bot
-        #: Updates whose failed post was already logged, so a failing channel is not logged every minute.
-        self._logged: set[int] = set()
-        #: One post at a time, so the tick and a modal never post the same update twice.
-        self._posting = asyncio.Lock()
+        self.updates = updates
         self.loop = BackgroundLoop(self, "updates")
         super().__init__()
 
@@ -49,25 +41,23 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
 
     async def tick(self) -> None:
         """Post every update still waiting for Discord; open any discussion thread still missing."""
-        guild_id = self.bot.settings.guild_id
-        for update in await updates.unposted(self.bot.db, guild_id):
+        for update in await self.updates.unposted():
             if not await self.publish(update):
                 break  # the channel is failing; the rest wait for the next tick, in order
-        if self.bot.settings.updates.discussion_threads:
-            since = self.bot.clock() - THREAD_RETRY
-            for update in await updates.missing_threads(self.bot.db, guild_id, since=since):
+        if self.updates.discussion_threads:
+            for update in await self.updates.missing_threads():
                 await self.open_thread(update, None)
 
-    async def publish(self, update: updates.Update) -> bool:
+    async def publish(self, update: Update) -> bool:
         """Post ``update`` to the announcements channel (and its thread). False when Discord refused."""
-        async with self._posting:
-            current = await updates.get_update(self.bot.db, update.guild_id, update.id)
+        async with self.updates.posting:
+            current = await self.updates.get(update.id)
             if current.posted:
                 return True
             return await self._publish(current)
 
-    async def _publish(self, update: updates.Update) -> bool:
-        key = f"pb-update-{update.id}"
+    async def _publish(self, update: Update) -> bool:
+        key = self.updates.post_key(update.id)
         embed = update_embed(update, self.bot.guild_locale())
         try:
             channel = await self.bot.channel("announcements")
@@ -84,21 +74,12 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
             self._log_failure(update.id, "post", exc)
             return False
         assert message is not None
-        self._logged.discard(update.id)
-        await updates.mark_posted(
-            self.bot.db,
-            update.guild_id,
-            update.id,
-            channel_id=message.channel.id,
-            message_id=message.id,
-            now=self.bot.clock(),
-        )
-        await outbox.done(self.bot.db, update.guild_id, key)
-        if self.bot.settings.updates.discussion_threads:
+        await self.updates.mark_posted(update.id, channel_id=message.channel.id, message_id=message.id)
+        if self.updates.discussion_threads:
             await self.open_thread(update, message)
         return True
 
-    async def open_thread(self, update: updates.Update, message: discord.Message | None) -> bool:
+    async def open_thread(self, update: Update, message: discord.Message | None) -> bool:
         """Open the discussion thread under the update's post, so people outside the group can answer."""
         if message is None:
             if update.channel_id is None or update.message_id is None:
@@ -114,14 +95,14 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
         except discord.HTTPException as exc:
             if exc.code == THREAD_EXISTS:
                 # A thread started from a message shares the message's id.
-                await updates.mark_thread(self.bot.db, update.guild_id, update.id, thread_id=target.id)
+                await self.updates.mark_thread(update.id, thread_id=target.id)
                 return True
             self._log_failure(update.id, "thread", exc)
             return False
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._log_failure(update.id, "thread", exc)
             return False
-        await updates.mark_thread(self.bot.db, update.guild_id, update.id, thread_id=thread.id)
+        await self.updates.mark_thread(update.id, thread_id=thread.id)
         try:
             await thread.send(t(self.bot.guild_locale(), "update.thread_intro"), allowed_mentions=NO_PINGS)
         except SEND_ERRORS:
@@ -129,22 +110,18 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
         return True
 
     def _log_failure(self, update_id: int, what: str, exc: BaseException) -> None:
-        key = update_id if what == "post" else -update_id
-        if key in self._logged:
+        if not self.updates.first_failure(update_id, what):
             log.debug("update %s: %s still failing: %s", update_id, what, exc)
             return
-        self._logged.add(key)
         log.warning("update %s: %s failed (%s); retrying every minute", update_id, what, exc)
 
     # -- commands ---------------------------------------------------------------------------------
-    @app_commands.command(
-        name="post", description="Post a working-group update to the announcements channel", extras=WG
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="post", description="Post a working-group update to the announcements channel")
     @app_commands.describe(area="The area the update is about")
     @app_commands.guild_only()
     async def post(self, interaction: discord.Interaction, area: str | None = None) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        chosen = updates.check_area(area, self.bot.settings.updates.areas)
+        chosen = self.updates.check_area(area)
 
         async def submit(modal_interaction: discord.Interaction, title: str, body: str, link: str) -> None:
             await self.submit(modal_interaction, area=chosen, title=title, body=body, link=link)
@@ -154,7 +131,7 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
     @post.autocomplete("area")
     async def _area(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         typed = current.casefold().strip()
-        areas = self.bot.settings.updates.areas
+        areas = self.updates.areas
         return [
             app_commands.Choice(name=choice_name(area), value=choice_value(area, areas))
             for area in areas
@@ -164,32 +141,22 @@ class UpdatesCog(commands.GroupCog, group_name="update", group_description="Work
     async def submit(
         self, interaction: discord.Interaction, *, area: str | None, title: str, body: str, link: str
     ) -> None:
-        """The modal was sent: store the update (refusing bad input), then post it."""
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        update = await updates.create_update(
-            self.bot.db,
-            self.bot.settings.guild_id,
-            title=title,
-            body=body,
-            link=link,
-            area=area,
-            areas=self.bot.settings.updates.areas,
-            author_id=interaction.user.id,
-            now=self.bot.clock(),
-        )
+        """The modal was sent (by the working group: :class:`UpdateModal` checks): store the update
+        (refusing bad input), then post it."""
+        update = await self.updates.create(title=title, body=body, link=link, area=area, author_id=interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = f"<#{self.bot.settings.channels.announcements}>"
         if await self.publish(update):
-            update = await updates.get_update(self.bot.db, update.guild_id, update.id)
+            update = await self.updates.get(update.id)
             key = "update.posted_thread" if update.thread_id else "update.posted"
             await respond(interaction, t(interaction.locale, key, id=update.id, channel=channel))
         else:
             await respond(interaction, t(interaction.locale, "update.post_pending", id=update.id, channel=channel))
 
+    @requires(Access.MEMBER)
     @app_commands.command(name="list", description="Show the latest working-group updates")
     @app_commands.describe(limit="How many updates to show (1-25)")
     @app_commands.guild_only()
     async def list_(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 25] = 10) -> None:
-        require(self.bot.access(interaction.user), Access.MEMBER)
-        found = await updates.list_updates(self.bot.db, self.bot.settings.guild_id, limit=limit)
-        await respond(interaction, embed=list_embed(found, interaction.locale, self.bot.settings.guild_id))
+        found = await self.updates.latest(limit)
+        await respond(interaction, embed=list_embed(found, interaction.locale))

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.i18n import t
+from bot.services.access import Access
 from bot.services.updates import BODY_LIMIT, TITLE_LIMIT, Update
 from bot.ui.embeds import Colour, make_embed, pack_entries, truncate
 from bot.ui.views import BaseModal
@@ -20,6 +21,8 @@ Submit = Callable[[discord.Interaction, str, str, str], Awaitable[None]]
 
 class UpdateModal(BaseModal):
     """Title, body and link of a new update; what happens on submit is the cog's ``submit``."""
+
+    access = Access.WORKING_GROUP  # checked again when it comes back: the role may have gone meanwhile
 
     def __init__(self, *, locale: object, area: str | None, submit: Submit) -> None:
         title = t(locale, "update.modal_title_area", area=area) if area else t(locale, "update.modal_title")
@@ -69,19 +72,19 @@ def thread_name(update: Update) -> str:
     return truncate(" ".join(update.title.split()), THREAD_NAME_LIMIT)
 
 
-def jump_url(guild_id: int, update: Update) -> str | None:
+def jump_url(update: Update) -> str | None:
     if update.channel_id is None or update.message_id is None:
         return None
-    return f"https://discord.com/channels/{guild_id}/{update.channel_id}/{update.message_id}"
+    return f"https://discord.com/channels/{update.guild_id}/{update.channel_id}/{update.message_id}"
 
 
-def list_embed(updates: list[Update], locale: object, guild_id: int) -> discord.Embed:
+def list_embed(updates: list[Update], locale: object) -> discord.Embed:
     """The latest updates, newest first, each with a link to its post."""
     if not updates:
         return make_embed(t(locale, "update.list_title"), t(locale, "update.list_empty"), colour=Colour.NEUTRAL)
     entries = []
     for update in updates:
-        url = jump_url(guild_id, update)
+        url = jump_url(update)
         title = truncate(discord.utils.escape_markdown(" ".join(update.title.split())), 120)
         entries.append(
             t(

@@ -8,9 +8,8 @@ a time; a wiki that is down or refuses costs a log line and a line in the digest
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -20,26 +19,23 @@ from bot.app import PartnerBot
 from bot.background import BackgroundLoop
 from bot.config import WikiSettings
 from bot.i18n import t
-from bot.services import wiki
-from bot.services.access import Access, require
+from bot.services.access import Access
+from bot.services.wiki import PageReport, RunReport, Status, WikiError, WikiService, titles
+from bot.services.wiki.content import Names
 from bot.ui.embeds import Colour, make_embed
+from bot.ui.permissions import requires
 from bot.ui.respond import SEND_ERRORS, failure, respond
 
 log = logging.getLogger(__name__)
 
-WG = {"access": int(Access.WORKING_GROUP)}
 #: Diff lines shown in Discord after /publish now (``partnerbot publish --dry-run`` prints them all).
 DIFF_SHOWN = 30
 
 
 class WikiCog(commands.GroupCog, group_name="publish", group_description="The register on the wiki"):
-    def __init__(self, bot: PartnerBot, settings: WikiSettings) -> None:
+    def __init__(self, bot: PartnerBot, wiki: WikiService) -> None:
         self.bot = bot
-        self.settings = settings
-        self._lock = asyncio.Lock()
-        #: The latest lead event seen, and since when a change waits to be published (memory only).
-        self._mark: int | None = None
-        self._pending_since: datetime | None = None
+        self.wiki = wiki
         self.loop = BackgroundLoop(self, "wiki")
         super().__init__()
 
@@ -49,20 +45,13 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
     async def cog_unload(self) -> None:
         await self.loop.stop()
 
-    @property
-    def locale(self) -> str:
-        """The pages' language: ``wiki.locale``, else the config's ``locale``, else English (not the
-        server's own language, which ``partnerbot publish`` cannot know: both must write the same text)."""
-        return self.settings.locale or self.bot.settings.locale or "en"
-
-    async def names(self) -> wiki.content.Names:
+    async def names(self) -> Names:
         """Reviewers' display names, when ``wiki.name_reviewers`` is on: from the member cache, else asked
         of Discord (the bot has no privileged members intent); someone who left is "a former member"."""
-        if not self.settings.name_reviewers:
+        if not self.wiki.settings.name_reviewers:
             return None
-        guild_id = self.bot.settings.guild_id
-        wanted = {r for d in await wiki.content.decisions(self.bot.db, guild_id) for r in d.reviewers}
-        guild = self.bot.get_guild(guild_id)
+        wanted = await self.wiki.reviewer_ids()
+        guild = self.bot.home_guild()
         found: dict[int, str] = {}
         for member_id in wanted:
             member = guild.get_member(member_id) if guild is not None else None
@@ -73,56 +62,27 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
                     member = None  # left the server
                 except SEND_ERRORS as error:
                     # Not "a former member" on a public page because Discord was slow: no run this time.
-                    raise wiki.WikiError(f"Discord did not say who the reviewers are ({failure(error)})") from None
+                    raise WikiError(f"Discord did not say who the reviewers are ({failure(error)})") from None
             if member is not None:
                 found[member_id] = member.display_name
-        former = t(self.locale, "wiki.former_member")
+        former = t(self.wiki.locale, "wiki.former_member")
         return lambda member_id: found.get(member_id, former)
 
     async def tick(self) -> None:
-        now, guild_id = self.bot.clock(), self.bot.settings.guild_id
-        mark = await wiki.change_mark(self.bot.db, guild_id)
-        if self._mark is not None and mark != self._mark and self._pending_since is None:
-            self._pending_since = now
-        self._mark = mark
-        if await self._schedule_due(now):
-            await self.run(now, reason="schedule")
-        elif self._pending_since is not None and now - self._pending_since >= self._debounce:
-            if await self._changed():
-                await self.run(now, reason="change")
-            self._pending_since = None
-
-    @property
-    def _debounce(self) -> timedelta:
-        return timedelta(minutes=self.settings.debounce_minutes)
-
-    async def _schedule_due(self, now: datetime) -> bool:
-        return await wiki.schedule_due(self.bot.db, self.bot.settings.guild_id, self.settings, now=now)
+        reason = await self.wiki.due()
+        if reason == "schedule" or (reason == "change" and await self._changed()):
+            await self.run(reason=reason)
 
     async def _changed(self) -> bool:
         """Whether either page's block differs from what the bot last wrote (no wiki call needed)."""
         try:
             names = await self.names()
-        except wiki.WikiError:
+        except WikiError:
             return False
-        return await wiki.pages_changed(self.bot.db, self.bot.settings.guild_id, self.locale, names)
+        return await self.wiki.changed(names)
 
-    async def run(self, now: datetime, *, reason: str, overwrite: bool = False) -> wiki.RunReport:
-        async with self._lock:
-            try:
-                names = await self.names()
-            except wiki.WikiError as error:
-                report = wiki.RunReport(pages=(), failure=str(error), dry_run=False)
-            else:
-                report = await wiki.publish(
-                    self.bot.db,
-                    self.bot.settings.guild_id,
-                    self.settings,
-                    locale=self.locale,
-                    now=now,
-                    names=names,
-                    overwrite=overwrite,
-                )
+    async def run(self, *, reason: str, overwrite: bool = False) -> RunReport:
+        report = await self.wiki.publish(self.names, overwrite=overwrite)
         if report.failure:
             log.warning("publishing on the wiki failed (%s): %s", reason, report.failure)
         else:
@@ -131,34 +91,32 @@ class WikiCog(commands.GroupCog, group_name="publish", group_description="The re
         return report
 
     # -- commands -----------------------------------------------------------------------------------
-    @app_commands.command(name="now", description="Write the register and decisions to the wiki now", extras=WG)
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="now", description="Write the register and decisions to the wiki now")
     @app_commands.describe(overwrite="Replace the bot's part of a page even if someone edited it by hand")
     @app_commands.guild_only()
     async def now(self, interaction: discord.Interaction, overwrite: bool = False) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.run(self.bot.clock(), reason="/publish now", overwrite=overwrite)
+        report = await self.run(reason="/publish now", overwrite=overwrite)
         await respond(interaction, embed=report_embed(interaction.locale, report))
 
-    @app_commands.command(
-        name="status", description="When the wiki pages were last written, and any problem", extras=WG
-    )
+    @requires(Access.WORKING_GROUP)
+    @app_commands.command(name="status", description="When the wiki pages were last written, and any problem")
     @app_commands.guild_only()
     async def status(self, interaction: discord.Interaction) -> None:
-        require(self.bot.access(interaction.user), Access.WORKING_GROUP)
-        state = await wiki.status(self.bot.db, self.bot.settings.guild_id)
-        await respond(interaction, embed=status_embed(interaction.locale, self.settings, state))
+        state = await self.wiki.status()
+        await respond(interaction, embed=status_embed(interaction.locale, self.wiki.settings, state))
 
 
 def _when(value: datetime | None, locale: object) -> str:
     return f"<t:{int(value.timestamp())}:f>" if value is not None else t(locale, "publish.never")
 
 
-def _page_line(locale: object, report: wiki.PageReport) -> str:
+def _page_line(locale: object, report: PageReport) -> str:
     return t(locale, f"publish.outcome.{report.outcome}", title=report.title, changes=report.changes)
 
 
-def report_embed(locale: object, report: wiki.RunReport) -> discord.Embed:
+def report_embed(locale: object, report: RunReport) -> discord.Embed:
     if report.failure:
         return make_embed(
             t(locale, "publish.failed_title"), t(locale, "publish.failed", reason=report.failure), colour=Colour.DANGER
@@ -171,10 +129,10 @@ def report_embed(locale: object, report: wiki.RunReport) -> discord.Embed:
     return make_embed(t(locale, "publish.done_title"), "\n".join(lines)[:4000], colour=Colour.SUCCESS)
 
 
-def status_embed(locale: object, settings: WikiSettings, state: wiki.Status) -> discord.Embed:
+def status_embed(locale: object, settings: WikiSettings, state: Status) -> discord.Embed:
     lines = [t(locale, "publish.status.wiki", url=settings.api_url)]
     by_key = {p.key: p for p in state.pages}
-    for key, title in wiki.titles(settings).items():
+    for key, title in titles(settings).items():
         page = by_key.get(key)
         written = _when(page.written_at if page else None, locale)
         lines.append(t(locale, "publish.status.page", title=title, written=written))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.db import Database
 from bot.services import checklists, feedback, leads, updates
+from bot.services.feedback import FeedbackDigest
 from bot.services.wiki.publish import WikiTrouble, trouble
 
 
@@ -70,17 +71,42 @@ async def collect(
     """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``;
     with ``wiki``, a wiki is configured, so what keeps its pages from being updated, if anything)."""
     events = await leads.events_between(db, guild_id, start, end)
-    flagged, stale = await leads.needs_attention(db, guild_id, now, stale_days)
+    attention = await leads.needs_attention(db, guild_id, now, stale_days)
+    return await assemble(
+        db, guild_id, start, end, now=now, events=events, attention=attention,
+        new_leads=await leads.created_between(db, guild_id, start, end),
+        feedback=await feedback.digest_info(db, guild_id, start, end), reviewers=reviewers, wiki=wiki,
+    )  # fmt: skip
+
+
+async def assemble(
+    db: Database,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    events: list[leads.LeadEvent],
+    attention: tuple[list[leads.Lead], list[leads.Lead]],
+    new_leads: list[leads.Lead],
+    feedback: FeedbackDigest,
+    reviewers: int | None,
+    wiki: bool,
+) -> DigestContent:
+    """The digest of ``[start, end)`` from what the leads and feedback services read for it (the lead
+    ``events`` of the period, the leads ``attention`` flagged and stale, the ``new_leads``), with the
+    reviews, checklists, updates and wiki read here."""
+    flagged, stale = attention
     return DigestContent(
         start=start,
         end=end,
         now=now,
-        new_leads=await leads.created_between(db, guild_id, start, end),
+        new_leads=new_leads,
         moves=[e for e in events if is_move(e) or is_reasoned_approval(e)],
         reviews=await leads.open_reviews(db, guild_id),
         checklists=await checklists.completed_between(db, guild_id, start, end),
         updates=await updates.posted_between(db, guild_id, start, end),
-        feedback=await feedback.digest_info(db, guild_id, start, end),
+        feedback=feedback,
         flagged=flagged,
         stale=stale,
         reviewers=reviewers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,28 +227,32 @@ async def scrub_feedback(db: Database, guild_id: int, items: Sequence[ReleasedIt
     """Replace the lines of anonymous feedback ``items`` (retracted or expired) in the parts of digests not
     yet posted with a note that it was withdrawn. Only a whole feedback line, as the digest rendered it,
     is replaced (a digest never splits a line), so nothing else in the part is touched. Posted parts keep
-    no payload (:func:`record_part_sent`). Returns how many parts changed."""
+    no payload (:func:`record_part_sent`). Returns how many parts changed.
+
+    Read and rewritten in one write (:meth:`Database.run_sync`): two withdrawals at the same moment each
+    start from the other's result, so neither brings back a line the other removed."""
     if not items:
         return 0
-    rows = await db.fetchall(
+    return await db.run_sync(_scrub_parts, guild_id, tuple(items))
+
+
+def _scrub_parts(conn: sqlite3.Connection, guild_id: int, items: tuple[ReleasedItem, ...]) -> int:
+    rows = conn.execute(
         "SELECT p.run_id, p.position, p.payload, r.locale FROM digest_parts p JOIN digest_runs r ON r.id = p.run_id"
         " WHERE p.guild_id = ? AND p.message_id IS NULL",
         (guild_id,),
-    )
+    ).fetchall()
     changed: list[tuple[str, int, int]] = []
-    for row in rows:
-        lines = {feedback_entry(row["locale"], item) for item in items}
-        note = t(row["locale"], "digest.entry.feedback_withdrawn")
-        payload = json.loads(row["payload"])
+    for run_id, position, raw, locale in rows:
+        lines = {feedback_entry(locale, item) for item in items}
+        note = t(locale, "digest.entry.feedback_withdrawn")
+        payload = json.loads(raw)
         scrubbed = _replace_lines(payload, lines, note)
         if scrubbed != payload:
-            changed.append((json.dumps(scrubbed, ensure_ascii=False), row["run_id"], row["position"]))
-    if changed:
-        async with db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE digest_parts SET payload = ? WHERE run_id = ? AND position = ? AND message_id IS NULL",
-                changed,
-            )
+            changed.append((json.dumps(scrubbed, ensure_ascii=False), run_id, position))
+    conn.executemany(
+        "UPDATE digest_parts SET payload = ? WHERE run_id = ? AND position = ? AND message_id IS NULL", changed
+    )
     return len(changed)
 
 

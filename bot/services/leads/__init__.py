@@ -51,9 +51,7 @@ from bot.services.leads.register import (
     assign_entity,
     duplicate_note,
     edit_lead,
-    find_duplicates,
     hard_line_flags,
-    log_lead,
 )
 from bot.services.leads.review import (
     ReviewCardJob,
@@ -71,7 +69,7 @@ from bot.services.leads.review import (
     review_state,
 )
 from bot.services.leads.search import SearchHit, Suggestion, search_leads, suggest_leads
-from bot.services.leads.seed import bulk_insert_leads
+from bot.services.leads.service import LeadsService, ReviewService, find_duplicates, log_lead
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -101,9 +99,11 @@ __all__ = [
     "LeadEvent",
     "LeadFilter",
     "LeadPage",
+    "LeadsService",
     "Move",
     "Note",
     "ReviewCardJob",
+    "ReviewService",
     "ReviewState",
     "SearchHit",
     "Suggestion",
@@ -111,7 +111,6 @@ __all__ = [
     "add_flags",
     "add_note",
     "assign_entity",
-    "bulk_insert_leads",
     "card_done",
     "card_job",
     "card_lost",

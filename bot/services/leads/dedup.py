@@ -23,20 +23,16 @@ legal suffixes changed) never holds the database thread or the event loop for mo
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import hashlib
 import heapq
-import sqlite3
 import time
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from bot.db import Database
 from bot.services.leads.name_score import compact, name_score
 from bot.services.pacing import paced
 
@@ -157,7 +153,7 @@ _NORM: Final = 2
 _SORTED: Final = 3
 
 
-def _free(runs: list[_SortedForms]) -> None:
+def _free(runs: list[SortedForms]) -> None:
     """Empty merged runs a few at a time (freeing 100k pairs at once holds the GIL for tens of ms)."""
     for run in paced(runs, 10):
         run.forms.clear()
@@ -165,7 +161,7 @@ def _free(runs: list[_SortedForms]) -> None:
     runs.clear()
 
 
-class _SortedForms:
+class SortedForms:
     """Forms in sorted order with the key of each, as two parallel lists (a list of pairs would cost a
     tuple per entry: at 100k leads, tens of megabytes). Equal forms sit together in any order.
 
@@ -190,7 +186,7 @@ class _SortedForms:
         return len(self.forms)
 
     @classmethod
-    def merged(cls, runs: Sequence[_SortedForms], rank: Callable[[str], str] | None = None) -> _SortedForms:
+    def merged(cls, runs: Sequence[SortedForms], rank: Callable[[str], str] | None = None) -> SortedForms:
         """From sorted runs: merged in Python, a pair at a time, so the thread doing it lets others run
         (one ``sorted`` of 100k forms would hold the GIL for some 50 ms)."""
         made = cls(rank=rank)
@@ -247,9 +243,9 @@ class NameIndex:
         self.version = version
         self.fingerprint = fingerprint
         self.entries: dict[str, _Entry] = {}
-        self._forward = _SortedForms(rank=compact)
-        self._backward = _SortedForms()
-        self._by_words = _SortedForms()
+        self._forward = SortedForms(rank=compact)
+        self._backward = SortedForms()
+        self._by_words = SortedForms()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -265,12 +261,12 @@ class NameIndex:
         for key, lead_id, name, norm in rows:
             index.entries[key] = cls._entry(lead_id, name, norm)
         entries = index.entries.items()
-        index._forward = _SortedForms(((e[_NORM], key) for key, e in entries), rank=compact)
-        index._backward = _SortedForms((compact(e[_NORM])[::-1], key) for key, e in entries)
-        index._by_words = _SortedForms((e[_SORTED], key) for key, e in entries)
+        index._forward = SortedForms(((e[_NORM], key) for key, e in entries), rank=compact)
+        index._backward = SortedForms((compact(e[_NORM])[::-1], key) for key, e in entries)
+        index._by_words = SortedForms((e[_SORTED], key) for key, e in entries)
         return index
 
-    def add_chunk(self, rows: Iterable[tuple[str, int, str, str]], runs: tuple[list[_SortedForms], ...]) -> None:
+    def add_chunk(self, rows: Iterable[tuple[str, int, str, str]], runs: tuple[list[SortedForms], ...]) -> None:
         """Make the entries of ``rows`` (key, lead id, name, normal form) and add one sorted run per list
         to ``runs`` (forward, backward, by words), for :meth:`finish` to merge."""
         made = [(key, self._entry(lead_id, name, norm)) for key, lead_id, name, norm in paced(rows, 400)]
@@ -278,21 +274,21 @@ class NameIndex:
         forward, backward, by_words = runs
         # Runs are parallel lists too: a (form, key) tuple per entry and list, held until the merge, would
         # add some 17 MB to the peak at 100k names.
-        forward.append(_SortedForms(((e[_NORM], key) for key, e in made), rank=compact))
-        backward.append(_SortedForms((compact(e[_NORM])[::-1], key) for key, e in made))
-        by_words.append(_SortedForms((e[_SORTED], key) for key, e in made))
+        forward.append(SortedForms(((e[_NORM], key) for key, e in made), rank=compact))
+        backward.append(SortedForms((compact(e[_NORM])[::-1], key) for key, e in made))
+        by_words.append(SortedForms((e[_SORTED], key) for key, e in made))
 
-    def finish(self, runs: tuple[list[_SortedForms], ...]) -> None:
+    def finish(self, runs: tuple[list[SortedForms], ...]) -> None:
         """Merge the runs :meth:`add_chunk` made into the sorted lists, then free them here, a run at a
         time (freed wherever their last reference went, 300k pairs would hold the GIL some 40 ms)."""
         forward, backward, by_words = runs
         # One list at a time, its runs freed before the next is merged: the runs of all three at once,
         # beside the merged lists, set the process's peak memory.
-        self._forward = _SortedForms.merged(forward, rank=compact)
+        self._forward = SortedForms.merged(forward, rank=compact)
         _free(forward)
-        self._backward = _SortedForms.merged(backward)
+        self._backward = SortedForms.merged(backward)
         _free(backward)
-        self._by_words = _SortedForms.merged(by_words)
+        self._by_words = SortedForms.merged(by_words)
         _free(by_words)
 
     def release(self) -> None:
@@ -347,133 +343,3 @@ class NameIndex:
                     best[lead_id] = NameMatch(lead_id, name, round(score, 1))
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.lead_id))
         return ranked[:limit]
-
-
-_INDEXES: weakref.WeakKeyDictionary[Database, dict[int, NameIndex]] = weakref.WeakKeyDictionary()
-
-
-def cached_index(db: Database, guild_id: int) -> NameIndex | None:
-    return _INDEXES.get(db, {}).get(guild_id)
-
-
-def store_index(db: Database, guild_id: int, index: NameIndex | None) -> None:
-    per_db = _INDEXES.setdefault(db, {})
-    if index is None:
-        per_db.pop(guild_id, None)
-    else:
-        per_db[guild_id] = index
-
-
-async def names_version(db: Database, guild_id: int) -> int:
-    return int(await db.fetchval("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) or 0)
-
-
-_BUILDING: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Lock]] = weakref.WeakKeyDictionary()
-
-
-def index_building(db: Database, guild_id: int) -> bool:
-    """Whether the guild's index is being built (the warm-up after a start): a duplicate check waits for it."""
-    lock = _BUILDING.get(db, {}).get(guild_id)
-    return lock is not None and lock.locked()
-
-
-async def name_index(db: Database, guild_id: int, legal_suffixes: tuple[str, ...]) -> NameIndex:
-    """The guild's index, rebuilt when names changed behind its back or the rules changed. One build per
-    guild at a time: a caller arriving during one (the warm-up at start) waits for it and shares it."""
-    suffixes = tuple(legal_suffixes)
-    fingerprint = rules_fingerprint(suffixes)
-    async with _BUILDING.setdefault(db, {}).setdefault(guild_id, asyncio.Lock()):
-        cached = cached_index(db, guild_id)
-        if (
-            cached is not None
-            and cached.fingerprint == fingerprint
-            and cached.version == await names_version(db, guild_id)
-        ):
-            return cached
-        rules = await db.fetchval("SELECT value FROM guild_state WHERE guild_id = ? AND key = ?", (guild_id, STATE_KEY))
-        if rules != fingerprint:
-            await _renormalise(db, guild_id, suffixes, fingerprint)
-        for _attempt in range(BUILD_ATTEMPTS):
-            # Many reads rather than one snapshot: a name that changes meanwhile moves the version, and
-            # the build starts again (or, after the last attempt, is kept as stale: the next call rebuilds).
-            version = await names_version(db, guild_id)
-            index = await _build(db, guild_id, version, fingerprint)
-            if await names_version(db, guild_id) == version:
-                break
-        store_index(db, guild_id, index)
-        if cached is not None:
-            await asyncio.to_thread(cached.release)
-        return index
-
-
-_NAMES = (
-    "SELECT id, 'p' || id, id, partner, partner_norm FROM leads WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
-    "SELECT id, 'a' || id, lead_id, alias, alias_norm FROM lead_aliases WHERE +guild_id = ? AND id > ? "
-    "ORDER BY id LIMIT ?",
-)
-
-
-def _rows_after(conn: sqlite3.Connection, sql: str, guild_id: int, after: int, chunk: int) -> list[tuple[Any, ...]]:
-    """``chunk`` rows of a table, in id order (``+guild_id`` walks the primary key from ``after``)."""
-    return [tuple(r) for r in conn.execute(sql, (guild_id, after, chunk))]
-
-
-async def _build(db: Database, guild_id: int, version: int, fingerprint: str) -> NameIndex:
-    index = NameIndex(version, fingerprint)
-    runs: tuple[list[_SortedForms], ...] = ([], [], [])
-    for sql in _NAMES:
-        after = 0
-        while rows := await db.call(_rows_after, sql, guild_id, after, BUILD_CHUNK):
-            after = rows[-1][0]
-            await asyncio.to_thread(index.add_chunk, [row[1:] for row in rows], runs)
-    await asyncio.to_thread(index.finish, runs)
-    return index
-
-
-_RENORMALISE = (
-    (
-        "SELECT id, partner, partner_norm FROM leads WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
-        # Only if the name is still the one normalised: a rename meanwhile stored its own normal form.
-        "UPDATE leads SET partner_norm = ? WHERE id = ? AND partner = ? AND partner_norm != ?",
-    ),
-    (
-        "SELECT id, alias, alias_norm FROM lead_aliases WHERE +guild_id = ? AND id > ? ORDER BY id LIMIT ?",
-        "UPDATE lead_aliases SET alias_norm = ? WHERE id = ? AND alias = ? AND alias_norm != ?",
-    ),
-)
-
-
-async def _renormalise(db: Database, guild_id: int, legal_suffixes: tuple[str, ...], fingerprint: str) -> None:
-    """Recompute every stored normal form (the configured legal suffixes or the rules changed), a chunk at
-    a time: read, normalised on a worker thread, the changed ones written in a short transaction. Until the
-    end, the stored rules stay the old ones, so lookups by name normalise for themselves (``resolve``)."""
-    for select, update in _RENORMALISE:
-        after = 0
-        while rows := await db.call(_rows_after, select, guild_id, after, RENORMALISE_CHUNK):
-            after = rows[-1][0]
-            changed = await asyncio.to_thread(_renormalised, rows, legal_suffixes)
-            if changed:
-                await db.run_sync(_update_all, update, changed)
-    await db.run_sync(_remember_rules, guild_id, fingerprint)
-
-
-def _renormalised(rows: list[tuple[Any, ...]], legal_suffixes: tuple[str, ...]) -> list[tuple[str, int, str, str]]:
-    """(new form, id, name, new form) for the rows (id, name, stored form) whose form changes."""
-    changed = []
-    for row_id, name, stored in paced(rows, 50):
-        norm = normalise_name(name, legal_suffixes)
-        if norm != stored:
-            changed.append((norm, row_id, name, norm))
-    return changed
-
-
-def _update_all(conn: sqlite3.Connection, sql: str, rows: list[tuple[str, int, str, str]]) -> None:
-    conn.executemany(sql, rows)
-
-
-def _remember_rules(conn: sqlite3.Connection, guild_id: int, fingerprint: str) -> None:
-    conn.execute(
-        "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-        (guild_id, STATE_KEY, fingerprint),
-    )

@@ -29,7 +29,7 @@ from bot.services.leads.export_formats import (
     csv_cell,
     wiki_cell,
 )
-from bot.services.leads.model import STATUSES
+from bot.services.leads.model import FORMATS, STATUSES
 from bot.services.leads.queries import _load_sync
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "write_export",
 ]
 
-FORMATS = ("csv", "json", "wikitext")
 #: Leads read (and written) per hand-over: a few milliseconds on the database thread for JSON, the
 #: heaviest format, with the notes and history of each lead.
 PAGE = 250

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,9 @@ from bot.services.leads.model import Lead, from_ts
 from bot.services.pacing import paced
 from bot.services.wikitext import inert
 
-CSV_COLUMNS = (
-    "id",
+#: The lead's fields every export has, in export order: the CSV's columns after ``id``, the JSON's keys after
+#: ``id`` and ``ref`` (each format writes ``aliases`` and ``flags`` its own way; times are ISO 8601).
+LEAD_FIELDS = (
     "partner",
     "aliases",
     "direction",
@@ -36,7 +38,23 @@ CSV_COLUMNS = (
     "updated_at",
     "flags",
 )
-WIKI_COLUMNS = ("ID", "Partner", "Level", "Direction", "Sector", "Tier", "Entity", "Status", "Summary", "Link")
+CSV_COLUMNS = ("id", *LEAD_FIELDS)
+#: The wikitext table's columns: (heading, the lead's attribute shown), public fields only.
+WIKI_FIELDS = (
+    ("ID", "ref"),
+    ("Partner", "partner"),
+    ("Level", "level"),
+    ("Direction", "direction"),
+    ("Sector", "sector"),
+    ("Tier", "tier"),
+    ("Entity", "entity"),
+    ("Status", "status"),
+    ("Summary", "summary"),
+    ("Link", "link"),
+)
+WIKI_COLUMNS = tuple(heading for heading, _attr in WIKI_FIELDS)
+_lead_fields = operator.attrgetter(*LEAD_FIELDS)
+_wiki_values = operator.attrgetter(*(attr for _heading, attr in WIKI_FIELDS))
 #: Leads formatted between two hand-overs of the GIL: about a millisecond of CSV or JSON (``pacing``).
 PACE = 20
 
@@ -59,27 +77,11 @@ def csv_cell(value: object) -> str:
 
 
 def _lead_values(lead: Lead, *, aliases: object, flags: object) -> dict[str, Any]:
-    """The fields every export has, in export order; ``aliases`` and ``flags`` as the format writes them."""
-    return {
-        "partner": lead.partner,
-        "aliases": aliases,
-        "direction": lead.direction,
-        "level": lead.level,
-        "sector": lead.sector,
-        "tier": lead.tier,
-        "entity": lead.entity,
-        "summary": lead.summary,
-        "offer": lead.offer,
-        "ask": lead.ask,
-        "contact": lead.contact,
-        "link": lead.link,
-        "visibility": lead.visibility,
-        "status": lead.status,
-        "owner_id": lead.owner_id,
-        "created_at": _iso(lead.created_at),
-        "updated_at": _iso(lead.updated_at),
-        "flags": flags,
-    }
+    """The fields every export has (:data:`LEAD_FIELDS`, in order); ``aliases`` and ``flags`` as the format
+    writes them."""
+    values = dict(zip(LEAD_FIELDS, _lead_fields(lead), strict=True))
+    values.update(aliases=aliases, flags=flags, created_at=_iso(lead.created_at), updated_at=_iso(lead.updated_at))
+    return values
 
 
 def _csv_row(lead: Lead) -> list[str]:
@@ -98,19 +100,7 @@ def wiki_cell(value: object) -> str:
 
 
 def _wiki_row(lead: Lead) -> str:
-    values = (
-        lead.ref,
-        lead.partner,
-        lead.level,
-        lead.direction,
-        lead.sector,
-        lead.tier,
-        lead.entity,
-        lead.status,
-        lead.summary,
-        lead.link,
-    )
-    return "|-\n| " + " || ".join(wiki_cell(v) for v in values)
+    return "|-\n| " + " || ".join(wiki_cell(v) for v in _wiki_values(lead))
 
 
 # -- JSON -----------------------------------------------------------------------------------------

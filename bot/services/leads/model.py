@@ -6,14 +6,19 @@ import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from bot.clock import from_unix, to_unix
 from bot.errors import InvalidInput, NotFound
 from bot.services.choices import match_choice
+from bot.services.questionnaires.model import SEVERITIES as _SEVERITIES_WORST_FIRST
 
-STATUSES = (
+# The register's vocabularies, each written once: the ``Literal`` types are the slash commands' choices
+# (bot/cogs/leads), the tuples (derived from them) what the services check and loop over, in this order.
+# The CHECK constraints of migration 0002 repeat them; a shipped migration stays as it is
+# (tests/test_vocabulary.py holds the schema to these).
+Status = Literal[
     "logged",
     "assessing",
     "in_review",
@@ -25,14 +30,40 @@ STATUSES = (
     "declined",
     "paused",
     "withdrawn",
-)
-OPEN_STATUSES = ("logged", "assessing", "in_review", "approved", "negotiating", "active", "paused")
-CLOSED_STATUSES = ("completed", "vetoed", "declined", "withdrawn")
-LEVELS = ("global", "regional", "national", "local")
-DIRECTIONS = ("external", "internal")
-TIERS = ("contributory", "collaborative", "co-creative")
-VISIBILITIES = ("wg", "public")
-SEVERITIES = ("low", "medium", "high")
+]
+Level = Literal["global", "regional", "national", "local"]
+Direction = Literal["external", "internal"]
+Tier = Literal["contributory", "collaborative", "co-creative"]
+Visibility = Literal["wg", "public"]
+#: Fields `/lead edit` changes (entity has `/lead assign`, status has `/lead move`).
+EditableField = Literal[
+    "partner",
+    "aliases",
+    "summary",
+    "offer",
+    "ask",
+    "contact",
+    "link",
+    "level",
+    "direction",
+    "sector",
+    "tier",
+    "visibility",
+]
+ExportFormat = Literal["csv", "json", "wikitext"]
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+OPEN_STATUSES: tuple[Status, ...] = ("logged", "assessing", "in_review", "approved", "negotiating", "active", "paused")
+CLOSED_STATUSES: tuple[Status, ...] = ("completed", "vetoed", "declined", "withdrawn")
+LEVELS: tuple[Level, ...] = get_args(Level)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
+TIERS: tuple[Tier, ...] = get_args(Tier)
+VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
+EDITABLE: tuple[EditableField, ...] = get_args(EditableField)
+FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+#: Flag severities, mildest first: the questionnaire format's (bot/services/questionnaires), which names them
+#: worst first.
+SEVERITIES: tuple[str, ...] = tuple(reversed(_SEVERITIES_WORST_FIRST))
 
 PARTNER_MAX = 100
 TEXT_MAX = 1000

@@ -7,27 +7,25 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
 from bot.db import Database
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.access import Access
 from bot.services.leads.model import (
     NOTE_MAX,
     RATIONALE_MIN,
-    SEVERITIES,
     STATUSES,
     Flag,
     LeadEvent,
     StatusWords,
     check_note,
     clean_text,
-    event_from_row,
     ref,
     to_ts,
 )
+from bot.services.leads.steps import check_visible, insert_event, insert_flags, lead_row, touch
 
 DEFAULT_QUORUM = 2
 DEFAULT_MIN_HOURS = 72.0
@@ -105,59 +103,6 @@ async def _review_terms(conn: aiosqlite.Connection, guild_id: int) -> tuple[int,
     ) as cur:
         values = {row[0]: row[1] for row in await cur.fetchall()}
     return int(values.get(QUORUM_KEY, DEFAULT_QUORUM)), float(values.get(MIN_HOURS_KEY, DEFAULT_MIN_HOURS))
-
-
-# -- shared steps (inside a caller's transaction) -------------------------------------------------
-
-
-async def lead_row(conn: aiosqlite.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
-    """The lead's row, or NotFound ``lead.unknown`` (also for another guild's lead)."""
-    async with conn.execute(
-        "SELECT id, guild_id, partner, status, owner_id, visibility FROM leads WHERE id = ? AND +guild_id = ?",
-        (lead_id, guild_id),
-    ) as cur:
-        row = await cur.fetchone()
-    if row is None:
-        raise NotFound("lead.unknown", ref=ref(lead_id))
-    return row  # type: ignore[return-value]
-
-
-def check_visible(row: Any, viewer_id: int | None, access: Access) -> None:
-    """Members see their own leads and public ones; anything else is as if it did not exist."""
-    if access >= Access.WORKING_GROUP:
-        return
-    if access >= Access.MEMBER and (row["visibility"] == "public" or row["owner_id"] == viewer_id):
-        return
-    raise NotFound("lead.unknown", ref=ref(row["id"]))
-
-
-async def insert_event(
-    conn: aiosqlite.Connection,
-    *,
-    guild_id: int,
-    lead_id: int,
-    partner: str,
-    actor_id: int | None,
-    kind: str,
-    note: str | None,
-    at: datetime,
-    from_status: str | None = None,
-    to_status: str | None = None,
-) -> LeadEvent:
-    when = to_ts(at)
-    cur = await conn.execute(
-        "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, from_status, to_status, note, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, lead_id, actor_id, kind, from_status, to_status, note, when),
-    )
-    event_id = cur.lastrowid
-    assert event_id is not None
-    return event_from_row((event_id, guild_id, lead_id, partner, actor_id, from_status, to_status, note, kind, when))
-
-
-async def touch(conn: aiosqlite.Connection, lead_id: int, now: datetime) -> None:
-    """Mark the lead changed: newer updated_at, and its channel card due for a refresh."""
-    await conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
 
 
 #: Statuses whose required note has its own refusal message (``lead.note_required.<status>``).
@@ -261,40 +206,6 @@ async def apply_move(
         from_status=from_status,
         to_status=to_status,
     )
-
-
-async def insert_flags(
-    conn: aiosqlite.Connection,
-    row: sqlite3.Row,
-    flags: Iterable[Flag],
-    *,
-    actor_id: int | None,
-    now: datetime,
-) -> list[LeadEvent]:
-    """Attach flags not already on the lead; one ``flag`` event for each new one."""
-    events = []
-    for flag in flags:
-        if flag.severity not in SEVERITIES:
-            raise InvalidInput("lead.flag_severity", allowed=", ".join(SEVERITIES))
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO lead_flags (guild_id, lead_id, source, severity, message, created_at, raised_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row["guild_id"], row["id"], flag.source, flag.severity, flag.message, to_ts(now), flag.raised_by),
-        )
-        if cur.rowcount:
-            events.append(
-                await insert_event(
-                    conn,
-                    guild_id=row["guild_id"],
-                    lead_id=row["id"],
-                    partner=row["partner"],
-                    actor_id=actor_id,
-                    kind="flag",
-                    note=f"{flag.severity}: {flag.message}",
-                    at=now,
-                )
-            )
-    return events
 
 
 # -- the shared contract --------------------------------------------------------------------------

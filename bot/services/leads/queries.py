@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from bot.services.leads.model import (
     lead_from_row,
     ref,
 )
-from bot.services.leads.pipeline import check_visible
+from bot.services.leads.steps import check_visible
 
 PAGE_SIZE = 10
 T = TypeVar("T")
@@ -90,24 +89,31 @@ def for_viewer(lead: Lead, access: Access) -> Lead:
     return dataclasses.replace(lead, contact=None)
 
 
-#: Recently shown leads, per database: (guild, lead, working group?) -> (changes marker, detail).
-_DETAILS: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[int, int, bool], tuple[int, LeadDetail]]] = (
-    weakref.WeakKeyDictionary()
-)
 _DETAILS_KEPT = 256
+_COUNTS_KEPT = 64
+
+
+class Kept:
+    """Reads the leads service keeps in memory until the database writes anything at all (SQLite's change
+    counter): the leads recently shown, (guild, lead, working group?) -> (changes marker, detail), and
+    the counts of recent lists, (where, params) -> (changes marker, count)."""
+
+    def __init__(self) -> None:
+        self.details: OrderedDict[tuple[int, int, bool], tuple[int, LeadDetail]] = OrderedDict()
+        self.counts: dict[tuple[str, tuple[object, ...]], tuple[int, int]] = {}
 
 
 async def lead_detail(
-    db: Database, guild_id: int, lead_id: int, *, viewer_id: int, viewer_access: Access
+    db: Database, guild_id: int, lead_id: int, *, viewer_id: int, viewer_access: Access, kept: Kept | None = None
 ) -> LeadDetail:
     """The lead as `/lead show` presents it to this viewer: notes, the notes of status moves and the
     contact for the working group only.
 
-    Kept in memory until the connection writes anything at all (SQLite's change counter), so showing a
-    lead again costs no database round trip; never kept when read while a transaction was open."""
+    With ``kept``, kept in memory until the connection writes anything at all, so showing a lead again
+    costs no database round trip; never kept when read while a transaction was open."""
     wg = viewer_access >= Access.WORKING_GROUP
     key = (guild_id, lead_id, wg)
-    cache = _DETAILS.setdefault(db, OrderedDict())
+    cache = kept.details if kept is not None else OrderedDict()
     hit = cache.get(key)
     if hit is not None and hit[0] == db.conn.total_changes:
         cache.move_to_end(key)
@@ -196,6 +202,7 @@ async def list_leads(
     viewer_access: Access,
     page: int = 0,
     per_page: int = PAGE_SIZE,
+    kept: Kept | None = None,
 ) -> LeadPage:
     """One page of the leads this viewer may see, newest first."""
     filters_sql = ""
@@ -222,7 +229,7 @@ async def list_leads(
     count_where = ("l.guild_id = ?" if indexed or not filters_sql else "+l.guild_id = ?") + filters_sql
     # The count is the costly part on a large register (a filter without an index reads every lead), and
     # paging through a list asks for it again and again: kept until the connection writes anything.
-    counts = _COUNTS.setdefault(db, {})
+    counts = kept.counts if kept is not None else {}
     key = (count_where, tuple(params))
     hit = counts.get(key)
     known = hit[1] if hit is not None and hit[0] == db.conn.total_changes else None
@@ -234,13 +241,6 @@ async def list_leads(
             counts.clear()
         counts[key] = (marker, total)
     return LeadPage(tuple(for_viewer(x, viewer_access) for x in found), total, page, per_page)
-
-
-#: Recent list counts, per database: (where, params) -> (changes marker, count).
-_COUNTS: weakref.WeakKeyDictionary[Database, dict[tuple[str, tuple[object, ...]], tuple[int, int]]] = (
-    weakref.WeakKeyDictionary()
-)
-_COUNTS_KEPT = 64
 
 
 def _list_sync(

@@ -19,7 +19,9 @@ from bot.services.leads import dedup
 from bot.services.leads.model import (
     CONTACT_MAX,
     DIRECTIONS,
+    EDITABLE,
     ENTITY_MAX,
+    LEAD_COLUMNS,
     LEVELS,
     TEXT_MAX,
     TIERS,
@@ -30,33 +32,18 @@ from bot.services.leads.model import (
     LeadEvent,
     check_aliases,
     check_choice,
-    check_draft,
     check_length,
     check_link,
     check_partner,
     clean_text,
+    lead_from_row,
     ref,
     split_aliases,
     to_ts,
 )
-from bot.services.leads.pipeline import insert_event, insert_flags, lead_row, touch
-from bot.services.leads.queries import get_lead
+from bot.services.leads.names import NameChange, Names
+from bot.services.leads.steps import insert_event, insert_flags, lead_row, touch
 
-#: Fields `/lead edit` changes (entity has `/lead assign`, status has `/lead move`).
-EDITABLE = (
-    "partner",
-    "aliases",
-    "summary",
-    "offer",
-    "ask",
-    "contact",
-    "link",
-    "level",
-    "direction",
-    "sector",
-    "tier",
-    "visibility",
-)
 #: A value that empties an optional field in `/lead edit`.
 CLEAR = "-"
 
@@ -111,10 +98,9 @@ class AddResult:
     hidden: int = 0
 
 
-async def find_duplicates(db: Database, guild_id: int, partner: str, settings: LeadsSettings) -> list[Duplicate]:
+async def find_duplicates(db: Database, names: Names, partner: str, threshold: float) -> list[Duplicate]:
     """Existing leads whose name or alias is like ``partner``, most similar first (at most three)."""
-    index = await dedup.name_index(db, guild_id, settings.legal_suffixes)
-    matches = index.similar(dedup.normalise_name(partner, settings.legal_suffixes), settings.duplicate_threshold)
+    matches = await names.similar(partner, threshold)
     if not matches:
         return []
     marks = ",".join("?" * len(matches))
@@ -122,7 +108,7 @@ async def find_duplicates(db: Database, guild_id: int, partner: str, settings: L
         r[0]: r
         for r in await db.fetchall(
             f"SELECT id, partner, status, visibility, owner_id FROM leads WHERE +guild_id = ? AND id IN ({marks})",
-            (guild_id, *(m.lead_id for m in matches)),
+            (names.guild_id, *(m.lead_id for m in matches)),
         )
     }
     return [
@@ -132,32 +118,25 @@ async def find_duplicates(db: Database, guild_id: int, partner: str, settings: L
     ]
 
 
-async def log_lead(
-    db: Database,
-    guild_id: int,
-    draft: LeadDraft,
-    *,
-    owner_id: int,
-    now: datetime,
-    settings: LeadsSettings,
-    check_duplicates: bool = True,
-    owner_access: Access | None = None,
-) -> AddResult:
-    """Check and save a new lead. With ``check_duplicates`` and a likely duplicate, nothing is saved and
-    the duplicates come back instead ("Log anyway" calls again without the check). With ``owner_access``
-    only the duplicates the logger may see come back; the others are only counted (``hidden``)."""
-    draft = check_draft(draft, settings.sectors)
-    if check_duplicates:
-        duplicates = await find_duplicates(db, guild_id, draft.partner, settings)
-        if owner_access is not None:
-            visible = [d for d in duplicates if d.visible_to(owner_id, owner_access)]
-            if duplicates:
-                return AddResult(None, tuple(visible), hidden=len(duplicates) - len(visible))
-        elif duplicates:
-            return AddResult(None, tuple(duplicates))
+@dataclass(frozen=True)
+class Inserted:
+    """A lead just written: the lead as stored, its events (created, then any hard-line flags) and what it
+    did to the guild's names."""
+
+    lead: Lead
+    events: tuple[LeadEvent, ...]
+    names: NameChange
+
+
+async def insert_lead(
+    db: Database, guild_id: int, draft: LeadDraft, *, owner_id: int, now: datetime, settings: LeadsSettings
+) -> Inserted:
+    """Write a checked draft as a new lead in one transaction: the lead, its aliases, its created event and
+    a flag for each hard line it crosses."""
     suffixes = settings.legal_suffixes
     flags = hard_line_flags((draft.partner, *draft.aliases, draft.summary), settings.hard_lines)
     when = to_ts(now)
+    partner_norm = dedup.normalise_name(draft.partner, suffixes)
     async with db.transaction() as conn:
         before = await _names_version(conn, guild_id)
         cur = await conn.execute(
@@ -167,7 +146,7 @@ async def log_lead(
             (
                 guild_id,
                 draft.partner,
-                dedup.normalise_name(draft.partner, suffixes),
+                partner_norm,
                 draft.direction,
                 draft.level,
                 draft.sector,
@@ -197,19 +176,18 @@ async def log_lead(
             note=None,
             at=now,
         )
-        row = await lead_row(conn, guild_id, lead_id)
+        async with conn.execute(f"SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id = ?", (lead_id,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
         flag_events = await insert_flags(conn, row, flags, actor_id=None, now=now)
         after = await _names_version(conn, guild_id)
-        index = dedup.cached_index(db, guild_id)
-        if index is not None and index.version == before:
-            index.add(f"p{lead_id}", lead_id, draft.partner, dedup.normalise_name(draft.partner, suffixes))
-            for alias_id, alias, norm in alias_rows:
-                index.add(f"a{alias_id}", lead_id, alias, norm)
-            index.version = after
-        else:
-            dedup.store_index(db, guild_id, None)
-    lead = await get_lead(db, guild_id, lead_id)
-    return AddResult(lead, (), (event, *flag_events))
+    # The lead as stored, from the row just read: its aliases and flags are the ones just written.
+    lead = lead_from_row(row, draft.aliases, tuple(flags))
+    added = (
+        (f"p{lead_id}", lead_id, draft.partner, partner_norm),
+        *((f"a{alias_id}", lead_id, alias, norm) for alias_id, alias, norm in alias_rows),
+    )
+    return Inserted(lead, (event, *flag_events), NameChange(before, after, added))
 
 
 async def _names_version(conn: aiosqlite.Connection, guild_id: int) -> int:
@@ -259,6 +237,14 @@ def _check_field(field: str, value: str, settings: LeadsSettings) -> object:
     return check_choice(field, value, allowed, optional=optional)
 
 
+@dataclass(frozen=True)
+class Edited:
+    """One field of a lead changed: its ``edit`` event, and what it did to the guild's names."""
+
+    event: LeadEvent
+    names: NameChange
+
+
 async def edit_lead(
     db: Database,
     guild_id: int,
@@ -269,17 +255,18 @@ async def edit_lead(
     actor_id: int,
     now: datetime,
     settings: LeadsSettings,
-) -> LeadEvent:
+) -> Edited:
     """Change one field (``-`` empties an optional one). Names and summaries are checked against the
     hard lines again; the history records which field changed (not the value: it may be a contact)."""
     if field not in EDITABLE:
         raise InvalidInput("lead.field_unknown", fields=", ".join(EDITABLE))
     new = _check_field(field, value, settings)
     suffixes = settings.legal_suffixes
+    added: tuple[tuple[str, int, str, str], ...] = ()
+    removed: tuple[str, ...] = ()
     async with db.transaction() as conn:
         row = await lead_row(conn, guild_id, lead_id)
         before = await _names_version(conn, guild_id)
-        index = dedup.cached_index(db, guild_id)
         if field == "aliases":
             async with conn.execute(
                 "SELECT id, alias FROM lead_aliases WHERE lead_id = ? ORDER BY id", (lead_id,)
@@ -290,11 +277,8 @@ async def edit_lead(
             await conn.execute("DELETE FROM lead_aliases WHERE lead_id = ?", (lead_id,))
             assert isinstance(new, tuple)
             inserted = await _insert_aliases(conn, guild_id, lead_id, new, suffixes)
-            if index is not None and index.version == before:
-                for alias_id, _ in old_aliases:
-                    index.remove(f"a{alias_id}")
-                for alias_id, alias, norm in inserted:
-                    index.add(f"a{alias_id}", lead_id, alias, norm)
+            removed = tuple(f"a{alias_id}" for alias_id, _ in old_aliases)
+            added = tuple((f"a{alias_id}", lead_id, alias, norm) for alias_id, alias, norm in inserted)
             texts: tuple[str | None, ...] = tuple(new)
         else:
             async with conn.execute(f"SELECT {field} FROM leads WHERE id = ?", (lead_id,)) as cur:
@@ -305,16 +289,11 @@ async def edit_lead(
                 assert isinstance(new, str)
                 norm = dedup.normalise_name(new, suffixes)
                 await conn.execute("UPDATE leads SET partner = ?, partner_norm = ? WHERE id = ?", (new, norm, lead_id))
-                if index is not None and index.version == before:
-                    index.add(f"p{lead_id}", lead_id, new, norm)
+                added = ((f"p{lead_id}", lead_id, new, norm),)
             else:
                 await conn.execute(f"UPDATE leads SET {field} = ? WHERE id = ?", (new, lead_id))
             texts = (new,) if field in ("partner", "summary") and isinstance(new, str) else ()
-        if index is not None:
-            if index.version == before:
-                index.version = await _names_version(conn, guild_id)
-            else:
-                dedup.store_index(db, guild_id, None)
+        after = await _names_version(conn, guild_id)
         await touch(conn, lead_id, now)
         row = await lead_row(conn, guild_id, lead_id)
         event = await insert_event(
@@ -328,7 +307,7 @@ async def edit_lead(
             at=now,
         )
         await insert_flags(conn, row, hard_line_flags(texts, settings.hard_lines), actor_id=None, now=now)
-        return event
+    return Edited(event, NameChange(before, after, added, removed))
 
 
 async def assign_entity(

@@ -13,8 +13,9 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.access import Access
 from bot.services.leads.model import RATIONALE_MIN, Lead, LeadEvent, clean_text, from_ts, ref, to_ts
-from bot.services.leads.pipeline import apply_move, find_move, insert_event, lead_row
+from bot.services.leads.pipeline import apply_move, find_move
 from bot.services.leads.queries import leads_in_order
+from bot.services.leads.steps import insert_event, lead_row
 
 VOTES = ("approve", "veto", "recuse")
 RATIONALE_MAX = 1000

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.config import DEFAULT_LEGAL_SUFFIXES
+from bot.config import DEFAULT_LEGAL_SUFFIXES, DEFAULT_SECTORS
 from bot.db import Database
 from bot.services.leads import dedup
 from bot.services.leads.model import DIRECTIONS, LEVELS, STATUSES, TIERS, to_ts
+from bot.services.leads.names import Names
 
 _SYLLABLE_TEXT = (
     "ka ri to ma ne lu sa vo de pi ra mo te li na ru ko ve si da lo mi ba ze fu go han tel mar "
@@ -59,17 +60,6 @@ _WORD_TEXT = (
     "sources references local regional national global network exchange mentoring fellowship"
 )
 _WORDS = tuple(_WORD_TEXT.split())
-_SECTORS = (
-    "GLAM",
-    "education",
-    "research",
-    "government",
-    "civil society",
-    "company",
-    "funder",
-    "media",
-    "other",
-)
 # Seeded leads are never in review: a review needs its own row and card.
 _SEED_STATUSES = tuple(s for s in STATUSES if s != "in_review")
 #: Leads generated and inserted at a time.
@@ -112,20 +102,20 @@ async def bulk_insert_leads(
     seed: int = 0,
     owner_ids: tuple[int, ...] = (1001, 1002, 1003, 1004),
     legal_suffixes: tuple[str, ...] = DEFAULT_LEGAL_SUFFIXES,
-    prime_index: bool = True,
+    names: Names | None = None,
 ) -> range:
     """Insert ``n`` synthetic leads (with aliases, a created event each, full-text rows via the
     triggers) in one transaction; returns their ids. Created times spread over the three years before
-    ``now``. Their channel cards count as posted, so the bot does not try to post them. With
-    ``prime_index`` the dedup name index is built at once, so the first `/lead add` is not the one
+    ``now``. Their channel cards count as posted, so the bot does not try to post them. With ``names``
+    (a leads service's name index) the index is built at once, so the first `/lead add` is not the one
     paying for it."""
     rng = random.Random(seed)
     start = int(await db.fetchval("SELECT coalesce(max(id), 0) FROM leads") or 0) + 1
     had_leads = bool(await db.fetchval("SELECT 1 FROM leads WHERE guild_id = ? LIMIT 1", (guild_id,)))
     plan = _Plan(guild_id, start, n, to_ts(now), owner_ids, legal_suffixes, had_leads)
     await db.run_sync(_insert_all, plan, rng)
-    if prime_index:
-        await dedup.name_index(db, guild_id, legal_suffixes)
+    if names is not None:
+        await names.warm()
     return range(start, start + n)
 
 
@@ -182,7 +172,7 @@ def _chunk(
                 dedup.normalise_name(partner, suffixes),
                 rng.choice(DIRECTIONS),
                 rng.choice(LEVELS),
-                rng.choice(_SECTORS),
+                rng.choice(DEFAULT_SECTORS),
                 rng.choice((*TIERS, None)),
                 rng.choice(_ENTITIES),
                 synthetic_text(rng, 12, 30),

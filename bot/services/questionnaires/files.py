@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -44,20 +45,29 @@ def _describe(raw: Any, error: Any) -> str:
 
 def parse_questionnaire(text: str, source: str) -> tuple[Questionnaire | None, list[str]]:
     """(the questionnaire or None, every problem as ``source: where: problem``)."""
+    questionnaire, problems = _parsed(text, source)
+    return questionnaire, list(problems)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, source: str) -> tuple[Questionnaire | None, tuple[str, ...]]:
+    """:func:`parse_questionnaire`, remembered by the file's text: a questionnaire is a frozen model, so a
+    second start (a restart, another bot in the same process) shares the first one's instead of parsing
+    28 KB of YAML again."""
     try:
         raw = yamlfile.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [f"{source}: {where}YAML syntax error: {problem}"]
+        return None, (f"{source}: {where}YAML syntax error: {problem}",)
     if not isinstance(raw, dict):
-        return None, [f"{source}: the file must be a mapping with id, version, title and questions"]
+        return None, (f"{source}: the file must be a mapping with id, version, title and questions",)
     try:
         questionnaire = Questionnaire.model_validate(raw)
     except ValidationError as exc:
-        return None, [f"{source}: {_describe(raw, e)}" for e in exc.errors()]
-    return questionnaire, [f"{source}: {p}" for p in questionnaire_problems(questionnaire)]
+        return None, tuple(f"{source}: {_describe(raw, e)}" for e in exc.errors())
+    return questionnaire, tuple(f"{source}: {p}" for p in questionnaire_problems(questionnaire))
 
 
 def _files(folder: Path) -> list[Path]:

@@ -1,6 +1,7 @@
 """Publishing the register of public leads and the decisions log on a MediaWiki wiki (DESIGN.md section 5):
 what is written (:mod:`.content`), the bot's part of a page (:mod:`.markers`), the wiki's API
-(:mod:`.client`) and one run (:mod:`.publish`)."""
+(:mod:`.client`), one run (:mod:`.publish`), and publishing for one guild as one object
+(:class:`WikiService`, :mod:`.service`)."""
 
 from bot.services.wiki.client import EditConflict, WikiClient, WikiError, WikiPage
 from bot.services.wiki.publish import (
@@ -18,6 +19,7 @@ from bot.services.wiki.publish import (
     status,
     titles,
 )
+from bot.services.wiki.service import WikiService
 
 __all__ = [
     "PAGE_KEYS",
@@ -29,6 +31,7 @@ __all__ = [
     "WikiClient",
     "WikiError",
     "WikiPage",
+    "WikiService",
     "blocks",
     "change_mark",
     "failing",

@@ -32,7 +32,7 @@ DIFF_LINES = 400
 ClientFactory = Callable[[WikiSettings, str], WikiClient]
 
 
-def _client(settings: WikiSettings, password: str) -> WikiClient:
+def wiki_client(settings: WikiSettings, password: str) -> WikiClient:
     return WikiClient(settings.api_url, settings.user, password)
 
 
@@ -99,7 +99,7 @@ async def publish(
     names: content.Names = None,
     dry_run: bool = False,
     overwrite: bool = False,
-    client: ClientFactory = _client,
+    client: ClientFactory = wiki_client,
     record_failure: bool = True,
 ) -> RunReport:
     """Bring both pages up to date (or, with ``dry_run``, only say what would change). Never raises for

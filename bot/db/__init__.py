@@ -11,6 +11,22 @@ before a write and is deleted at COMMIT, so no log of past writes exists on disk
 order-revealing tables in key order before every COMMIT (``forget_order``): where a row sits inside its
 page would otherwise show which row came later. Its file's modification time is set back to the start
 of the UTC day after each write. Both files fsync every commit (``synchronous=FULL``).
+
+*How services talk to SQLite.* Only through a :class:`Database`, never through aiosqlite or sqlite3
+objects of their own, and in these shapes:
+
+- a read: ``await db.fetchone/fetchall/fetchval(sql, params)``; several reads in one hand-over to the
+  database thread (a page and its count, a lead with its aliases and flags): ``await db.call(fn, ...)``
+  with ``fn`` a plain function on the sqlite3 connection;
+- a write: ``await db.run_sync(fn, ...)`` with ``fn`` a plain function on the sqlite3 connection. It is
+  atomic, group-committed with the writers waiting at the same moment (one fsync for all of them), and
+  returns only once the COMMIT is on disk, so the caller may say "saved". This is the write path that
+  serves both durability and speed, and new code uses it;
+- ``async with db.transaction() as conn`` remains for the older writes that await between their
+  statements (one trip through the event loop each); it is as durable, but takes a COMMIT of its own.
+
+aiosqlite offers no public way to run a function on its thread: :func:`on_db_thread` is the one place
+that reaches into it.
 """
 
 from __future__ import annotations
@@ -22,12 +38,40 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from bot.db._commit import Batch, Job, WriteStats, commit_batch, forget_order
+from bot.db._migrate import (
+    FEEDBACK_MIGRATIONS,
+    FEEDBACK_MOVED_OUT,
+    LATEST_VERSION,
+    MAIN_MIGRATIONS,
+    DatabaseTooNew,
+    _migrations,
+    _move_feedback_out,
+    migrate,
+)
+
+__all__ = [
+    "FEEDBACK_MIGRATIONS",
+    "FEEDBACK_MOVED_OUT",
+    "FEEDBACK_ORDERLESS",
+    "LATEST_VERSION",
+    "MAIN_MIGRATIONS",
+    "Database",
+    "DatabaseTooNew",
+    "Params",
+    "Row",
+    "WriteStats",
+    "_migrations",
+    "feedback_path",
+    "migrate",
+    "on_db_thread",
+    "open_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +80,17 @@ Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
-class DatabaseTooNew(Exception):
-    """The file was migrated by a newer version of the bot than this one."""
+async def on_db_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(sqlite3_connection, *args)`` run on ``conn``'s own thread, in its queue of statements.
+
+    The one use of aiosqlite's internals (``Connection._execute`` and ``_conn``): the sqlite3 connection
+    lives on that thread and may only be used there, and aiosqlite offers statements but no public way to
+    run a function there, which group commit, backups and many reads in one hand-over need.
+    ``tests/test_internals.py`` fails when an aiosqlite release changes either."""
+    return await conn._execute(fn, conn._conn, *args)  # type: ignore[no-any-return]
 
 
-MAIN_MIGRATIONS = "bot.migrations"
-FEEDBACK_MIGRATIONS = "bot.migrations.feedback"
-#: The main database's migration that drops the feedback tables, once their rows are in the feedback store.
-FEEDBACK_MOVED_OUT = 8
-#: Tables of the feedback store rewritten in key order before every COMMIT, with that key.
 FEEDBACK_ORDERLESS = (("feedback_waiting", "id"), ("feedback_tombstones", "code_hash"))
-
-
-def _migrations(package: str = MAIN_MIGRATIONS) -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file of a migrations package, in order."""
-    found = []
-    for entry in resources.files(package).iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [v for v, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps: {versions}")
-    return found
-
-
-LATEST_VERSION = len(_migrations())
 
 
 class Database:
@@ -104,7 +132,7 @@ class Database:
         self.feedback: Database | None = None
         self._write_lock = asyncio.Lock()
         #: run_sync writers waiting for the next batch, in arrival order.
-        self._waiting: list[_Job] = []
+        self._waiting: list[Job] = []
         self._committer: asyncio.Task[None] | None = None
         self.stats = WriteStats()
 
@@ -116,7 +144,7 @@ class Database:
             try:
                 yield self.conn
                 if self.forget_order:
-                    await self.conn._execute(_forget_order, self.conn._conn, self.forget_order)
+                    await on_db_thread(self.conn, forget_order, self.forget_order)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
@@ -140,7 +168,7 @@ class Database:
         itself. For hot paths where the four or more round trips of an ``async with db.transaction()``
         block cost more than the work itself.
         """
-        job = _Job(fn, args, asyncio.get_running_loop().create_future())
+        job = Job(fn, args, asyncio.get_running_loop().create_future())
         self._waiting.append(job)
         if self._committer is None:
             self._committer = asyncio.create_task(self._commit_waiting(), name="pb-db-group-commit")
@@ -148,7 +176,7 @@ class Database:
 
     async def _commit_waiting(self) -> None:
         """Commit batches until nobody is waiting. One task at a time runs this (``self._committer``)."""
-        batch: list[_Job] = []
+        batch: list[Job] = []
         try:
             while self._waiting:
                 async with self._write_lock:
@@ -159,9 +187,7 @@ class Database:
                     if not batch:
                         continue
                     try:
-                        outcomes = await self.conn._execute(
-                            _commit_batch, self.conn._conn, _Batch(batch), self.forget_order
-                        )
+                        outcomes = await on_db_thread(self.conn, commit_batch, Batch(batch), self.forget_order)
                     except Exception as error:  # BEGIN or COMMIT failed: nothing of the batch was saved
                         outcomes = [(False, error)] * len(batch)
                     else:
@@ -192,7 +218,7 @@ class Database:
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(connection, *args)`` on the database thread without a transaction: several reads
         for one hand-over. ``fn`` must not write (use :meth:`run_sync`)."""
-        return await self.conn._execute(fn, self.conn._conn, *args)  # type: ignore[no-any-return]
+        return await on_db_thread(self.conn, fn, *args)
 
     async def checkpoint(self) -> bool:
         """Copy the WAL into the database file and truncate it to zero bytes, between writers.
@@ -247,7 +273,7 @@ class Database:
 
         async with self._write_lock:
             # aiosqlite runs the call on its own thread, where the sqlite3 connection lives.
-            await self.conn._execute(_copy, self.conn._conn)
+            await on_db_thread(self.conn, _copy)
 
     async def close(self) -> None:
         try:
@@ -255,114 +281,6 @@ class Database:
                 await self.feedback.close()
         finally:
             await self.conn.close()
-
-
-@dataclass
-class WriteStats:
-    """What group commit did so far: benchmarks and tests read it."""
-
-    #: COMMITs of run_sync batches (each one fsync).
-    commits: int = 0
-    #: run_sync writers those commits carried (failed ones included: they were in the batch).
-    writers: int = 0
-    largest_batch: int = 0
-
-    def add(self, writers: int) -> None:
-        self.commits += 1
-        self.writers += writers
-        self.largest_batch = max(self.largest_batch, writers)
-
-
-class _Job:
-    """One run_sync writer: a function, its arguments and the future its caller awaits. Its repr names
-    only the function: aiosqlite logs every call it runs at DEBUG, and the arguments may be anything
-    (anonymous feedback text above all)."""
-
-    __slots__ = ("args", "fn", "outcome")
-
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], outcome: asyncio.Future[Any]) -> None:
-        self.fn = fn
-        self.args = args
-        self.outcome = outcome
-
-    def settle(self, ok: bool, value: Any) -> None:
-        """Hand the caller its result (``ok``) or its exception, unless it stopped waiting."""
-        if self.outcome.done():  # cancelled meanwhile
-            return
-        if ok:
-            self.outcome.set_result(value)
-        else:
-            self.outcome.set_exception(value)
-
-    def __repr__(self) -> str:
-        return f"<transaction {getattr(self.fn, '__qualname__', 'job')}, arguments withheld>"
-
-
-class _Batch:
-    """The writers of one group commit, in arrival order (its repr withholds their arguments too)."""
-
-    __slots__ = ("jobs",)
-
-    def __init__(self, jobs: list[_Job]) -> None:
-        self.jobs = jobs
-
-    def __repr__(self) -> str:
-        return f"<group commit of {len(self.jobs)}: {', '.join(map(repr, self.jobs))}>"
-
-
-#: The savepoint each writer of a batch runs in. One name will do: writers run one after another.
-_SAVEPOINT = "pb_writer"
-
-
-def _commit_batch(
-    conn: sqlite3.Connection, batch: _Batch, forget_order: tuple[tuple[str, str], ...] = ()
-) -> list[tuple[bool, Any]]:
-    """On the database thread: every job of ``batch`` in its own savepoint, between one BEGIN IMMEDIATE
-    and one COMMIT. Returns (True, result) or (False, exception) per job, in order.
-
-    Raises (after rolling everything back) when BEGIN or COMMIT fails, or when a job's error made SQLite
-    abandon the whole transaction (disk full, I/O error): then the batch's earlier writes are gone too,
-    and every writer of the batch must hear so.
-    """
-    conn.execute("BEGIN IMMEDIATE")
-    outcomes: list[tuple[bool, Any]] = []
-    try:
-        for job in batch.jobs:
-            conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-            try:
-                value = job.fn(conn, *job.args)
-            except Exception as error:
-                if not conn.in_transaction:
-                    raise
-                conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
-                conn.execute(f"RELEASE {_SAVEPOINT}")
-                outcomes.append((False, error))
-                continue
-            if not conn.in_transaction:
-                raise RuntimeError(f"{job!r} ended the transaction itself; run_sync functions must not")
-            conn.execute(f"RELEASE {_SAVEPOINT}")
-            outcomes.append((True, value))
-        _forget_order(conn, forget_order)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return outcomes
-
-
-def _forget_order(conn: sqlite3.Connection, tables: tuple[tuple[str, str], ...]) -> None:
-    """Inside the transaction: write every row of each table back in key order (keys are random), so no
-    page shows which row was inserted after which. With ``secure_delete`` the old cells are zeroed; the copy
-    is a TEMP table, kept in memory (``temp_store=MEMORY``). Linear in the table's rows: these tables hold
-    only what waits for the next digest."""
-    for table, key in tables:
-        conn.execute(f"CREATE TEMP TABLE pb_reorder AS SELECT * FROM {table}")
-        try:
-            conn.execute(f"DELETE FROM {table}")
-            conn.execute(f"INSERT INTO {table} SELECT * FROM temp.pb_reorder ORDER BY {key}")
-        finally:
-            conn.execute("DROP TABLE temp.pb_reorder")
 
 
 async def _configure(conn: aiosqlite.Connection, *, journal: str = "WAL") -> None:
@@ -377,45 +295,6 @@ async def _configure(conn: aiosqlite.Connection, *, journal: str = "WAL") -> Non
     await conn.execute("PRAGMA busy_timeout=5000")
     # Deleted rows (retracted feedback above all) are overwritten, not left readable in free pages.
     await conn.execute("PRAGMA secure_delete=ON")
-
-
-async def migrate(db: Database, *, stop_before: int | None = None) -> int:
-    """Apply every pending migration (those numbered below ``stop_before``, if given), each in its own
-    transaction. Returns the resulting version."""
-    current = await db.user_version()
-    migrations = _migrations(db.migrations)
-    if current > len(migrations):
-        raise DatabaseTooNew(
-            f"{db.path} is at schema version {current}, newer than this bot ({len(migrations)}); "
-            "upgrade the bot or restore a backup"
-        )
-    for version, name, sql in migrations[current:]:
-        if stop_before is not None and version >= stop_before:
-            return version - 1
-        async with db.transaction() as conn:
-            # executescript would COMMIT first; run the statements one by one inside our transaction.
-            for statement in _split_sql(sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {version:d}")
-        log.info("applied migration %s", name if db.migrations == MAIN_MIGRATIONS else f"feedback/{name}")
-    return len(migrations)
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies (BEGIN ... END;) whole."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        stripped = line.strip()
-        if not buffer and (not stripped or stripped.startswith("--")):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 def feedback_path(path: str | Path) -> Path:
@@ -459,41 +338,3 @@ async def open_database(path: str | Path) -> Database:
         await db.close()
         raise
     return db
-
-
-async def _move_feedback_out(db: Database, store: Database) -> bool:
-    """Copy feedback kept in the main database by versions before the feedback store into the store
-    (committed there before migration 0008 drops the old tables). Returns whether there was any."""
-    if await db.user_version() >= FEEDBACK_MOVED_OUT:
-        return False
-    if await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'feedback_items'") == 0:
-        return False
-    items = await db.fetchall("SELECT * FROM feedback_items")
-    batches = await db.fetchall("SELECT * FROM feedback_batches")
-    stones = await db.fetchall("SELECT * FROM feedback_tombstones")
-    if not (items or stones):
-        return False
-    async with store.transaction() as conn:
-        await conn.executemany(
-            # A batch's release day becomes its release moment: the midnight (UTC) that ended that day.
-            "INSERT OR IGNORE INTO feedback_batches (guild_id, number, released_at)"
-            " VALUES (?, ?, CAST(strftime('%s', ?, '+1 day') AS INTEGER))",
-            [(b["guild_id"], b["number"], b["released_on"]) for b in batches],
-        )
-        columns = "id, guild_id, topic, text, day, code_salt, code_hash"
-        await conn.executemany(
-            # OR IGNORE: a start that died after this commit, before migration 0008, copies again.
-            f"INSERT OR IGNORE INTO feedback_waiting ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [tuple(i[c] for c in columns.split(", ")) for i in items if i["batch"] is None],
-        )
-        await conn.executemany(
-            f"INSERT OR IGNORE INTO feedback_released ({columns}, batch, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [tuple(i[c] for c in [*columns.split(", "), "batch", "position"]) for i in items if i["batch"] is not None],
-        )
-        await conn.executemany(
-            "INSERT OR IGNORE INTO feedback_tombstones (code_hash, guild_id, code_salt, reason, expires_on)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(s["code_hash"], s["guild_id"], s["code_salt"], s["reason"], s["expires_on"]) for s in stones],
-        )
-    log.info("moved %d feedback items into the feedback store", len(items))
-    return True
