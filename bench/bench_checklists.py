@@ -22,6 +22,7 @@ from typing import Any
 from bench._timing import Timing, measure, peak_rss_mb
 from bot.config import LeadsSettings
 from bot.services import checklists, leads
+from bot.services.leads.service import log_lead
 from bot.sim import Sim
 
 #: What to press for each shipped question (text questions go through the modal, untimed).
@@ -61,7 +62,7 @@ class _Runner:
 
     async def _start(self) -> None:
         self.leads += 1
-        result = await leads.log_lead(
+        result = await log_lead(
             self.sim.db,
             self.sim.guild_id,
             leads.LeadDraft(partner=f"Bench partner {self.leads}", level="national", direction="external"),

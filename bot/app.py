@@ -149,7 +149,7 @@ class PartnerBot(commands.Bot):
         return self.get_guild(self.settings.guild_id)
 
     def access(self, user: discord.abc.User | discord.Member) -> Access:
-        """What ``user`` may do, per DESIGN.md's role matrix."""
+        """What ``user`` may do, per the role matrix of docs/design.md."""
         if isinstance(user, discord.Member) and user.guild.id == self.settings.guild_id:
             return access_of((r.id for r in user.roles), self.settings)
         return Access.NONE

@@ -15,6 +15,7 @@ import yaml
 from bot.config import LeadsSettings
 from bot.db import open_database
 from bot.services import leads
+from bot.services.leads.service import log_lead
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,7 @@ async def test_export_cli_writes_csv_json_and_wikitext(tmp_path: Path) -> None:
     now = datetime(2026, 2, 1, tzinfo=UTC)
     for name in ("Europeana", "=HYPERLINK(evil)", "مكتبة الإسكندرية"):
         draft = leads.LeadDraft(partner=name, level="global", direction="external")
-        await leads.log_lead(
+        await log_lead(
             db, raw["guild_id"], draft, owner_id=1, now=now, settings=LeadsSettings(), check_duplicates=False
         )
     await db.close()

@@ -24,12 +24,12 @@ PLACEHOLDER = re.compile(r"{(\w+)}")
 #: sentence (or part of one) was left untranslated.
 ENGLISH_WORDS = re.compile(r"\b(the|and|is|are|you|your|with|this|will|Checklist|Checklists)\b")
 
-#: Words a translation keeps as they are in English (DESIGN.md fixes them, or they are names).
+#: Words a translation keeps as they are in English (docs/design.md fixes them, or they are names).
 KEPT_WORDS = frozenset(
     w.casefold()
     for w in re.findall(
         r"\S+",
-        # Commands, subcommands and options (DESIGN.md: commands and options keep their names).
+        # Commands, subcommands and options (docs/design.md section 9: commands and options keep their names).
         "lead about checklist update digest feedback publish add show list search move note assign edit export "
         "start status results cancel post preview send next give retract privacy review now partner level "
         "direction sector tier entity summary link contact query text field value format topic code run "
@@ -172,7 +172,7 @@ def test_nothing_is_left_in_english() -> None:
         if english is None or (entry.lang, entry.key) in ALLOWED:
             continue
         if _is_command_domain(entry.domain):
-            # Command catalogs' ids are the English texts; a name kept as DESIGN.md fixes it is fine.
+            # Command catalogs' ids are the English texts; a name kept as docs/design.md fixes it is fine.
             english = Entry(SOURCE, entry.domain, entry.key, (entry.key,))
         problem = _left_in_english(entry, english)
         if problem is not None:

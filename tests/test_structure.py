@@ -102,3 +102,29 @@ def test_cogs_pass_no_database_guild_or_time_to_services() -> None:
                     if isinstance(arg, ast.Attribute) and arg.attr == "guild_id":
                         offenders.append(f"{where}:{node.lineno}: guild_id passed")
     assert offenders == []
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A module longer than that does more than one thing: split it along its seam."""
+    long = [
+        f"{path.relative_to(REPO)}: {count} lines"
+        for path in sorted((REPO / "bot").rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert long == []
+
+
+def test_services_talk_to_sqlite_one_way() -> None:
+    """Reads through ``db.fetch*``/``db.call``, writes through ``db.run_sync`` (see bot/db's docstring): no
+    ``transaction()`` block and no aiosqlite object in a service."""
+    offenders = []
+    for path in sorted((REPO / "bot" / "services").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(REPO)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("transaction", "conn"):
+                offenders.append(f"{where}:{node.lineno}: .{node.attr}")
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                offenders += [f"{where}:{node.lineno}: imports {n}" for n in names if n.split(".")[0] == "aiosqlite"]
+    assert offenders == []

@@ -234,6 +234,12 @@ class Database:
             return False
         return row is not None and int(row[0]) == 0
 
+    @property
+    def total_changes(self) -> int:
+        """Rows changed since the connection opened (SQLite's change counter): what was read before it
+        moved may be stale. Read on the event loop, so it is exact only between hand-overs."""
+        return self.conn.total_changes
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self.conn.execute(sql, params) as cur:
             row = await cur.fetchone()

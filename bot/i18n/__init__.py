@@ -120,7 +120,7 @@ def term(locale: object, kind: str, value: str) -> str:
     """A fixed word of the product (a status, level, direction, tier, severity) in ``locale``.
 
     This is the word a member reads in a sentence or on a card (``in review``); commands and options keep
-    the pipeline words of DESIGN.md (``in_review``). A value the catalog does not know is shown as it is
+    the pipeline words of docs/design.md (``in_review``). A value the catalog does not know is shown as it is
     stored rather than as a key name.
     """
     key = f"{kind}.{value}"

@@ -1,4 +1,4 @@
--- 0002: the leads register (DESIGN.md section 1): leads with their aliases, notes, flags and full
+-- 0002: the leads register (docs/design.md section 1): leads with their aliases, notes, flags and full
 -- history, reviews with their votes, and full-text indexes kept in step by triggers, so nothing that
 -- writes a lead (commands, checklists, imports, a manual fix in the sqlite shell) can leave search stale.
 

@@ -1,4 +1,4 @@
--- 0003: checklist runs and their answers (DESIGN.md section 2). A run keeps the questionnaire's id,
+-- 0003: checklist runs and their answers (docs/design.md section 2). A run keeps the questionnaire's id,
 -- version and a full snapshot of its questions, so editing a YAML file never changes or corrupts a
 -- run already started. What still has to reach Discord (a thread, the current question, the
 -- summary, the lead's update) is visible in these columns, so tick() can finish it after a failure.

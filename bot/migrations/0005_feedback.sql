@@ -1,5 +1,5 @@
--- 0005: anonymous feedback (DESIGN.md section 4). An item must stay unlinkable to its author even for
--- someone holding this file, so the schema has no column that could carry an author: no member,
+-- 0005: anonymous feedback (docs/design.md section 4, docs/privacy.md). An item must stay unlinkable to
+-- its author even for someone holding this file, so the schema has no column that could carry an author: no member,
 -- channel, message or interaction id, and no time of day (dates only). Item ids are random, never
 -- AUTOINCREMENT, so their order says nothing about when items arrived. Retraction codes are kept only
 -- as a salted SHA-256. Deleted rows are zeroed by PRAGMA secure_delete (set in bot/db.py).

@@ -1,4 +1,4 @@
--- 0009: publishing on a wiki (DESIGN.md section 5). One row per page the bot keeps its part of: what it
+-- 0009: publishing on a wiki (docs/design.md section 5). One row per page the bot keeps its part of: what it
 -- last wrote there (a hash, to tell a hand edit inside the markers from its own text), when, and how
 -- the latest run went. Only public leads ever reach a wiki; nothing here names a member.
 CREATE TABLE wiki_pages (

@@ -1,4 +1,4 @@
-"""Who may do what: the role matrix of DESIGN.md as plain values."""
+"""Who may do what: the role matrix of docs/design.md as plain values."""
 
 from __future__ import annotations
 

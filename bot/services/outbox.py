@@ -8,6 +8,7 @@ there on the next attempt means "look in the channel first" (see :func:`bot.ui.p
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from bot.clock import Clock, to_unix
@@ -17,21 +18,26 @@ from bot.db import Database
 async def begin(db: Database, guild_id: int, key: str, *, now: datetime) -> bool:
     """Record an attempt to post ``key``. True when an earlier attempt was never cleared (it may have
     reached Discord)."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute("SELECT 1 FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key))
-        earlier = await cursor.fetchone() is not None
-        await conn.execute(
-            "INSERT INTO post_attempts (guild_id, key, attempted_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (guild_id, key) DO UPDATE SET attempted_at = excluded.attempted_at",
-            (guild_id, key, to_unix(now)),
-        )
-    return earlier
+    return await db.run_sync(_record_attempt, guild_id, key, to_unix(now))
+
+
+def _record_attempt(conn: sqlite3.Connection, guild_id: int, key: str, at: int) -> bool:
+    earlier = conn.execute("SELECT 1 FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key)).fetchone()
+    conn.execute(
+        "INSERT INTO post_attempts (guild_id, key, attempted_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, key) DO UPDATE SET attempted_at = excluded.attempted_at",
+        (guild_id, key, at),
+    )
+    return earlier is not None
 
 
 async def done(db: Database, guild_id: int, key: str) -> None:
     """The post of ``key`` is recorded where it belongs: forget the attempt."""
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key))
+    await db.run_sync(_forget_attempt, guild_id, key)
+
+
+def _forget_attempt(conn: sqlite3.Connection, guild_id: int, key: str) -> None:
+    conn.execute("DELETE FROM post_attempts WHERE guild_id = ? AND key = ?", (guild_id, key))
 
 
 async def pending(db: Database, guild_id: int) -> list[str]:

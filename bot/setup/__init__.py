@@ -1,5 +1,5 @@
 """``partnerbot setup``: with the bot token, pick the server, channels and roles by name and write the
-config (DESIGN.md, "Running it"). This module is the command line's side; the wizard is ``_wizard``."""
+config (docs/design.md section 8, "Running it"). This module is the command line's side; the wizard is ``_wizard``."""
 
 from __future__ import annotations
 

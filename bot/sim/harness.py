@@ -46,7 +46,7 @@ DEFAULT_MEMBERS: dict[str, tuple[str, ...]] = {
     "dave": (),
 }
 DEFAULT_CHANNELS = ("general", "leads", "checklists", "announcements", "digest")
-#: Channels set up as DESIGN.md asks, private to the working group: @everyone may not view them; the
+#: Channels set up as docs/design.md section 8 asks, private to the working group: @everyone may not view them; the
 #: working group, the reviewers and the bot's role may.
 PRIVATE_CHANNELS = ("leads", "checklists", "digest")
 

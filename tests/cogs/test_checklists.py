@@ -11,6 +11,8 @@ from typing import Any
 from bot.config import LeadsSettings
 from bot.services import checklists, leads
 from bot.services.access import Access
+from bot.services.leads.queries import lead_detail
+from bot.services.leads.service import log_lead
 from bot.sim import Sim, SimChannel, SimMessage
 
 #: (question id, what to do) for the shipped partnership assessment, in order.
@@ -40,7 +42,7 @@ PLAN: list[tuple[str, Any]] = [
 
 
 async def add_lead(sim: Sim, partner: str = "Europeana") -> leads.Lead:
-    result = await leads.log_lead(
+    result = await log_lead(
         sim.db,
         sim.guild_id,
         leads.LeadDraft(partner=partner, level="global", direction="external"),
@@ -158,7 +160,7 @@ async def test_the_shipped_assessment_end_to_end(sim: Sim) -> None:
         (f"checklist:{run_id}:brand_risk", "high", "High brand risk if the partnership goes badly. (question 10)"),
     }
     assert all(f.raised_by is not None for f in after.flags)
-    detail = await leads.lead_detail(
+    detail = await lead_detail(
         sim.db, sim.guild_id, lead.id, viewer_id=sim.member("alice").id, viewer_access=Access.REVIEWER
     )
     assert any(n.text.startswith("Checklist #1 completed: Partnership assessment. 19 answered") for n in detail.notes)

@@ -10,6 +10,8 @@ import pytest
 from bot.errors import InvalidInput
 from bot.services import leads
 from bot.services.access import Access
+from bot.services.leads.pipeline import add_flags
+from bot.services.leads.review import cast_vote
 from bot.sim import Sim
 from tests.cogs.test_checklists import act, mention, started
 from tests.cogs.test_leads_support import assert_refused, snapshot
@@ -57,7 +59,7 @@ async def test_a_changed_answer_takes_the_flag_off(sim: Sim) -> None:
 
 async def test_flags_from_elsewhere_are_left_alone(sim: Sim) -> None:
     lead, thread = await to_hard_lines(sim)
-    await leads.add_flags(
+    await add_flags(
         sim.db, sim.guild_id, lead.id, [leads.Flag("hard_line:acme", "high", "Named on our hard lines.")],
         actor_id=None, now=sim.clock(),
     )  # fmt: skip
@@ -113,7 +115,7 @@ async def test_no_path_approves_over_a_high_flag_without_a_reason(sim_factory) -
     sim = await sim_factory(config={"review": {"quorum": 1, "min_hours": 0}})
     lead, _, _ = await flagged_and_in_review(sim)
     with pytest.raises(InvalidInput):
-        await leads.cast_vote(
+        await cast_vote(
             sim.db, sim.guild_id, lead.id, "approve", reviewer_id=sim.member("carol").id,
             reviewer_access=Access.REVIEWER, now=sim.clock(),
         )  # fmt: skip
@@ -127,7 +129,7 @@ async def test_an_approval_given_before_a_high_flag_no_longer_counts(sim_factory
     card = sim.channel("leads").with_button("Approve")
     assert card is not None
     await sim.click(card, "Approve", user="carol")  # no flag yet: a plain approval
-    await leads.add_flags(
+    await add_flags(
         sim.db, sim.guild_id, lead.id, [leads.Flag("hard_line:x", "high", "Crosses a hard line.")],
         actor_id=None, now=sim.clock(),
     )  # fmt: skip
@@ -180,7 +182,7 @@ async def test_a_reason_given_before_a_new_high_flag_does_not_cover_it(sim_facto
     opened = await sim.click(card, "Approve", user="carol")
     await sim.submit(opened.modal, {"reason": "The hard line was about an old board."}, user="carol")
     sim.advance(minutes=5)
-    await leads.add_flags(
+    await add_flags(
         sim.db, sim.guild_id, lead.id, [leads.Flag("hard_line:y", "high", "Another hard line.")],
         actor_id=None, now=sim.clock(),
     )  # fmt: skip

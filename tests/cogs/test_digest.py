@@ -14,6 +14,8 @@ from bot.config import LeadsSettings
 from bot.errors import ConfigError
 from bot.services import feedback, leads
 from bot.services.access import Access
+from bot.services.leads import service as leads_service
+from bot.services.leads.review import cast_vote
 from bot.sim import Sim
 
 Factory = Callable[..., Awaitable[Sim]]
@@ -25,7 +27,7 @@ def utc(*args: int) -> datetime:
 
 
 async def log_lead(sim: Sim, partner: str, **draft: Any) -> leads.Lead:
-    result = await leads.log_lead(
+    result = await leads_service.log_lead(
         sim.db,
         sim.guild_id,
         leads.LeadDraft(partner=partner, level=draft.pop("level", "national"), direction="external", **draft),
@@ -86,7 +88,7 @@ async def test_digest_reports_each_kind_of_activity(sim: Sim) -> None:
             note=None,
             now=sim.clock(),
         )
-    await leads.cast_vote(
+    await cast_vote(
         sim.db,
         sim.guild_id,
         lead.id,

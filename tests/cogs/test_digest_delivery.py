@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.config import LeadsSettings
 from bot.services import digest as digest_service
 from bot.services import leads
+from bot.services.leads import service as leads_service
 from bot.sim import Sim
 from bot.sim.faults import FAILURE_STATUS, FAILURES
 from bot.ui.embeds import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, EMBEDS_PER_MESSAGE, MESSAGE_LIMIT
@@ -24,7 +25,7 @@ Factory = Callable[..., Awaitable[Sim]]
 
 
 async def log_lead(sim: Sim, partner: str, summary: str | None = None) -> leads.Lead:
-    result = await leads.log_lead(
+    result = await leads_service.log_lead(
         sim.db,
         sim.guild_id,
         leads.LeadDraft(partner=partner, level="national", direction="external", summary=summary),

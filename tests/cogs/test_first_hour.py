@@ -243,7 +243,7 @@ async def test_a_lead_without_a_sector_shows_no_empty_part(sim: Sim) -> None:
 
 
 async def test_the_pipeline_words_stay_for_commands(sim: Sim) -> None:
-    """DESIGN.md: statuses are the pipeline words where commands take them."""
+    """docs/design.md section 9: statuses are the pipeline words where commands take them."""
     names = {c["name"] for c in sim.synced_commands}
     assert "lead" in names
     lead_command = next(c for c in sim.synced_commands if c["name"] == "lead")

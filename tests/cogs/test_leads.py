@@ -12,6 +12,9 @@ import discord
 import pytest
 
 from bot.services import leads
+from bot.services.leads.cards import card_job
+from bot.services.leads.queries import lead_detail
+from bot.services.leads.service import log_lead
 from bot.sim import Sim
 from tests.cogs.test_leads_support import add_lead, assert_refused, lead_of, service_lead, snapshot
 
@@ -175,7 +178,7 @@ async def test_duplicate_add_as_a_note(sim: Sim) -> None:
     assert r.updated is not None and "Added what you typed as a note to L-1" in r.updated.text
     after = await snapshot(sim.db)
     assert len(after["leads"]) == len(before["leads"]) == 1
-    detail = await leads.lead_detail(
+    detail = await lead_detail(
         sim.db, sim.guild_id, original.id, viewer_id=1, viewer_access=leads.pipeline.Access.REVIEWER
     )
     [note] = detail.notes
@@ -241,7 +244,7 @@ async def test_card_refused_by_discord_is_posted_by_the_tick(sim: Sim) -> None:
     sim.fail_next(503, channel="leads")
     lead = await add_lead(sim, "Europeana")
     assert sim.channel("leads").messages == []
-    assert await leads.card_job(sim.db, sim.guild_id, lead.id) is not None
+    assert await card_job(sim.db, sim.guild_id, lead.id) is not None
     await sim.tick()
     [card] = sim.channel("leads").messages
     assert "L-1 · Europeana" in card.text
@@ -336,7 +339,7 @@ async def test_permissions_for_the_three_roles(sim: Sim) -> None:
 
 
 async def test_unknown_and_other_guild_leads(sim: Sim) -> None:
-    other = await leads.log_lead(
+    other = await log_lead(
         sim.db, 999, leads.LeadDraft(partner="Elsewhere", level="global", direction="external"), owner_id=1,
         now=sim.clock(), settings=sim.settings.leads, check_duplicates=False,
     )  # fmt: skip

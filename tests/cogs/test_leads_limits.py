@@ -7,6 +7,8 @@ from __future__ import annotations
 from bot.config import LeadsSettings
 from bot.services import leads
 from bot.services.leads.model import ALIASES_MAX, CONTACT_MAX, ENTITY_MAX, NOTE_MAX, PARTNER_MAX, TEXT_MAX
+from bot.services.leads.pipeline import add_flags
+from bot.services.leads.service import log_lead
 from bot.sim import Sim
 from bot.ui.embeds import EMBED_TOTAL_LIMIT
 
@@ -35,12 +37,12 @@ async def largest_lead(sim: Sim) -> leads.Lead:
         visibility="public",
     )
     now = sim.clock()
-    result = await leads.log_lead(
+    result = await log_lead(
         sim.db, sim.guild_id, draft, owner_id=sim.member("dave").id, now=now, settings=LeadsSettings()
     )
     assert result.lead is not None
     flags = [leads.Flag(source=f"q{i}", severity="high", message=longest(300)) for i in range(6)]
-    await leads.add_flags(sim.db, sim.guild_id, result.lead.id, flags, actor_id=None, now=now)
+    await add_flags(sim.db, sim.guild_id, result.lead.id, flags, actor_id=None, now=now)
     for _ in range(12):
         await leads.add_note(sim.db, sim.guild_id, result.lead.id, longest(NOTE_MAX), actor_id=None, now=now)
     return await leads.get_lead(sim.db, sim.guild_id, result.lead.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.i18n import term
 from bot.services import leads
 from bot.services.leads.pipeline import TRANSITIONS, find_move, legal_targets
+from bot.services.leads.review import cast_vote
 from bot.sim import Sim
 from tests.cogs.test_leads_support import assert_refused, lead_of, move_to, service_lead, snapshot
 
@@ -36,7 +37,7 @@ async def lead_in(sim: Sim, status: str, name: str) -> leads.Lead:
     for step in PATHS[status]:
         if step == "approved":
             for reviewer in ("carol", "erin"):
-                await leads.cast_vote(
+                await cast_vote(
                     sim.db, sim.guild_id, lead.id, "approve", reviewer_id=sim.member(reviewer).id,
                     reviewer_access=leads.pipeline.Access.REVIEWER, now=sim.clock(),
                 )  # fmt: skip

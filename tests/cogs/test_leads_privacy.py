@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services import leads
+from bot.services.leads.queries import lead_detail
+from bot.services.leads.service import find_duplicates
 from bot.sim import Sim
 from tests.cogs.test_leads_support import add_lead, assert_refused, lead_of, move_to, service_lead, snapshot
 
@@ -80,7 +82,7 @@ async def test_a_member_sees_only_the_candidates_they_may_see_and_cannot_add_not
     hidden = await service_lead(sim, "Open Bank, Inc.", owner="alice", summary="Confidential talks")
     mine = await add_lead(sim, "Dave Archive", user="dave")
     # Both banks are likely duplicates of what dave types; he sees the public one only.
-    found = await leads.find_duplicates(sim.db, sim.guild_id, "Open Bank", sim.settings.leads)
+    found = await find_duplicates(sim.db, sim.guild_id, "Open Bank", sim.settings.leads)
     assert {d.lead_id for d in found} == {public.id, hidden.id}
     r = await sim.slash("lead add", user="dave", partner="Open Bank", level="global", direction="external", summary="x")
     assert r.ephemeral and f"**{public.ref}** · Open Bank (logged)" in r.text
@@ -104,7 +106,7 @@ async def test_the_working_group_still_gets_the_full_prompt(sim: Sim) -> None:
     assert r.reply is not None and r.reply.buttons == ["Log anyway", f"Add as a note to {hidden.ref}", "Cancel"]
     noted = await sim.click(r.reply, f"Add as a note to {hidden.ref}", user="bob")
     assert noted.updated is not None and f"Added what you typed as a note to {hidden.ref}" in noted.updated.text
-    detail = await leads.lead_detail(
+    detail = await lead_detail(
         sim.db, sim.guild_id, hidden.id, viewer_id=sim.member("bob").id, viewer_access=leads.pipeline.Access.REVIEWER
     )
     [note] = detail.notes

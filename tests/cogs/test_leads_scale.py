@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from bot.config import DEFAULT_LEGAL_SUFFIXES
-from bot.services import leads
 from bot.services.choices import CHOICE_MAX
 from bot.services.leads import dedup, export_formats, seed
 from bot.services.leads import names as names_module
+from bot.services.leads.export import export_leads
 from bot.sim import Sim
 from tests.cogs.test_leads_support import lead_of, move_to, service_lead
 
@@ -58,7 +58,7 @@ async def test_export_over_the_limit_even_zipped_is_refused_with_the_filters_tha
 async def test_export_over_the_limit_plain_comes_zipped(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(30):
         await service_lead(sim, f"Partner {n}", summary=f"Open access to the collections of partner {n}. " * 8)
-    plain = await leads.export_leads(sim.db, sim.guild_id, "csv", now=sim.clock())
+    plain = await export_leads(sim.db, sim.guild_id, "csv", now=sim.clock())
     limit_uploads(sim, monkeypatch, len(plain.data) // 2)
     r = await sim.slash("lead export", user="alice", format="csv")
     assert r.ephemeral and "30 leads exported as csv." in r.text and "The file is zipped" in r.text

@@ -15,6 +15,7 @@ from typing import Any
 from bot.config import LeadsSettings
 from bot.db import Database
 from bot.services import leads
+from bot.services.leads.service import log_lead
 from bot.sim import Sim
 from bot.sim.models import InteractionResult, SimMessage
 
@@ -193,7 +194,7 @@ async def service_lead(sim: Sim, partner: str, *, owner: str = "dave", **fields:
     """A lead written straight through the service (setup that is not what a test is about)."""
     fields.setdefault("level", "global")
     fields.setdefault("direction", "external")
-    result = await leads.log_lead(
+    result = await log_lead(
         sim.db,
         sim.guild_id,
         leads.LeadDraft(partner=partner, **fields),

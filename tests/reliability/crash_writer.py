@@ -16,6 +16,7 @@ from bot.config import FeedbackSettings, LeadsSettings
 from bot.db import open_database
 from bot.services import checklists, feedback, leads
 from bot.services.access import Access
+from bot.services.leads.service import log_lead
 from bot.services.questionnaires import Question, load_questionnaires
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,9 +47,7 @@ async def main(path: str, seed: int) -> None:
         draft = leads.LeadDraft(
             partner=f"Crash partner {seed}-{n} {rng.random():.6f}", level="local", direction="external"
         )
-        added = await leads.log_lead(
-            db, GUILD, draft, owner_id=5, now=now, settings=lead_settings, check_duplicates=False
-        )
+        added = await log_lead(db, GUILD, draft, owner_id=5, now=now, settings=lead_settings, check_duplicates=False)
         assert added.lead is not None
         print(f"lead {added.lead.id}", flush=True)
         started = await checklists.start_run(

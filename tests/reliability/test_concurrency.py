@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from bot.services import leads
+from bot.services.leads.review import review_state
 from bot.sim import Sim
 from bot.sim.models import InteractionResult, SimMessage
 from tests.reliability.conftest import ANSWERS, UNEXPECTED, answer, answered, assert_plain, service_lead, watch
@@ -208,7 +209,7 @@ async def test_two_hundred_interactions_at_once(sim: Sim) -> None:
     approvals = sum("Your approval of" in t for t in text["approve"])
     assert approvals == 6 and after["review_votes"] - before["review_votes"] == 6
     for ref in ("L-5", "L-6"):
-        state = await leads.review_state(sim.db, sim.guild_id, leads.parse_lead_id(ref))
+        state = await review_state(sim.db, sim.guild_id, leads.parse_lead_id(ref))
         assert state is not None and state.approvals == 3
 
     codes = {c for kind in ("feedback form", "feedback dm") for t in text[kind] for c in CODE.findall(t)}

@@ -26,6 +26,8 @@ import pytest
 
 from bot.i18n import term
 from bot.services import checklists, digest, leads, updates
+from bot.services.leads.cards import pending_cards
+from bot.services.leads.review import pending_review_cards, review_state
 from bot.sim import Sim
 from bot.sim.faults import FAILURES
 from bot.sim.models import InteractionResult
@@ -185,13 +187,13 @@ async def leads_told(sim: Sim, ctx: Ctx, results: dict[str, InteractionResult | 
             )
             assert moved == 1, (ref, was, to)
         for ref in re.findall(r"Your approval of (L-\d+) is recorded", r.text):
-            state = await leads.review_state(sim.db, sim.guild_id, leads.parse_lead_id(ref))
+            state = await review_state(sim.db, sim.guild_id, leads.parse_lead_id(ref))
             assert state is not None and state.approvals == 1
 
 
 async def leads_settled(sim: Sim, ctx: Ctx) -> None:
-    assert await leads.pending_cards(sim.db, sim.guild_id) == []
-    assert await leads.pending_review_cards(sim.db, sim.guild_id) == []
+    assert await pending_cards(sim.db, sim.guild_id) == []
+    assert await pending_review_cards(sim.db, sim.guild_id) == []
     ids = await sim.db.fetchall("SELECT card_message_id FROM leads")
     posted = {m.id for m in sim.channel("leads").messages}
     assert all(r[0] in posted for r in ids), "a lead card the database calls posted is not in the channel"

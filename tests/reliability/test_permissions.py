@@ -1,4 +1,4 @@
-"""The role matrix of DESIGN.md through bot/sim: every command and every button pressed by a plain member
+"""The role matrix of docs/design.md through bot/sim: every command and every button pressed by a plain member
 (dave), the working group (alice) and a reviewer (carol). What a role may do succeeds; what it may not
 is answered privately, naming the role it needs, and changes nothing in the database."""
 

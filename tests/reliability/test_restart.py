@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import checklists, leads
+from bot.services.leads.review import review_state
 from bot.sim import Sim, SimChannel, SimMessage
 from tests.reliability.conftest import ANSWERS, answer, service_lead, slash_lead, watch
 
@@ -64,7 +65,7 @@ async def test_checklist_review_and_digest_survive_a_restart(sim: Sim) -> None:
         assert run.status == "open" and run.position == HALF
         assert sorted(run.answers) == sorted(qid for qid, _ in ANSWERS[:HALF]) and run.skipped_count == 1
         assert run.answers["we_give"].value == "Two editathons a year"
-        state = await leads.review_state(sim.db, sim.guild_id, lead_b.id)
+        state = await review_state(sim.db, sim.guild_id, lead_b.id)
         assert state is not None and state.is_open and state.approvals == 1
         assert await digest_rows(sim) == before
 
@@ -148,7 +149,7 @@ async def test_posts_discord_refused_before_a_restart_are_made_once_after_it(sim
 
 
 async def test_a_feedback_draft_is_forgotten_by_a_restart_and_says_so(sim: Sim) -> None:
-    """Drafts live in memory only (DESIGN.md): after a restart the old Send button answers that the
+    """Drafts live in memory only (docs/privacy.md section 3): after a restart the old Send button answers that the
     draft is gone, and nothing is stored."""
     with watch() as problems:
         (preview,) = await sim.dm("dave", "The intake form is too long.")

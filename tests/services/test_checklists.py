@@ -13,6 +13,8 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services import checklists, leads
 from bot.services.access import Access
+from bot.services.leads.queries import lead_detail
+from bot.services.leads.service import log_lead
 from bot.services.questionnaires import Questionnaire
 
 GUILD = 1
@@ -64,7 +66,7 @@ def mini(**changes: Any) -> Questionnaire:
 
 
 async def new_lead(db: Database, partner: str = "Europeana", guild_id: int = GUILD) -> leads.Lead:
-    result = await leads.log_lead(
+    result = await log_lead(
         db,
         guild_id,
         leads.LeadDraft(partner=partner, level="global", direction="external"),
@@ -283,14 +285,14 @@ async def test_completed_run_syncs_to_the_lead_once(db: Database) -> None:
     raisers = {f.source: f.raised_by for f in after.flags}
     prefix = f"checklist:{run_id}:"
     assert raisers == {prefix + "data": ALICE, prefix + "risk": BOB, prefix + "commits": BOB}
-    detail = await leads.lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
+    detail = await lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
     notes = [n.text for n in detail.notes]
     assert len(notes) == 1 and notes[0].startswith(f"Checklist #{run_id} completed: Mini assessment.")
     assert "High: User data shared" in notes[0] and "Medium: Brand risk" in notes[0]
     run = await checklists.get_run(db, GUILD, run_id)
     assert run.lead_sync == checklists.SYNC_DONE
     assert await checklists.sync_lead(db, run, on_complete="in_review", locale="en", now=NOW) is None
-    detail = await leads.lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
+    detail = await lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
     assert len(detail.notes) == 1
 
 

@@ -8,6 +8,9 @@ from bot.config import LeadsSettings
 from bot.db import Database
 from bot.services import checklists, digest, feedback, leads, updates
 from bot.services.access import Access
+from bot.services.leads.pipeline import add_flags
+from bot.services.leads.review import cast_vote
+from bot.services.leads.service import log_lead
 from bot.services.questionnaires import Question, QuestionFlag, Questionnaire
 
 GUILD = 3
@@ -21,7 +24,7 @@ def at(hours: float) -> datetime:
 
 
 async def _lead(db: Database, partner: str, now: datetime) -> leads.Lead:
-    result = await leads.log_lead(
+    result = await log_lead(
         db,
         GUILD,
         leads.LeadDraft(partner=partner, level="national", direction="external", sector="GLAM"),
@@ -44,7 +47,7 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
     library = await _lead(db, "National Library", at(2))
     await _move(db, museum, "assessing", at(3))
     await _move(db, museum, "in_review", at(4))
-    await leads.cast_vote(
+    await cast_vote(
         db,
         GUILD,
         museum.id,
@@ -57,7 +60,7 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
     await _move(db, library, "assessing", at(6))
     await _move(db, library, "in_review", at(7))
     await leads.add_note(db, GUILD, library.id, "Called them", actor_id=WG, now=at(8))
-    await leads.add_flags(
+    await add_flags(
         db, GUILD, library.id, [leads.Flag("hard_line:test", "high", "Arms trade links")], actor_id=WG, now=at(8)
     )
     questionnaire = Questionnaire(

@@ -12,7 +12,11 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services import leads
 from bot.services.access import Access
-from bot.services.leads.pipeline import TRANSITIONS
+from bot.services.leads.pipeline import TRANSITIONS, add_flags, legal_targets
+from bot.services.leads.queries import lead_detail, list_leads
+from bot.services.leads.register import assign_entity, edit_lead
+from bot.services.leads.review import cast_vote
+from bot.services.leads.service import find_duplicates, log_lead
 from tests.services.test_leads_support import (
     GUILD,
     NOW,
@@ -36,7 +40,7 @@ async def log(db: Database, d: leads.LeadDraft, **kw: object) -> leads.AddResult
     kw.setdefault("owner_id", OWNER)
     kw.setdefault("now", NOW)
     kw.setdefault("settings", SETTINGS)
-    return await leads.log_lead(db, GUILD, d, **kw)  # type: ignore[arg-type]
+    return await log_lead(db, GUILD, d, **kw)  # type: ignore[arg-type]
 
 
 # -- ids ------------------------------------------------------------------------------------------
@@ -163,26 +167,26 @@ async def test_dedup_sees_leads_written_after_the_index_was_built(db: Database) 
     await add(db, "Alpha Archive")
     assert not (await log(db, draft("Beta Gallery"), check_duplicates=True)).duplicates
     # Beta Gallery was added through the index; a name edit and an alias change keep it in step.
-    beta = (await leads.list_leads(db, GUILD, leads.LeadFilter(), viewer_id=WG, viewer_access=Access.REVIEWER)).leads[0]
-    await leads.edit_lead(db, GUILD, beta.id, "partner", "Gamma Gallery", actor_id=WG, now=NOW, settings=SETTINGS)
-    assert not (await leads.find_duplicates(db, GUILD, "Beta Gallery", SETTINGS))
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Gamma Galery", SETTINGS)] == [beta.id]
-    await leads.edit_lead(db, GUILD, beta.id, "aliases", "Delta Lab, Epsilon", actor_id=WG, now=NOW, settings=SETTINGS)
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Delta Lab", SETTINGS)] == [beta.id]
+    beta = (await list_leads(db, GUILD, leads.LeadFilter(), viewer_id=WG, viewer_access=Access.REVIEWER)).leads[0]
+    await edit_lead(db, GUILD, beta.id, "partner", "Gamma Gallery", actor_id=WG, now=NOW, settings=SETTINGS)
+    assert not (await find_duplicates(db, GUILD, "Beta Gallery", SETTINGS))
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "Gamma Galery", SETTINGS)] == [beta.id]
+    await edit_lead(db, GUILD, beta.id, "aliases", "Delta Lab, Epsilon", actor_id=WG, now=NOW, settings=SETTINGS)
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "Delta Lab", SETTINGS)] == [beta.id]
     # A write that bypasses the service (a manual fix in the sqlite shell) is seen through the version.
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (?, ?, 'Zeta Works', 'zeta works')",
             (GUILD, beta.id),
         )
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Zeta Works", SETTINGS)] == [beta.id]
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "Zeta Works", SETTINGS)] == [beta.id]
 
 
 async def test_duplicates_a_logger_may_not_see_are_only_counted(db: Database) -> None:
     hidden = await add(db, "Quiet Bank", owner_id=WG)  # the working group's only
     public = await add(db, "Quiet Bank, Inc.", owner_id=WG, visibility="public")
     own = await add(db, "Quiet Bank Ltd", owner_id=OWNER)
-    assert {d.lead_id for d in await leads.find_duplicates(db, GUILD, "Quiet Bank", SETTINGS)} == {
+    assert {d.lead_id for d in await find_duplicates(db, GUILD, "Quiet Bank", SETTINGS)} == {
         hidden.id, public.id, own.id,
     }  # fmt: skip
     before = await snapshot(db)
@@ -199,15 +203,15 @@ async def test_duplicates_a_logger_may_not_see_are_only_counted(db: Database) ->
 
 async def test_dedup_is_per_guild(db: Database) -> None:
     await add(db, "Europeana", guild_id=OTHER_GUILD)
-    assert not await leads.find_duplicates(db, GUILD, "Europeana", SETTINGS)
+    assert not await find_duplicates(db, GUILD, "Europeana", SETTINGS)
 
 
 async def test_changed_legal_suffixes_renormalise_stored_names(db: Database) -> None:
     plain = LeadsSettings(legal_suffixes=())
     await add(db, "Acme Widgets Cooperative", settings=plain)
-    assert not await leads.find_duplicates(db, GUILD, "Acme Widgets", plain)
+    assert not await find_duplicates(db, GUILD, "Acme Widgets", plain)
     with_coop = LeadsSettings(legal_suffixes=("cooperative",))
-    assert len(await leads.find_duplicates(db, GUILD, "Acme Widgets", with_coop)) == 1
+    assert len(await find_duplicates(db, GUILD, "Acme Widgets", with_coop)) == 1
 
 
 # -- hard lines -----------------------------------------------------------------------------------
@@ -229,7 +233,7 @@ async def test_hard_lines_flag_name_alias_or_summary(db: Database) -> None:
 
 async def test_edit_rechecks_hard_lines(db: Database) -> None:
     lead = await add(db, "Harmless Co")
-    await leads.edit_lead(
+    await edit_lead(
         db, GUILD, lead.id, "summary", "Sponsored by a tobacco brand", actor_id=WG, now=NOW, settings=SETTINGS
     )
     assert [f.source for f in (await leads.get_lead(db, GUILD, lead.id)).flags] == ["hard_line:tobacco"]
@@ -266,7 +270,7 @@ async def lead_in(db: Database, status: str) -> leads.Lead:
 
 async def _approve(db: Database, lead_id: int) -> None:
     for reviewer in (701, 702):
-        await leads.cast_vote(
+        await cast_vote(
             db,
             GUILD,
             lead_id,
@@ -304,7 +308,7 @@ async def test_every_illegal_move_is_refused_with_the_legal_ones(db: Database, s
         await move(db, lead.id, target)
     assert caught.value.key in ("lead.illegal_move", "lead.no_moves")
     if caught.value.key == "lead.illegal_move":
-        assert caught.value.params["legal"] == ", ".join(leads.legal_targets(source, Access.REVIEWER, False))
+        assert caught.value.params["legal"] == ", ".join(legal_targets(source, Access.REVIEWER, False))
     assert await snapshot(db) == before
 
 
@@ -387,7 +391,7 @@ async def test_unknown_and_foreign_leads(db: Database) -> None:
         with pytest.raises(NotFound):
             await leads.add_note(db, GUILD, lead_id, "hello", actor_id=WG, now=NOW)
         with pytest.raises(NotFound):
-            await leads.add_flags(db, GUILD, lead_id, [leads.Flag("x", "high", "m")], actor_id=WG, now=NOW)
+            await add_flags(db, GUILD, lead_id, [leads.Flag("x", "high", "m")], actor_id=WG, now=NOW)
     assert await snapshot(db) == before
 
 
@@ -395,10 +399,10 @@ async def test_every_change_is_an_event(db: Database) -> None:
     lead = await add(db)
     later = NOW + timedelta(days=1)
     await leads.add_note(db, GUILD, lead.id, "Called them", actor_id=WG, now=later)
-    await leads.assign_entity(db, GUILD, lead.id, "Wikimedia UK", actor_id=WG, now=later)
-    await leads.edit_lead(db, GUILD, lead.id, "offer", "Training", actor_id=WG, now=later, settings=SETTINGS)
-    await leads.add_flags(db, GUILD, lead.id, [leads.Flag("checklist", "high", "Brand risk")], actor_id=WG, now=later)
-    await leads.add_flags(db, GUILD, lead.id, [leads.Flag("checklist", "high", "Brand risk")], actor_id=WG, now=later)
+    await assign_entity(db, GUILD, lead.id, "Wikimedia UK", actor_id=WG, now=later)
+    await edit_lead(db, GUILD, lead.id, "offer", "Training", actor_id=WG, now=later, settings=SETTINGS)
+    await add_flags(db, GUILD, lead.id, [leads.Flag("checklist", "high", "Brand risk")], actor_id=WG, now=later)
+    await add_flags(db, GUILD, lead.id, [leads.Flag("checklist", "high", "Brand risk")], actor_id=WG, now=later)
     await move(db, lead.id, "assessing", now=later, note=None)
     events = await leads.events_between(db, GUILD, later, later + timedelta(seconds=1))
     assert [(e.kind, e.note) for e in events] == [
@@ -411,7 +415,7 @@ async def test_every_change_is_an_event(db: Database) -> None:
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.updated_at == later and after.entity == "Wikimedia UK" and after.offer == "Training"
     assert [f.message for f in after.flags] == ["Brand risk"]
-    detail = await leads.lead_detail(db, GUILD, lead.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    detail = await lead_detail(db, GUILD, lead.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert [n.text for n in detail.notes] == ["Called them"]
     assert [e.kind for e in detail.events] == ["created", "note", "assign", "edit", "flag", "status"]
 
@@ -429,19 +433,19 @@ async def test_edit_refusals_change_nothing(db: Database) -> None:
     ]
     for field, value, error, key in cases:
         with pytest.raises(error) as caught:
-            await leads.edit_lead(db, GUILD, lead.id, field, value, actor_id=WG, now=NOW, settings=SETTINGS)
+            await edit_lead(db, GUILD, lead.id, field, value, actor_id=WG, now=NOW, settings=SETTINGS)
         assert caught.value.key == key, field
     with pytest.raises(InvalidInput):
         await leads.add_note(db, GUILD, lead.id, "   ", actor_id=WG, now=NOW)
     with pytest.raises(InvalidInput):
-        await leads.assign_entity(db, GUILD, lead.id, "", actor_id=WG, now=NOW)
+        await assign_entity(db, GUILD, lead.id, "", actor_id=WG, now=NOW)
     assert await snapshot(db) == before
 
 
 async def test_edit_clears_optional_fields(db: Database) -> None:
     lead = await add(db, summary="Something", tier="contributory")
     for field in ("summary", "tier"):
-        await leads.edit_lead(db, GUILD, lead.id, field, "-", actor_id=WG, now=NOW, settings=SETTINGS)
+        await edit_lead(db, GUILD, lead.id, field, "-", actor_id=WG, now=NOW, settings=SETTINGS)
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.summary is None and after.tier is None
 
@@ -453,16 +457,16 @@ async def test_members_see_their_own_and_public_leads(db: Database) -> None:
     mine = await add(db, "Mine", owner_id=OWNER, contact="secret@example.org")
     public = await add(db, "Public", owner_id=999, visibility="public", contact="hidden@example.org")
     hidden = await add(db, "Hidden", owner_id=999)
-    page = await leads.list_leads(db, GUILD, leads.LeadFilter(), viewer_id=OWNER, viewer_access=Access.MEMBER)
+    page = await list_leads(db, GUILD, leads.LeadFilter(), viewer_id=OWNER, viewer_access=Access.MEMBER)
     assert [lead.partner for lead in page.leads] == ["Public", "Mine"]
     assert all(lead.contact is None for lead in page.leads)
     with pytest.raises(NotFound):
-        await leads.lead_detail(db, GUILD, hidden.id, viewer_id=OWNER, viewer_access=Access.MEMBER)
-    detail = await leads.lead_detail(db, GUILD, public.id, viewer_id=OWNER, viewer_access=Access.MEMBER)
+        await lead_detail(db, GUILD, hidden.id, viewer_id=OWNER, viewer_access=Access.MEMBER)
+    detail = await lead_detail(db, GUILD, public.id, viewer_id=OWNER, viewer_access=Access.MEMBER)
     assert detail.lead.contact is None and detail.notes == ()
-    wg = await leads.lead_detail(db, GUILD, mine.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    wg = await lead_detail(db, GUILD, mine.id, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert wg.lead.contact == "secret@example.org"
-    everything = await leads.list_leads(db, GUILD, leads.LeadFilter(), viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    everything = await list_leads(db, GUILD, leads.LeadFilter(), viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert everything.total == 3
 
 
@@ -470,17 +474,15 @@ async def test_list_filters_and_pages(db: Database) -> None:
     for i in range(23):
         await add(db, f"Partner number {i:02d}", level="local" if i % 2 else "global", owner_id=OWNER if i < 5 else 2)
     everyone = leads.LeadFilter()
-    first = await leads.list_leads(db, GUILD, everyone, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    first = await list_leads(db, GUILD, everyone, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert (first.total, first.pages, len(first.leads)) == (23, 3, 10)
     assert first.leads[0].partner == "Partner number 22"
-    last = await leads.list_leads(db, GUILD, everyone, viewer_id=WG, viewer_access=Access.WORKING_GROUP, page=7)
+    last = await list_leads(db, GUILD, everyone, viewer_id=WG, viewer_access=Access.WORKING_GROUP, page=7)
     assert last.page == 2 and len(last.leads) == 3
     wg = {"viewer_id": WG, "viewer_access": Access.WORKING_GROUP}
-    local = await leads.list_leads(db, GUILD, leads.LeadFilter(level="local"), **wg)  # type: ignore[arg-type]
+    local = await list_leads(db, GUILD, leads.LeadFilter(level="local"), **wg)  # type: ignore[arg-type]
     assert local.total == 11 and all(lead.level == "local" for lead in local.leads)
-    mine = await leads.list_leads(
-        db, GUILD, leads.LeadFilter(mine=True), viewer_id=OWNER, viewer_access=Access.WORKING_GROUP
-    )
+    mine = await list_leads(db, GUILD, leads.LeadFilter(mine=True), viewer_id=OWNER, viewer_access=Access.WORKING_GROUP)
     assert mine.total == 5
 
 

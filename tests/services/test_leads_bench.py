@@ -7,6 +7,8 @@ from bot.config import LeadsSettings
 from bot.db import Database
 from bot.services import leads
 from bot.services.access import Access
+from bot.services.leads.cards import pending_cards
+from bot.services.leads.search import search_leads
 from tests.services.test_leads_support import GUILD, NOW
 
 
@@ -18,14 +20,14 @@ async def test_seed_leads_fills_leads_aliases_events_and_search(db: Database) ->
     assert await db.fetchval("SELECT count(*) FROM lead_events WHERE kind = 'created'") == 300
     assert await db.fetchval("SELECT count(*) FROM lead_aliases") > 0
     assert await db.fetchval("SELECT count(*) FROM leads_fts") == 300
-    assert await leads.pending_cards(db, GUILD) == []  # seeded cards count as posted
+    assert await pending_cards(db, GUILD) == []  # seeded cards count as posted
     index = service.names.index
     assert index is not None and len(index) >= 300  # primed: the first /lead add does not build it
     first = await service.get(ids[0])
     found = await service.duplicates(first.partner)
     assert service.names.index is index  # and used as it is
     assert first.id in {d.lead_id for d in found}
-    hits = await leads.search_leads(db, GUILD, "museum", viewer_id=1, viewer_access=Access.WORKING_GROUP)
+    hits = await search_leads(db, GUILD, "museum", viewer_id=1, viewer_access=Access.WORKING_GROUP)
     assert hits
     more = await seed_leads(db, GUILD, 10, NOW)
     assert more.start == ids.stop

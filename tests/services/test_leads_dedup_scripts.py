@@ -10,10 +10,10 @@ import pytest
 
 from bot.config import DEFAULT_LEGAL_SUFFIXES
 from bot.db import Database
-from bot.services import leads
 from bot.services.leads.dedup import NameIndex, normalise_name
 from bot.services.leads.name_score import CONTAINED_SCORE, contains, same_words
 from bot.services.leads.seed import synthetic_name
+from bot.services.leads.service import find_duplicates
 from bot.sim import Sim
 from tests.cogs.test_leads_support import service_lead
 from tests.services.test_leads_support import GUILD, SETTINGS, add
@@ -95,23 +95,23 @@ async def _register(db: Database) -> dict[str, int]:
 @pytest.mark.parametrize(("new", "known"), MATCH)
 async def test_a_known_name_with_a_branch_or_city_added_is_a_duplicate(db: Database, new: str, known: str) -> None:
     ids = await _register(db)
-    found = await leads.find_duplicates(db, GUILD, new, SETTINGS)
+    found = await find_duplicates(db, GUILD, new, SETTINGS)
     assert [d.lead_id for d in found] == [ids[known]], [(d.partner, d.score) for d in found]
 
 
 @pytest.mark.parametrize("new", NO_MATCH)
 async def test_a_generic_word_or_a_short_name_in_common_is_not(db: Database, new: str) -> None:
     await _register(db)
-    assert [(d.partner, d.score) for d in await leads.find_duplicates(db, GUILD, new, SETTINGS)] == []
+    assert [(d.partner, d.score) for d in await find_duplicates(db, GUILD, new, SETTINGS)] == []
 
 
 async def test_the_chile_chipre_pair_is_two_universities(db: Database) -> None:
     """Only the one known, in either direction: 92.7 by ``ratio``, but Chile and Chipre are two words."""
     chipre = await add(db, "Universidad de Chipre")
-    assert await leads.find_duplicates(db, GUILD, "Universidad de Chile", SETTINGS) == []
+    assert await find_duplicates(db, GUILD, "Universidad de Chile", SETTINGS) == []
     chile = await add(db, "Universidad de Chile")
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Universidad de Chile", SETTINGS)] == [chile.id]
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "Universidad de Chipre", SETTINGS)] == [chipre.id]
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "Universidad de Chile", SETTINGS)] == [chile.id]
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "Universidad de Chipre", SETTINGS)] == [chipre.id]
 
 
 @pytest.mark.parametrize(
@@ -126,20 +126,20 @@ async def test_the_chile_chipre_pair_is_two_universities(db: Database) -> None:
 )
 async def test_the_name_without_the_branch_finds_the_branch(db: Database, new: str, known: str) -> None:
     lead = await add(db, known)
-    found = await leads.find_duplicates(db, GUILD, new, SETTINGS)
+    found = await find_duplicates(db, GUILD, new, SETTINGS)
     assert [(d.lead_id, d.score) for d in found] == [(lead.id, CONTAINED_SCORE)]
 
 
 async def test_an_alias_is_contained_too(db: Database) -> None:
     lead = await add(db, "National Library of China", aliases=("中国国家图书馆",))
-    assert [d.lead_id for d in await leads.find_duplicates(db, GUILD, "中国国家图书馆古籍馆", SETTINGS)] == [lead.id]
+    assert [d.lead_id for d in await find_duplicates(db, GUILD, "中国国家图书馆古籍馆", SETTINGS)] == [lead.id]
 
 
 async def test_a_stricter_threshold_leaves_additions_out(db: Database) -> None:
     await add(db, "中国国家图书馆")
     strict = SETTINGS.model_copy(update={"duplicate_threshold": 95})
-    assert await leads.find_duplicates(db, GUILD, "中国国家图书馆北京", strict) == []
-    assert await leads.find_duplicates(db, GUILD, "中国国家图书馆", strict)
+    assert await find_duplicates(db, GUILD, "中国国家图书馆北京", strict) == []
+    assert await find_duplicates(db, GUILD, "中国国家图书馆", strict)
 
 
 # -- the rules on their own -------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from bot.db import Database
 from bot.errors import InvalidInput
 from bot.services import leads
 from bot.services.leads import export_formats
+from bot.services.leads.export import export_leads
+from bot.services.leads.register import edit_lead
 from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, SETTINGS, WG, add, move
 from tests.services.test_wikitext import live_markup
 
@@ -43,7 +45,7 @@ async def sample(db: Database) -> list[leads.Lead]:
 
 async def test_csv_opens_cleanly_and_neutralises_formulas(db: Database) -> None:
     await sample(db)
-    export = await leads.export_leads(db, GUILD, "csv", now=NOW)
+    export = await export_leads(db, GUILD, "csv", now=NOW)
     assert export.filename == "leads-2026-01-05.csv" and export.count == 3
     assert export.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))
@@ -69,7 +71,7 @@ def test_csv_cell_escapes_every_formula_start() -> None:
 
 async def test_json_has_every_field_and_the_history(db: Database) -> None:
     await sample(db)
-    export = await leads.export_leads(db, GUILD, "json", now=NOW)
+    export = await export_leads(db, GUILD, "json", now=NOW)
     document = json.loads(export.data.decode("utf-8"))
     assert document["guild_id"] == GUILD and len(document["leads"]) == 3
     item = document["leads"][0]
@@ -91,12 +93,12 @@ async def test_json_has_every_field_and_the_history(db: Database) -> None:
 
 async def publish(db: Database, *lead_list: leads.Lead) -> None:
     for lead in lead_list:
-        await leads.edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=WG, now=NOW, settings=SETTINGS)
+        await edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=WG, now=NOW, settings=SETTINGS)
 
 
 async def test_wikitext_is_a_sortable_table_with_markup_escaped(db: Database) -> None:
     await publish(db, *await sample(db))
-    export = await leads.export_leads(db, GUILD, "wikitext", now=NOW)
+    export = await export_leads(db, GUILD, "wikitext", now=NOW)
     assert (export.count, export.left_out) == (3, 0)
     text = export.data.decode("utf-8")
     lines = text.strip().split("\n")
@@ -123,7 +125,7 @@ async def test_wikitext_leaves_magic_words_magic_links_and_bare_urls_inert(db: D
         db, "__HIDDENCAT__ Partner", summary=summary, entity="tel:+15550100", link="https://evil.example/landing"
     )
     await publish(db, lead)
-    text = (await leads.export_leads(db, GUILD, "wikitext", now=NOW)).data.decode("utf-8")
+    text = (await export_leads(db, GUILD, "wikitext", now=NOW)).data.decode("utf-8")
     row = text.split("|-\n")[1].split("\n")[0]
     raw = row[2:].split(" || ")
     assert [kind for cell in raw for kind in live_markup(cell)] == []
@@ -136,7 +138,7 @@ async def test_wikitext_leaves_magic_words_magic_links_and_bare_urls_inert(db: D
 async def test_wikitext_holds_public_leads_only_csv_and_json_every_lead(db: Database) -> None:
     first, second, third = await sample(db)
     await publish(db, second)
-    wiki = await leads.export_leads(db, GUILD, "wikitext", now=NOW)
+    wiki = await export_leads(db, GUILD, "wikitext", now=NOW)
     assert (wiki.count, wiki.left_out) == (1, 2)
     text = wiki.data.decode("utf-8")
     assert second.ref in text and "evil" in text
@@ -145,42 +147,42 @@ async def test_wikitext_holds_public_leads_only_csv_and_json_every_lead(db: Data
     assert "Europeana" not in text and "Open access" not in text
     # The working group's own formats stay complete.
     for fmt in ("csv", "json"):
-        full = await leads.export_leads(db, GUILD, fmt, now=NOW)
+        full = await export_leads(db, GUILD, fmt, now=NOW)
         assert (full.count, full.left_out) == (3, 0)
         assert "Europeana" in full.data.decode("utf-8-sig")
     # With a status filter, only leads in that status are counted either way.
-    assessing = await leads.export_leads(db, GUILD, "wikitext", status="assessing", now=NOW)
+    assessing = await export_leads(db, GUILD, "wikitext", status="assessing", now=NOW)
     assert (assessing.count, assessing.left_out) == (0, 1)
     assert assessing.data.decode("utf-8").strip().split("\n")[-1] == "|}"
 
 
 async def test_status_filter_and_refusals(db: Database) -> None:
     await sample(db)
-    export = await leads.export_leads(db, GUILD, "json", status="assessing", now=NOW)
+    export = await export_leads(db, GUILD, "json", status="assessing", now=NOW)
     assert export.count == 1 and export.filename == "leads-assessing-2026-01-05.json"
     for fmt, status in (("xml", None), ("csv", "finished")):
         with pytest.raises(InvalidInput):
-            await leads.export_leads(db, GUILD, fmt, status=status, now=NOW)
+            await export_leads(db, GUILD, fmt, status=status, now=NOW)
 
 
 # -- made a page at a time, and for an upload within a limit -----------------------------------------
 
 
 async def test_json_written_a_lead_at_a_time_is_exactly_json_dumps(db: Database) -> None:
-    empty = await leads.export_leads(db, GUILD, "json", now=NOW)
+    empty = await export_leads(db, GUILD, "json", now=NOW)
     assert empty.data.decode("utf-8") == json.dumps(json.loads(empty.data), ensure_ascii=False, indent=2)
     await sample(db)
-    export = await leads.export_leads(db, GUILD, "json", now=NOW)
+    export = await export_leads(db, GUILD, "json", now=NOW)
     text = export.data.decode("utf-8")
     assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2)  # notes, history, other scripts
 
 
 async def test_pages_and_the_streamed_file_hold_the_same_rows(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     await sample(db)
-    whole = {fmt: await leads.export_leads(db, GUILD, fmt, now=NOW) for fmt in ("csv", "json")}
+    whole = {fmt: await export_leads(db, GUILD, fmt, now=NOW) for fmt in ("csv", "json")}
     monkeypatch.setattr(leads.export, "PAGE", 1)  # one lead per page
     for fmt, expected in whole.items():
-        assert (await leads.export_leads(db, GUILD, fmt, now=NOW)).data == expected.data
+        assert (await export_leads(db, GUILD, fmt, now=NOW)).data == expected.data
         out = io.BytesIO()
         summary = await leads.write_export(db, GUILD, fmt, out, now=NOW)  # what `partnerbot export` streams
         assert out.getvalue() == expected.data and (summary.filename, summary.count) == (expected.filename, 3)
@@ -195,28 +197,28 @@ async def many(db: Database, count: int, summary: Callable[[int], str], status: 
 
 async def test_an_upload_over_the_limit_plain_comes_zipped(db: Database) -> None:
     await many(db, 30, lambda n: f"Open access to the collections of partner number {n}. " * 8)
-    plain = await leads.export_leads(db, GUILD, "csv", now=NOW)
+    plain = await export_leads(db, GUILD, "csv", now=NOW)
     limit = len(plain.data) // 2
-    export = await leads.export_leads(db, GUILD, "csv", now=NOW, limit=limit)
+    export = await export_leads(db, GUILD, "csv", now=NOW, limit=limit)
     assert export.zipped and export.filename == "leads-2026-01-05.csv.zip" and export.count == 30
     assert len(export.data) <= limit
     with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
         assert archive.namelist() == ["leads-2026-01-05.csv"]
         assert archive.read("leads-2026-01-05.csv") == plain.data
-    unzipped = await leads.export_leads(db, GUILD, "csv", now=NOW, limit=len(plain.data))
+    unzipped = await export_leads(db, GUILD, "csv", now=NOW, limit=len(plain.data))
     assert not unzipped.zipped and unzipped.data == plain.data  # a file that fits stays plain
 
 
 async def test_an_upload_over_the_limit_even_zipped_is_refused_naming_the_statuses_that_fit(db: Database) -> None:
     await many(db, 12, lambda n: secrets.token_hex(400), status="assessing")  # random text: zips to half
     with pytest.raises(leads.ExportTooBig) as refused:
-        await leads.export_leads(db, GUILD, "csv", now=NOW, limit=4000)
+        await export_leads(db, GUILD, "csv", now=NOW, limit=4000)
     error = refused.value
     assert (error.fmt, error.count, error.limit) == ("csv", 12, 4000) and error.estimate > 4000
     assert error.fits == (("assessing", 1),)  # eleven logged leads would not fit either
     assert "12 leads as csv would be about" in str(error)
     with pytest.raises(leads.ExportTooBig) as filtered:
-        await leads.export_leads(db, GUILD, "json", status="logged", now=NOW, limit=4000)
+        await export_leads(db, GUILD, "json", status="logged", now=NOW, limit=4000)
     assert filtered.value.count == 11 and filtered.value.fits == ()  # already filtered: nothing narrower
 
 
@@ -234,6 +236,6 @@ async def test_a_surely_too_big_upload_is_refused_after_its_first_page(
 
     monkeypatch.setattr(export_formats._Csv, "page", counted)
     with pytest.raises(leads.ExportTooBig) as refused:
-        await leads.export_leads(db, GUILD, "csv", now=NOW, limit=4000)
+        await export_leads(db, GUILD, "csv", now=NOW, limit=4000)
     assert made == [4]  # 40 leads projected from the first 4: refused without making the other 36
     assert refused.value.count == 40 and refused.value.estimate > 4000 * leads.export.SURE_TOO_BIG

@@ -9,11 +9,14 @@ from bot.db import Database
 from bot.errors import InvalidInput
 from bot.services import leads
 from bot.services.access import Access
+from bot.services.leads.queries import known_entities
+from bot.services.leads.register import edit_lead
+from bot.services.leads.search import search_leads, suggest_leads
 from tests.services.test_leads_support import GUILD, NOW, OTHER_GUILD, OWNER, SETTINGS, WG, add, snapshot
 
 
 async def search(db: Database, query: str, access: Access = Access.WORKING_GROUP, viewer: int = WG) -> list[str]:
-    hits = await leads.search_leads(db, GUILD, query, viewer_id=viewer, viewer_access=access)
+    hits = await search_leads(db, GUILD, query, viewer_id=viewer, viewer_access=access)
     return [hit.lead.partner for hit in hits]
 
 
@@ -91,8 +94,8 @@ async def test_empty_and_overlong_queries(db: Database) -> None:
 
 async def test_index_follows_edits_aliases_and_notes(db: Database) -> None:
     lead = await add(db, "Old Name", aliases=("First Alias",))
-    await leads.edit_lead(db, GUILD, lead.id, "partner", "Brand New", actor_id=WG, now=NOW, settings=SETTINGS)
-    await leads.edit_lead(db, GUILD, lead.id, "aliases", "Second Alias", actor_id=WG, now=NOW, settings=SETTINGS)
+    await edit_lead(db, GUILD, lead.id, "partner", "Brand New", actor_id=WG, now=NOW, settings=SETTINGS)
+    await edit_lead(db, GUILD, lead.id, "aliases", "Second Alias", actor_id=WG, now=NOW, settings=SETTINGS)
     assert await search(db, "old") == []
     assert await search(db, "first") == []
     assert await search(db, "brand") == ["Brand New"]
@@ -110,7 +113,7 @@ async def test_members_search_what_they_may_see_and_never_notes(db: Database) ->
     assert sorted(await search(db, "museum", Access.MEMBER, OWNER)) == ["Mine Museum", "Public Museum"]
     assert await search(db, "secretword", Access.MEMBER, OWNER) == []
     assert await search(db, "secretword") == ["Mine Museum"]
-    hits = await leads.search_leads(db, GUILD, "secretword", viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    hits = await search_leads(db, GUILD, "secretword", viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert (hits[0].field, hits[0].excerpt) == ("notes", "secretword")
 
 
@@ -121,7 +124,7 @@ async def test_search_is_per_guild(db: Database) -> None:
 
 async def test_excerpt_names_the_matching_field(db: Database) -> None:
     await add(db, "Alpha", summary="Lots of words before " * 5 + "the keyword appears here and then more words")
-    [hit] = await leads.search_leads(db, GUILD, "keyword", viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+    [hit] = await search_leads(db, GUILD, "keyword", viewer_id=WG, viewer_access=Access.WORKING_GROUP)
     assert hit.field == "summary" and "keyword" in hit.excerpt and hit.excerpt.startswith("…")
 
 
@@ -131,13 +134,13 @@ async def test_autocomplete_by_id_and_name(db: Database) -> None:
     hidden = await add(db, "Eurovision", owner_id=2)
 
     async def suggest(text: str) -> list[leads.Suggestion]:
-        return await leads.suggest_leads(db, GUILD, text, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
+        return await suggest_leads(db, GUILD, text, viewer_id=WG, viewer_access=Access.WORKING_GROUP)
 
     assert (await suggest(first.ref))[0].lead_id == first.id
     assert (await suggest(str(first.id)))[0].lead_id == first.id
     names = {s.partner for s in await suggest("Euro")}
     assert names == {"Europeana", "European Library", "Eurovision"}
-    member = await leads.suggest_leads(db, GUILD, "Euro", viewer_id=OWNER, viewer_access=Access.MEMBER)
+    member = await suggest_leads(db, GUILD, "Euro", viewer_id=OWNER, viewer_access=Access.MEMBER)
     assert hidden.id not in {s.lead_id for s in member}
     assert len(await suggest("")) == 3
 
@@ -146,5 +149,5 @@ async def test_known_entities(db: Database) -> None:
     await add(db, "A", entity="Wikimedia UK")
     await add(db, "B", entity="Wikimedia UK")
     await add(db, "C", entity="Wiki Movimento Brasil")
-    assert await leads.known_entities(db, GUILD) == ["Wikimedia UK", "Wiki Movimento Brasil"]
-    assert await leads.known_entities(db, GUILD, "brasil") == ["Wiki Movimento Brasil"]
+    assert await known_entities(db, GUILD) == ["Wikimedia UK", "Wiki Movimento Brasil"]
+    assert await known_entities(db, GUILD, "brasil") == ["Wiki Movimento Brasil"]

@@ -8,6 +8,7 @@ from bot.config import HardLine, LeadsSettings
 from bot.db import Database
 from bot.services import leads
 from bot.services.access import Access
+from bot.services.leads.service import log_lead
 
 GUILD = 111
 OTHER_GUILD = 222
@@ -58,9 +59,7 @@ async def add(
     fields.setdefault("level", "global")
     fields.setdefault("direction", "external")
     draft = leads.LeadDraft(partner=partner, **fields)  # type: ignore[arg-type]
-    result = await leads.log_lead(
-        db, guild_id, draft, owner_id=owner_id, now=now, settings=settings, check_duplicates=False
-    )
+    result = await log_lead(db, guild_id, draft, owner_id=owner_id, now=now, settings=settings, check_duplicates=False)
     assert result.lead is not None
     return result.lead
 

@@ -11,6 +11,8 @@ from bot.config import ConfigError, LeadsSettings, WikiSettings, parse_settings
 from bot.db import Database
 from bot.services import leads
 from bot.services.access import Access
+from bot.services.leads.register import edit_lead
+from bot.services.leads.service import log_lead
 from bot.services.wiki import blocks, content, markers
 
 GUILD = 5
@@ -20,9 +22,7 @@ NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
 async def _lead(db: Database, partner: str, *, visibility: str = "public", **fields: str) -> leads.Lead:
     draft = leads.LeadDraft(partner=partner, level="global", direction="external", visibility=visibility, **fields)
-    result = await leads.log_lead(
-        db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False
-    )
+    result = await log_lead(db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False)
     assert result.lead is not None
     return result.lead
 
@@ -136,7 +136,7 @@ async def test_a_decision_made_before_the_lead_was_made_public_is_not_published(
     for status in ("assessing", "declined"):
         note = "a reason meant for the working group only" if status == "declined" else None
         await leads.transition(db, GUILD, lead.id, status, actor_id=9, actor_access=WG, note=note, now=NOW)
-    await leads.edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=9, now=NOW, settings=LeadsSettings())
+    await edit_lead(db, GUILD, lead.id, "visibility", "public", actor_id=9, now=NOW, settings=LeadsSettings())
     text = (await blocks(db, GUILD, "en"))["decisions"]
     assert "meant for the working group only" not in text and "Formerly Private" not in text
     assert "Formerly Private" in (await blocks(db, GUILD, "en"))["register"]  # the lead itself is public now

@@ -10,6 +10,7 @@ import pytest
 from bot.config import LeadsSettings, WikiSettings
 from bot.db import Database
 from bot.services import leads
+from bot.services.leads.service import log_lead
 from bot.services.wiki import WikiService
 
 GUILD = 5
@@ -38,7 +39,7 @@ async def test_a_change_is_due_once_the_debounce_has_passed(db: Database, monkey
     assert await service.trouble()
     assert await service.due() is None
     draft = leads.LeadDraft(partner="Europeana", level="national", direction="external", visibility="public")
-    await leads.log_lead(db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False)
+    await log_lead(db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False)
     assert await service.due() is None  # seen: it waits
     clock[0] = NOW + timedelta(minutes=9)
     assert await service.due() is None

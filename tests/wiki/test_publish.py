@@ -15,6 +15,7 @@ from bot.config import LeadsSettings, WikiSettings
 from bot.db import Database
 from bot.services import digest, leads, wiki
 from bot.services.access import Access
+from bot.services.leads.service import log_lead
 from bot.services.wiki import markers
 from bot.services.wiki.client import WikiClient
 from bot.sim import Sim
@@ -57,9 +58,7 @@ async def run(db: Database, settings: WikiSettings, **kwargs: Any) -> wiki.RunRe
 async def public_lead(db: Database, partner: str, **fields: Any) -> leads.Lead:
     fields.setdefault("visibility", "public")
     draft = leads.LeadDraft(partner=partner, level="national", direction="external", **fields)
-    result = await leads.log_lead(
-        db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False
-    )
+    result = await log_lead(db, GUILD, draft, owner_id=7, now=NOW, settings=LeadsSettings(), check_duplicates=False)
     assert result.lead is not None
     return result.lead
 

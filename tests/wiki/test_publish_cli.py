@@ -15,6 +15,7 @@ from bot.config import LeadsSettings
 from bot.db import open_database
 from bot.sandbox import run_script
 from bot.services import leads
+from bot.services.leads.service import log_lead
 from tests.wiki.conftest import MediaWiki
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ async def seed(raw: dict[str, Any], partner: str) -> None:
     try:
         draft = leads.LeadDraft(partner=partner, level="global", direction="external", visibility="public")
         now = datetime(2026, 2, 1, tzinfo=UTC)
-        await leads.log_lead(
+        await log_lead(
             db, raw["guild_id"], draft, owner_id=1, now=now, settings=LeadsSettings(), check_duplicates=False
         )
     finally:

@@ -1,4 +1,4 @@
-"""Checklists in threads (DESIGN.md section 2)."""
+"""Checklists in threads (docs/design.md section 2)."""
 
 from bot.cogs.checklists._cog import ChecklistsCog
 

@@ -104,7 +104,7 @@ class TopicSelect(GuardedDynamicItem[discord.ui.Select[Any]], template=rf"pb:fb:
 class SendButton(GuardedDynamicItem[discord.ui.Button[Any]], template=rf"pb:fb:send:{_TOKEN}"):
     access = Access.NONE  # as TopicSelect
 
-    # "Send anonymously" in English (DESIGN.md's fixed words), translated for other locales.
+    # "Send anonymously" in English (fixed words, docs/design.md section 9), translated for other locales.
     def __init__(self, token: str, *, locale: object = None) -> None:
         super().__init__(
             discord.ui.Button(

@@ -1,4 +1,4 @@
-"""Checklist runs (DESIGN.md section 2): start, answer, skip, go back, complete and cancel. Each run keeps
+"""Checklist runs (docs/design.md section 2): start, answer, skip, go back, complete and cancel. Each run keeps
 a snapshot of its questionnaire, so an edited YAML file never changes a run already started.
 
 Other features import from here: ``from bot.services import checklists`` then

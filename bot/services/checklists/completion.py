@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,8 +105,11 @@ async def sync_flags(db: Database, run: ChecklistRun, *, locale: str, now: datet
 
 
 async def _set_sync(db: Database, run: ChecklistRun, stage: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE checklist_runs SET lead_sync = ? WHERE id = ?", (stage, run.id))
+    await db.run_sync(_record_sync_stage, run.id, stage)
+
+
+def _record_sync_stage(conn: sqlite3.Connection, run_id: int, stage: int) -> None:
+    conn.execute("UPDATE checklist_runs SET lead_sync = ? WHERE id = ?", (stage, run_id))
 
 
 async def sync_lead(

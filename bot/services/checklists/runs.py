@@ -58,24 +58,20 @@ async def start_run(
     if existing is not None:
         return StartOutcome(existing, lead, created=False, event=None)
     try:
-        async with db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO checklist_runs (guild_id, lead_id, questionnaire_id, questionnaire_version, "
-                "questionnaire_title, snapshot, started_by, started_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    guild_id,
-                    lead_id,
-                    questionnaire.id,
-                    questionnaire.version,
-                    questionnaire.title,
-                    snapshot(questionnaire),
-                    actor_id,
-                    to_ts(now),
-                    to_ts(now),
-                ),
-            )
-            run_id = int(cursor.lastrowid or 0)
+        run_id = await db.run_sync(
+            _insert_run,
+            (
+                guild_id,
+                lead_id,
+                questionnaire.id,
+                questionnaire.version,
+                questionnaire.title,
+                snapshot(questionnaire),
+                actor_id,
+                to_ts(now),
+                to_ts(now),
+            ),
+        )
     except sqlite3.IntegrityError:
         # Another start for the same lead and questionnaire committed first.
         existing = await _open_run(db, guild_id, lead_id, questionnaire.id)
@@ -100,6 +96,16 @@ async def start_run(
     return StartOutcome(await get_run(db, guild_id, run_id), lead, created=True, event=event)
 
 
+def _insert_run(conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
+    cursor = conn.execute(
+        "INSERT INTO checklist_runs (guild_id, lead_id, questionnaire_id, questionnaire_version, "
+        "questionnaire_title, snapshot, started_by, started_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        values,
+    )
+    return int(cursor.lastrowid or 0)
+
+
 async def _advance(
     db: Database,
     run: ChecklistRun,
@@ -113,36 +119,42 @@ async def _advance(
     """Record the answer at ``index`` and move on, in one transaction. The UPDATE only matches while
     the run still waits on ``index``: of two presses at once, the second matches nothing."""
     question = run.questionnaire.questions[index]
+    stored = None if skipped else json.dumps(value, ensure_ascii=False)
+    await db.run_sync(_record_answer, run, index, question.id, stored, skipped, actor_id, to_ts(now))
+
+
+def _record_answer(
+    conn: sqlite3.Connection,
+    run: ChecklistRun,
+    index: int,
+    question_id: str,
+    value: str | None,
+    skipped: bool,
+    actor_id: int,
+    ts: int,
+) -> None:
+    """:func:`_advance`'s write: move the run past ``index`` (Conflict when it no longer waits there),
+    then store the answer."""
     following = index + 1
     done = following >= run.total
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1, "
-            "status = CASE WHEN ? THEN 'completed' ELSE status END, "
-            "completed_by = CASE WHEN ? THEN ? ELSE completed_by END, "
-            "completed_at = CASE WHEN ? THEN ? ELSE completed_at END "
-            "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
-            (following, to_ts(now), done, done, actor_id, done, to_ts(now), run.id, run.guild_id, index),
-        )
-        if cursor.rowcount != 1:
-            raise Conflict("checklist.already_answered")
-        await conn.execute(
-            "INSERT INTO checklist_answers (run_id, guild_id, question_id, position, value, skipped, "
-            "answered_by, answered_at) VALUES (?,?,?,?,?,?,?,?) "
-            "ON CONFLICT (run_id, question_id) DO UPDATE SET value = excluded.value, "
-            "skipped = excluded.skipped, answered_by = excluded.answered_by, "
-            "answered_at = excluded.answered_at",
-            (
-                run.id,
-                run.guild_id,
-                question.id,
-                index,
-                None if skipped else json.dumps(value, ensure_ascii=False),
-                int(skipped),
-                actor_id,
-                to_ts(now),
-            ),
-        )
+    cursor = conn.execute(
+        "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1, "
+        "status = CASE WHEN ? THEN 'completed' ELSE status END, "
+        "completed_by = CASE WHEN ? THEN ? ELSE completed_by END, "
+        "completed_at = CASE WHEN ? THEN ? ELSE completed_at END "
+        "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
+        (following, ts, done, done, actor_id, done, ts, run.id, run.guild_id, index),
+    )
+    if cursor.rowcount != 1:
+        raise Conflict("checklist.already_answered")
+    conn.execute(
+        "INSERT INTO checklist_answers (run_id, guild_id, question_id, position, value, skipped, "
+        "answered_by, answered_at) VALUES (?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (run_id, question_id) DO UPDATE SET value = excluded.value, "
+        "skipped = excluded.skipped, answered_by = excluded.answered_by, "
+        "answered_at = excluded.answered_at",
+        (run.id, run.guild_id, question_id, index, value, int(skipped), actor_id, ts),
+    )
 
 
 async def answer(
@@ -174,30 +186,40 @@ async def back(db: Database, guild_id: int, run_id: int, question_id: str, *, no
     index, question = current_question(run, question_id)
     if index == 0:
         raise InvalidInput("checklist.no_previous")
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1 "
-            "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
-            (index - 1, to_ts(now), run.id, guild_id, index),
-        )
-        if cursor.rowcount != 1:
-            raise Conflict("checklist.already_answered")
+    await db.run_sync(_step_back, guild_id, run.id, index, to_ts(now))
     return Step(await get_run(db, guild_id, run_id), question, None, went_back=True)
+
+
+def _step_back(conn: sqlite3.Connection, guild_id: int, run_id: int, index: int, ts: int) -> None:
+    """Move the run from ``index`` back one question; Conflict when it no longer waits on ``index``."""
+    cursor = conn.execute(
+        "UPDATE checklist_runs SET position = ?, updated_at = ?, step = step + 1 "
+        "WHERE id = ? AND guild_id = ? AND status = 'open' AND position = ?",
+        (index - 1, ts, run_id, guild_id, index),
+    )
+    if cursor.rowcount != 1:
+        raise Conflict("checklist.already_answered")
 
 
 async def cancel_run(db: Database, guild_id: int, run_id: int, *, actor_id: int | None, now: datetime) -> ChecklistRun:
     """Close an open run for good; its thread is told and archived by the caller. ``actor_id`` is None
     when no one pressed anything (the lead itself was closed)."""
     refuse_closed(await get_run(db, guild_id, run_id))
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE checklist_runs SET status = 'cancelled', cancelled_by = ?, cancelled_at = ?, "
-            "updated_at = ? WHERE id = ? AND guild_id = ? AND status = 'open'",
-            (actor_id, to_ts(now), to_ts(now), run_id, guild_id),
-        )
-        if cursor.rowcount != 1:  # completed or cancelled since the read above
-            refuse_closed(await get_run(db, guild_id, run_id))
+    if not await db.run_sync(_cancel, guild_id, run_id, actor_id, to_ts(now)):
+        # Completed or cancelled since the read above (the UPDATE wrote nothing; a run never reopens,
+        # so reading it after the write finds the same state as reading it inside).
+        refuse_closed(await get_run(db, guild_id, run_id))
     return await get_run(db, guild_id, run_id)
+
+
+def _cancel(conn: sqlite3.Connection, guild_id: int, run_id: int, actor_id: int | None, ts: int) -> bool:
+    """Cancel the run if it is still open; False when it is not (nothing written)."""
+    cursor = conn.execute(
+        "UPDATE checklist_runs SET status = 'cancelled', cancelled_by = ?, cancelled_at = ?, "
+        "updated_at = ? WHERE id = ? AND guild_id = ? AND status = 'open'",
+        (actor_id, ts, ts, run_id, guild_id),
+    )
+    return cursor.rowcount == 1
 
 
 async def cancel_runs_of_closed_lead(

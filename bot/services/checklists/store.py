@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,35 +108,45 @@ async def pending_runs(db: Database, guild_id: int) -> list[ChecklistRun]:
 
 async def set_thread(db: Database, guild_id: int, run_id: int, thread_id: int | None) -> None:
     """Attach the run's thread; None forgets a thread that was deleted, so the next pass opens another."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE checklist_runs SET thread_id = ?, posted_position = NULL, question_message_id = NULL "
-            "WHERE id = ? AND guild_id = ?",
-            (thread_id, run_id, guild_id),
-        )
+    await db.run_sync(_set_thread, guild_id, run_id, thread_id)
+
+
+def _set_thread(conn: sqlite3.Connection, guild_id: int, run_id: int, thread_id: int | None) -> None:
+    conn.execute(
+        "UPDATE checklist_runs SET thread_id = ?, posted_position = NULL, question_message_id = NULL "
+        "WHERE id = ? AND guild_id = ?",
+        (thread_id, run_id, guild_id),
+    )
 
 
 async def mark_posted(db: Database, guild_id: int, run_id: int, position: int, message_id: int | None) -> bool:
     """Remember that the question at ``position`` is in the thread (unless the run moved on since)."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE checklist_runs SET posted_position = ?, question_message_id = ? "
-            "WHERE id = ? AND guild_id = ? AND position = ?",
-            (position, message_id, run_id, guild_id, position),
-        )
-        return cursor.rowcount == 1
+    return await db.run_sync(_set_posted, guild_id, run_id, position, message_id)
+
+
+def _set_posted(conn: sqlite3.Connection, guild_id: int, run_id: int, position: int, message_id: int | None) -> bool:
+    cursor = conn.execute(
+        "UPDATE checklist_runs SET posted_position = ?, question_message_id = ? "
+        "WHERE id = ? AND guild_id = ? AND position = ?",
+        (position, message_id, run_id, guild_id, position),
+    )
+    return cursor.rowcount == 1
 
 
 async def mark_summary_posted(db: Database, guild_id: int, run_id: int, message_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE checklist_runs SET summary_message_id = ? WHERE id = ? AND guild_id = ?",
-            (message_id, run_id, guild_id),
-        )
+    await db.run_sync(_set_summary_posted, guild_id, run_id, message_id)
+
+
+def _set_summary_posted(conn: sqlite3.Connection, guild_id: int, run_id: int, message_id: int) -> None:
+    conn.execute(
+        "UPDATE checklist_runs SET summary_message_id = ? WHERE id = ? AND guild_id = ?",
+        (message_id, run_id, guild_id),
+    )
 
 
 async def mark_closed_posted(db: Database, guild_id: int, run_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE checklist_runs SET closed_posted = 1 WHERE id = ? AND guild_id = ?", (run_id, guild_id)
-        )
+    await db.run_sync(_set_closed_posted, guild_id, run_id)
+
+
+def _set_closed_posted(conn: sqlite3.Connection, guild_id: int, run_id: int) -> None:
+    conn.execute("UPDATE checklist_runs SET closed_posted = 1 WHERE id = ? AND guild_id = ?", (run_id, guild_id))

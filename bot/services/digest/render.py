@@ -237,7 +237,7 @@ def render(content: DigestContent, locale: str, *, kind: str = "scheduled", guil
     fb = content.feedback
 
     def feedback_line(item: feedback.ReleasedItem | None) -> str:
-        if item is None:  # the closing line: some feedback still waits (never how much: see DESIGN.md)
+        if item is None:  # the closing line: some feedback still waits (never how much: docs/privacy.md section 4)
             return t(locale, "digest.entry.feedback_waiting")
         return feedback_entry(locale, item)
 

@@ -129,59 +129,75 @@ async def record(
     deliver = the_plan.deliver
     if deliver is not None and skip_delivery is None and not parts:
         raise ValueError("a delivered digest needs at least one part")
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT MAX(CASE WHEN status != 'pending' THEN period_end END), "
-            "COALESCE(SUM(status = 'pending'), 0) FROM digest_runs WHERE guild_id = ?",
-            (guild_id,),
+    run_id = await db.run_sync(_record_plan, guild_id, the_plan, tuple(parts), locale, now, skip_delivery)
+    return None if run_id is None else await get_run(db, guild_id, run_id)
+
+
+def _record_plan(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    the_plan: Plan,
+    parts: tuple[dict[str, Any], ...],
+    locale: str,
+    now: datetime,
+    skip_delivery: RunKind | None,
+) -> int | None:
+    """:func:`record`'s write; returns the pending run's id, or None when nothing is to be delivered."""
+    deliver = the_plan.deliver
+    row = conn.execute(
+        "SELECT MAX(CASE WHEN status != 'pending' THEN period_end END), "
+        "COALESCE(SUM(status = 'pending'), 0) FROM digest_runs WHERE guild_id = ?",
+        (guild_id,),
+    ).fetchone()
+    assert row is not None
+    mark = None if row[0] is None else from_unix(row[0])
+    if row[1] or mark != the_plan.base:
+        raise Conflict("digest.busy")
+    for period in the_plan.skips:
+        conn.execute(
+            "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
+            "created_at, delivered_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?, NULL)",
+            (guild_id, to_unix(period.start), to_unix(period.end), period.kind, locale, to_unix(now)),
         )
-        row = await cursor.fetchone()
-        assert row is not None
-        mark = None if row[0] is None else from_unix(row[0])
-        if row[1] or mark != the_plan.base:
-            raise Conflict("digest.busy")
-        for period in the_plan.skips:
-            await conn.execute(
-                "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
-                "created_at, delivered_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?, NULL)",
-                (guild_id, to_unix(period.start), to_unix(period.end), period.kind, locale, to_unix(now)),
-            )
-        if deliver is None:
-            return None
-        if skip_delivery is not None:
-            await conn.execute(
-                "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
-                "created_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?)",
-                (guild_id, to_unix(deliver.start), to_unix(deliver.end), skip_delivery, locale, to_unix(now)),
-            )
-            return None
-        cursor = await conn.execute(
-            "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, created_at) "
-            "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (guild_id, to_unix(deliver.start), to_unix(deliver.end), deliver.kind, locale, to_unix(now)),
+    if deliver is None:
+        return None
+    if skip_delivery is not None:
+        conn.execute(
+            "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, "
+            "created_at) VALUES (?, ?, ?, ?, 'skipped', ?, ?)",
+            (guild_id, to_unix(deliver.start), to_unix(deliver.end), skip_delivery, locale, to_unix(now)),
         )
-        run_id = int(cursor.lastrowid or 0)
-        await conn.executemany(
-            "INSERT INTO digest_parts (run_id, guild_id, position, payload, nonce) VALUES (?, ?, ?, ?, ?)",
-            [
-                (run_id, guild_id, position, json.dumps(payload, ensure_ascii=False), new_nonce())
-                for position, payload in enumerate(parts)
-            ],
-        )
-    return await get_run(db, guild_id, run_id)
+        return None
+    cursor = conn.execute(
+        "INSERT INTO digest_runs (guild_id, period_start, period_end, kind, status, locale, created_at) "
+        "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        (guild_id, to_unix(deliver.start), to_unix(deliver.end), deliver.kind, locale, to_unix(now)),
+    )
+    run_id = int(cursor.lastrowid or 0)
+    conn.executemany(
+        "INSERT INTO digest_parts (run_id, guild_id, position, payload, nonce) VALUES (?, ?, ?, ?, ?)",
+        [
+            (run_id, guild_id, position, json.dumps(payload, ensure_ascii=False), new_nonce())
+            for position, payload in enumerate(parts)
+        ],
+    )
+    return run_id
 
 
 async def record_attempt(db: Database, guild_id: int, run_id: int, position: int, *, now: datetime) -> None:
     """Written just before a part is sent: from now on a resend first looks for the part in the channel."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_parts SET attempted_at = ? WHERE run_id = ? AND guild_id = ? AND position = ?",
-            (to_unix(now), run_id, guild_id, position),
-        )
-        await conn.execute(
-            "UPDATE digest_runs SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
-            (to_unix(now), run_id, guild_id),
-        )
+    await db.run_sync(_mark_attempt, guild_id, run_id, position, now)
+
+
+def _mark_attempt(conn: sqlite3.Connection, guild_id: int, run_id: int, position: int, now: datetime) -> None:
+    conn.execute(
+        "UPDATE digest_parts SET attempted_at = ? WHERE run_id = ? AND guild_id = ? AND position = ?",
+        (to_unix(now), run_id, guild_id, position),
+    )
+    conn.execute(
+        "UPDATE digest_runs SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
+        (to_unix(now), run_id, guild_id),
+    )
 
 
 async def record_part_sent(
@@ -189,38 +205,44 @@ async def record_part_sent(
 ) -> bool:
     """Record that Discord accepted part ``position`` as ``message_id``. When it was the last unsent part the
     run becomes ``delivered`` in the same transaction (the watermark moves). Returns whether it did."""
-    async with db.transaction() as conn:
-        # Once posted, a part's payload is in Discord and needed no more: it goes (released feedback with
-        # it), so the database keeps no second copy of what the channel shows.
-        await conn.execute(
-            "UPDATE digest_parts SET message_id = ?, sent_at = ?, payload = '{}' "
-            "WHERE run_id = ? AND guild_id = ? AND position = ? AND message_id IS NULL",
-            (message_id, to_unix(now), run_id, guild_id, position),
-        )
-        row = await (
-            await conn.execute("SELECT COUNT(*) FROM digest_parts WHERE run_id = ? AND message_id IS NULL", (run_id,))
-        ).fetchone()
-        remaining = int(row[0]) if row is not None else 0
-        if remaining:
-            await conn.execute(
-                "UPDATE digest_runs SET last_error = NULL WHERE id = ? AND guild_id = ?", (run_id, guild_id)
-            )
-            return False
-        await conn.execute(
-            "UPDATE digest_runs SET status = 'delivered', delivered_at = ?, last_error = NULL "
-            "WHERE id = ? AND guild_id = ? AND status = 'pending'",
-            (to_unix(now), run_id, guild_id),
-        )
+    return await db.run_sync(_mark_part_sent, guild_id, run_id, position, message_id, now)
+
+
+def _mark_part_sent(
+    conn: sqlite3.Connection, guild_id: int, run_id: int, position: int, message_id: int, now: datetime
+) -> bool:
+    # Once posted, a part's payload is in Discord and needed no more: it goes (released feedback with
+    # it), so the database keeps no second copy of what the channel shows.
+    conn.execute(
+        "UPDATE digest_parts SET message_id = ?, sent_at = ?, payload = '{}' "
+        "WHERE run_id = ? AND guild_id = ? AND position = ? AND message_id IS NULL",
+        (message_id, to_unix(now), run_id, guild_id, position),
+    )
+    row = conn.execute(
+        "SELECT COUNT(*) FROM digest_parts WHERE run_id = ? AND message_id IS NULL", (run_id,)
+    ).fetchone()
+    remaining = int(row[0]) if row is not None else 0
+    if remaining:
+        conn.execute("UPDATE digest_runs SET last_error = NULL WHERE id = ? AND guild_id = ?", (run_id, guild_id))
+        return False
+    conn.execute(
+        "UPDATE digest_runs SET status = 'delivered', delivered_at = ?, last_error = NULL "
+        "WHERE id = ? AND guild_id = ? AND status = 'pending'",
+        (to_unix(now), run_id, guild_id),
+    )
     return True
 
 
 async def record_failure(db: Database, guild_id: int, run_id: int, *, status: int, now: datetime) -> None:
     """A send failed with HTTP ``status`` (0: timeout or connection); the run stays pending."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_runs SET last_error = ?, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
-            (status, to_unix(now), run_id, guild_id),
-        )
+    await db.run_sync(_mark_failure, guild_id, run_id, status, now)
+
+
+def _mark_failure(conn: sqlite3.Connection, guild_id: int, run_id: int, status: int, now: datetime) -> None:
+    conn.execute(
+        "UPDATE digest_runs SET last_error = ?, last_attempt_at = ? WHERE id = ? AND guild_id = ?",
+        (status, to_unix(now), run_id, guild_id),
+    )
 
 
 async def scrub_feedback(db: Database, guild_id: int, items: Sequence[ReleasedItem]) -> int:

@@ -1,11 +1,19 @@
-"""The leads register (DESIGN.md section 1): record, pipeline, dedup, review, search, export.
+"""The leads register (docs/design.md section 1): record, pipeline, dedup, review, search, export.
 
-Other features import from here: ``from bot.services import leads`` then ``leads.transition(...)``.
+Other features and cogs use the register through its service objects, built once by :mod:`bot.compose`:
+:class:`LeadsService` (log, read, move, annotate, edit, export) and :class:`ReviewService` (votes, due
+reviews, review cards). This package front also names the record types and vocabularies they pass around
+(``leads.Lead``, ``leads.STATUSES``...) and the few inner steps other services still call as functions
+(``leads.get_lead``, ``leads.transition``, ``leads.events_between``...).
+
+Every other step is an inner one: import it from the module that defines it (``from
+bot.services.leads.queries import list_leads``); ``log_lead`` and ``find_duplicates``, for scripts and
+tests without a running bot, are in :mod:`bot.services.leads.service`.
 """
 
-from bot.services.leads.cards import CardJob, card_done, card_job, card_lost, pending_cards
+from bot.services.leads.cards import CardJob
 from bot.services.leads.dedup import normalise_name
-from bot.services.leads.export import FORMATS, Export, ExportSummary, ExportTooBig, export_leads, write_export
+from bot.services.leads.export import FORMATS, Export, ExportSummary, ExportTooBig, write_export
 from bot.services.leads.feeds import created_between, events_between, needs_attention
 from bot.services.leads.forms import FORM_TTL, KeptForms
 from bot.services.leads.model import (
@@ -25,51 +33,12 @@ from bot.services.leads.model import (
     Note,
     parse_lead_id,
 )
-from bot.services.leads.pipeline import (
-    NOTE_ACCESS,
-    TRANSITIONS,
-    Move,
-    add_flags,
-    add_note,
-    configure_review,
-    legal_targets,
-    set_flags_from,
-    transition,
-)
-from bot.services.leads.queries import (
-    LeadFilter,
-    LeadPage,
-    get_lead,
-    known_entities,
-    lead_detail,
-    list_leads,
-)
-from bot.services.leads.register import (
-    EDITABLE,
-    AddResult,
-    Duplicate,
-    assign_entity,
-    duplicate_note,
-    edit_lead,
-    hard_line_flags,
-)
-from bot.services.leads.review import (
-    ReviewCardJob,
-    ReviewState,
-    VoteResult,
-    cast_vote,
-    check_can_vote,
-    close_due_reviews,
-    needs_approval_reason,
-    open_reviews,
-    pending_review_cards,
-    review_card_done,
-    review_card_job,
-    review_card_lost,
-    review_state,
-)
-from bot.services.leads.search import SearchHit, Suggestion, search_leads, suggest_leads
-from bot.services.leads.service import LeadsService, ReviewService, find_duplicates, log_lead
+from bot.services.leads.pipeline import NOTE_ACCESS, TRANSITIONS, Move, add_note, set_flags_from, transition
+from bot.services.leads.queries import LeadFilter, LeadPage, get_lead
+from bot.services.leads.register import EDITABLE, AddResult, Duplicate, duplicate_note
+from bot.services.leads.review import ReviewCardJob, ReviewState, VoteResult, needs_approval_reason, open_reviews
+from bot.services.leads.search import SearchHit, Suggestion
+from bot.services.leads.service import LeadsService, ReviewService
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -108,43 +77,17 @@ __all__ = [
     "SearchHit",
     "Suggestion",
     "VoteResult",
-    "add_flags",
     "add_note",
-    "assign_entity",
-    "card_done",
-    "card_job",
-    "card_lost",
-    "cast_vote",
-    "check_can_vote",
-    "close_due_reviews",
-    "configure_review",
     "created_between",
     "duplicate_note",
-    "edit_lead",
     "events_between",
-    "export_leads",
-    "find_duplicates",
     "get_lead",
-    "hard_line_flags",
-    "known_entities",
-    "lead_detail",
-    "legal_targets",
-    "list_leads",
-    "log_lead",
     "needs_approval_reason",
     "needs_attention",
     "normalise_name",
     "open_reviews",
     "parse_lead_id",
-    "pending_cards",
-    "pending_review_cards",
-    "review_card_done",
-    "review_card_job",
-    "review_card_lost",
-    "review_state",
-    "search_leads",
     "set_flags_from",
-    "suggest_leads",
     "transition",
     "write_export",
 ]

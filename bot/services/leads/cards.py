@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from bot.db import Database
@@ -40,18 +41,26 @@ async def card_done(
     db: Database, guild_id: int, lead_id: int, *, version: int, channel_id: int, message_id: int
 ) -> None:
     """Record that the card for ``version`` of the lead is in the channel."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE leads SET card_channel_id = ?, card_message_id = ?, card_version = max(card_version, ?) "
-            "WHERE +guild_id = ? AND id = ?",
-            (channel_id, message_id, version, guild_id, lead_id),
-        )
+    await db.run_sync(_record_card, guild_id, lead_id, version, channel_id, message_id)
+
+
+def _record_card(
+    conn: sqlite3.Connection, guild_id: int, lead_id: int, version: int, channel_id: int, message_id: int
+) -> None:
+    conn.execute(
+        "UPDATE leads SET card_channel_id = ?, card_message_id = ?, card_version = max(card_version, ?) "
+        "WHERE +guild_id = ? AND id = ?",
+        (channel_id, message_id, version, guild_id, lead_id),
+    )
 
 
 async def card_lost(db: Database, guild_id: int, lead_id: int) -> None:
     """The posted card is gone (deleted in Discord): post a new one next time."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE leads SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
-            (guild_id, lead_id),
-        )
+    await db.run_sync(_forget_card, guild_id, lead_id)
+
+
+def _forget_card(conn: sqlite3.Connection, guild_id: int, lead_id: int) -> None:
+    conn.execute(
+        "UPDATE leads SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
+        (guild_id, lead_id),
+    )

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.access import Access
@@ -47,7 +45,7 @@ class Move:
 _DECLINE = Move("declined", note="required")
 _WITHDRAW = Move("withdrawn", owner_may=True)
 
-#: status -> the moves out of it. DESIGN.md section 1, "Pipeline".
+#: status -> the moves out of it. docs/design.md section 1, "Pipeline".
 TRANSITIONS: Mapping[str, tuple[Move, ...]] = {
     "logged": (Move("assessing"), _DECLINE, _WITHDRAW),
     "assessing": (Move("in_review"), _DECLINE, _WITHDRAW),
@@ -87,21 +85,26 @@ def legal_targets(status: str, access: Access = Access.REVIEWER, is_owner: bool 
 async def configure_review(db: Database, guild_id: int, *, quorum: int, min_hours: float) -> None:
     """Record the configured review terms; each review takes them when it opens (the leads cog calls
     this at start, so services that move leads into review need no settings)."""
-    async with db.transaction() as conn:
-        for key, value in ((QUORUM_KEY, str(int(quorum))), (MIN_HOURS_KEY, repr(float(min_hours)))):
-            await conn.execute(
-                "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-                (guild_id, key, value),
-            )
+    await db.run_sync(_store_review_terms, guild_id, quorum, min_hours)
 
 
-async def _review_terms(conn: aiosqlite.Connection, guild_id: int) -> tuple[int, float]:
-    async with conn.execute(
-        "SELECT key, value FROM guild_state WHERE guild_id = ? AND key IN (?, ?)",
-        (guild_id, QUORUM_KEY, MIN_HOURS_KEY),
-    ) as cur:
-        values = {row[0]: row[1] for row in await cur.fetchall()}
+def _store_review_terms(conn: sqlite3.Connection, guild_id: int, quorum: int, min_hours: float) -> None:
+    for key, value in ((QUORUM_KEY, str(int(quorum))), (MIN_HOURS_KEY, repr(float(min_hours)))):
+        conn.execute(
+            "INSERT INTO guild_state (guild_id, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+            (guild_id, key, value),
+        )
+
+
+def _review_terms(conn: sqlite3.Connection, guild_id: int) -> tuple[int, float]:
+    values = {
+        row[0]: row[1]
+        for row in conn.execute(
+            "SELECT key, value FROM guild_state WHERE guild_id = ? AND key IN (?, ?)",
+            (guild_id, QUORUM_KEY, MIN_HOURS_KEY),
+        ).fetchall()
+    }
     return int(values.get(QUORUM_KEY, DEFAULT_QUORUM)), float(values.get(MIN_HOURS_KEY, DEFAULT_MIN_HOURS))
 
 
@@ -146,8 +149,8 @@ def check_move(
     return move, cleaned
 
 
-async def apply_move(
-    conn: aiosqlite.Connection,
+def apply_move(
+    conn: sqlite3.Connection,
     row: sqlite3.Row,
     to_status: str,
     *,
@@ -158,43 +161,42 @@ async def apply_move(
     """Make an already checked move: status, history, and opening or closing the review."""
     lead_id, guild_id, from_status = row["id"], row["guild_id"], row["status"]
     when = to_ts(now)
-    await conn.execute(
+    conn.execute(
         "UPDATE leads SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
         (to_status, when, lead_id),
     )
     if to_status == "in_review":
-        quorum, min_hours = await _review_terms(conn, guild_id)
-        await conn.execute(
+        quorum, min_hours = _review_terms(conn, guild_id)
+        conn.execute(
             "INSERT INTO lead_reviews (guild_id, lead_id, quorum, opened_at, closes_at) VALUES (?, ?, ?, ?, ?)",
             (guild_id, lead_id, quorum, when, when + round(min_hours * 3600)),
         )
     if from_status == "in_review":
         outcome = to_status if to_status in ("approved", "vetoed") else "ended"
-        async with conn.execute(
+        review = conn.execute(
             "SELECT id FROM lead_reviews WHERE lead_id = ? AND closed_at IS NULL", (lead_id,)
-        ) as cur:
-            review = await cur.fetchone()
+        ).fetchone()
         if review is not None:
             if to_status == "vetoed" and actor_id is not None:
                 # A recusal binds every path: /lead move is refused exactly as the Veto button is.
-                async with conn.execute(
+                recused = conn.execute(
                     "SELECT 1 FROM review_votes WHERE review_id = ? AND reviewer_id = ? AND vote = 'recuse'",
                     (review[0], actor_id),
-                ) as cur:
-                    if await cur.fetchone() is not None:
-                        raise Conflict("review.already_recused", ref=ref(lead_id))
-            await conn.execute(
+                ).fetchone()
+                if recused is not None:
+                    raise Conflict("review.already_recused", ref=ref(lead_id))
+            conn.execute(
                 "UPDATE lead_reviews SET closed_at = ?, outcome = ?, version = version + 1 WHERE id = ?",
                 (when, outcome, review[0]),
             )
             if to_status == "vetoed" and actor_id is not None:
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
                     "VALUES (?, ?, ?, 'veto', ?, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
                     "SET vote = 'veto', rationale = excluded.rationale, at = excluded.at",
                     (review[0], guild_id, actor_id, note, when),
                 )
-    return await insert_event(
+    return insert_event(
         conn,
         guild_id=guild_id,
         lead_id=lead_id,
@@ -224,11 +226,23 @@ async def transition(
 ) -> LeadEvent:
     """Move a lead along the pipeline, or raise: Conflict ``lead.illegal_move`` (listing the legal
     moves), NotAllowed (naming the role needed), InvalidInput (a note or rationale is missing)."""
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        check_visible(row, actor_id, actor_access)
-        move, cleaned = check_move(row, to_status, actor_id=actor_id, actor_access=actor_access, note=note)
-        return await apply_move(conn, row, move.target, actor_id=actor_id, note=cleaned, now=now)
+    return await db.run_sync(_transition, guild_id, lead_id, to_status, actor_id, actor_access, note, now)
+
+
+def _transition(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    lead_id: int,
+    to_status: str,
+    actor_id: int | None,
+    actor_access: Access,
+    note: str | None,
+    now: datetime,
+) -> LeadEvent:
+    row = lead_row(conn, guild_id, lead_id)
+    check_visible(row, actor_id, actor_access)
+    move, cleaned = check_move(row, to_status, actor_id=actor_id, actor_access=actor_access, note=note)
+    return apply_move(conn, row, move.target, actor_id=actor_id, note=cleaned, now=now)
 
 
 #: Who may add notes to leads (`/lead note`, and *Add as a note* on the duplicate prompt).
@@ -240,33 +254,43 @@ async def add_note(
 ) -> LeadEvent:
     """Annotate a lead (working group; the caller checks the role)."""
     note = check_note(text)
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        await conn.execute(
-            "INSERT INTO lead_notes (guild_id, lead_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
-            (guild_id, lead_id, actor_id, note, to_ts(now)),
-        )
-        await touch(conn, lead_id, now)
-        return await insert_event(
-            conn,
-            guild_id=guild_id,
-            lead_id=lead_id,
-            partner=row["partner"],
-            actor_id=actor_id,
-            kind="note",
-            note=note,
-            at=now,
-        )
+    return await db.run_sync(_add_note, guild_id, lead_id, note, actor_id, now)
+
+
+def _add_note(
+    conn: sqlite3.Connection, guild_id: int, lead_id: int, note: str, actor_id: int | None, now: datetime
+) -> LeadEvent:
+    row = lead_row(conn, guild_id, lead_id)
+    conn.execute(
+        "INSERT INTO lead_notes (guild_id, lead_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        (guild_id, lead_id, actor_id, note, to_ts(now)),
+    )
+    touch(conn, lead_id, now)
+    return insert_event(
+        conn,
+        guild_id=guild_id,
+        lead_id=lead_id,
+        partner=row["partner"],
+        actor_id=actor_id,
+        kind="note",
+        note=note,
+        at=now,
+    )
 
 
 async def add_flags(
     db: Database, guild_id: int, lead_id: int, flags: list[Flag], *, actor_id: int | None, now: datetime
 ) -> None:
     """Copy flags onto a lead (checklist findings); a flag already there is not added twice."""
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        if await insert_flags(conn, row, flags, actor_id=actor_id, now=now):
-            await touch(conn, lead_id, now)
+    await db.run_sync(_add_flags, guild_id, lead_id, flags, actor_id, now)
+
+
+def _add_flags(
+    conn: sqlite3.Connection, guild_id: int, lead_id: int, flags: list[Flag], actor_id: int | None, now: datetime
+) -> None:
+    row = lead_row(conn, guild_id, lead_id)
+    if insert_flags(conn, row, flags, actor_id=actor_id, now=now):
+        touch(conn, lead_id, now)
 
 
 async def set_flags_from(
@@ -283,41 +307,52 @@ async def set_flags_from(
     findings as its answers stand): new ones are added, those no longer raised are taken off, each with an
     event in the history. Returns the events (none when nothing changed)."""
     wanted = {(f.source, f.message): f for f in flags}
+    return await db.run_sync(_set_flags_from, guild_id, lead_id, prefix, wanted, actor_id, now)
+
+
+def _set_flags_from(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    lead_id: int,
+    prefix: str,
+    wanted: dict[tuple[str, str], Flag],
+    actor_id: int | None,
+    now: datetime,
+) -> list[LeadEvent]:
     events: list[LeadEvent] = []
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        cursor = await conn.execute(
-            "SELECT id, source, severity, message, raised_by FROM lead_flags "
-            "WHERE lead_id = ? AND substr(source, 1, ?) = ?",
-            (lead_id, len(prefix), prefix),
-        )
-        present = {(r["source"], r["message"]): r for r in await cursor.fetchall()}
-        updated = False
-        for key, old in present.items():
-            kept = wanted.get(key)
-            if kept is None:
-                await conn.execute("DELETE FROM lead_flags WHERE id = ?", (old["id"],))
-                events.append(
-                    await insert_event(
-                        conn,
-                        guild_id=guild_id,
-                        lead_id=lead_id,
-                        partner=row["partner"],
-                        actor_id=actor_id,
-                        kind="unflag",
-                        note=f"{old['severity']}: {old['message']}",
-                        at=now,
-                    )
+    row = lead_row(conn, guild_id, lead_id)
+    cursor = conn.execute(
+        "SELECT id, source, severity, message, raised_by FROM lead_flags "
+        "WHERE lead_id = ? AND substr(source, 1, ?) = ?",
+        (lead_id, len(prefix), prefix),
+    )
+    present = {(r["source"], r["message"]): r for r in cursor.fetchall()}
+    updated = False
+    for key, old in present.items():
+        kept = wanted.get(key)
+        if kept is None:
+            conn.execute("DELETE FROM lead_flags WHERE id = ?", (old["id"],))
+            events.append(
+                insert_event(
+                    conn,
+                    guild_id=guild_id,
+                    lead_id=lead_id,
+                    partner=row["partner"],
+                    actor_id=actor_id,
+                    kind="unflag",
+                    note=f"{old['severity']}: {old['message']}",
+                    at=now,
                 )
-            elif (kept.severity, kept.raised_by) != (old["severity"], old["raised_by"]):
-                # Raised again by a new answer: the same flag, now showing who gave that answer.
-                await conn.execute(
-                    "UPDATE lead_flags SET severity = ?, raised_by = ? WHERE id = ?",
-                    (kept.severity, kept.raised_by, old["id"]),
-                )
-                updated = True
-        new = [flag for key, flag in wanted.items() if key not in present]
-        events += await insert_flags(conn, row, new, actor_id=actor_id, now=now)
-        if events or updated:
-            await touch(conn, lead_id, now)
+            )
+        elif (kept.severity, kept.raised_by) != (old["severity"], old["raised_by"]):
+            # Raised again by a new answer: the same flag, now showing who gave that answer.
+            conn.execute(
+                "UPDATE lead_flags SET severity = ?, raised_by = ? WHERE id = ?",
+                (kept.severity, kept.raised_by, old["id"]),
+            )
+            updated = True
+    new = [flag for key, flag in wanted.items() if key not in present]
+    events += insert_flags(conn, row, new, actor_id=actor_id, now=now)
+    if events or updated:
+        touch(conn, lead_id, now)
     return events

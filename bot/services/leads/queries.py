@@ -115,7 +115,7 @@ async def lead_detail(
     key = (guild_id, lead_id, wg)
     cache = kept.details if kept is not None else OrderedDict()
     hit = cache.get(key)
-    if hit is not None and hit[0] == db.conn.total_changes:
+    if hit is not None and hit[0] == db.total_changes:
         cache.move_to_end(key)
         detail = hit[1]
     else:
@@ -232,7 +232,7 @@ async def list_leads(
     counts = kept.counts if kept is not None else {}
     key = (count_where, tuple(params))
     hit = counts.get(key)
-    known = hit[1] if hit is not None and hit[0] == db.conn.total_changes else None
+    known = hit[1] if hit is not None and hit[0] == db.total_changes else None
     total, page, found, marker = await db.call(
         _list_sync, guild_id, count_where, page_where, params, known, page, per_page
     )

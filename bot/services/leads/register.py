@@ -4,12 +4,11 @@ track of which channel cards still have to be posted."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-import aiosqlite
 
 from bot.config import HardLine, LeadsSettings
 from bot.db import Database
@@ -137,50 +136,63 @@ async def insert_lead(
     flags = hard_line_flags((draft.partner, *draft.aliases, draft.summary), settings.hard_lines)
     when = to_ts(now)
     partner_norm = dedup.normalise_name(draft.partner, suffixes)
-    async with db.transaction() as conn:
-        before = await _names_version(conn, guild_id)
-        cur = await conn.execute(
-            "INSERT INTO leads (guild_id, partner, partner_norm, direction, level, sector, tier, entity, "
-            "summary, offer, ask, contact, link, visibility, status, owner_id, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'logged', ?, ?, ?)",
-            (
-                guild_id,
-                draft.partner,
-                partner_norm,
-                draft.direction,
-                draft.level,
-                draft.sector,
-                draft.tier,
-                draft.entity,
-                draft.summary,
-                draft.offer,
-                draft.ask,
-                draft.contact,
-                draft.link,
-                draft.visibility,
-                owner_id,
-                when,
-                when,
-            ),
-        )
-        lead_id = cur.lastrowid
-        assert lead_id is not None
-        alias_rows = await _insert_aliases(conn, guild_id, lead_id, draft.aliases, suffixes)
-        event = await insert_event(
-            conn,
-            guild_id=guild_id,
-            lead_id=lead_id,
-            partner=draft.partner,
-            actor_id=owner_id,
-            kind="created",
-            note=None,
-            at=now,
-        )
-        async with conn.execute(f"SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id = ?", (lead_id,)) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        flag_events = await insert_flags(conn, row, flags, actor_id=None, now=now)
-        after = await _names_version(conn, guild_id)
+    return await db.run_sync(_insert_lead, guild_id, draft, owner_id, when, now, partner_norm, suffixes, flags)
+
+
+def _insert_lead(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    draft: LeadDraft,
+    owner_id: int,
+    when: int,
+    now: datetime,
+    partner_norm: str,
+    suffixes: tuple[str, ...],
+    flags: list[Flag],
+) -> Inserted:
+    """The writes of :func:`insert_lead`, with the names version read before and after them."""
+    before = _names_version(conn, guild_id)
+    cur = conn.execute(
+        "INSERT INTO leads (guild_id, partner, partner_norm, direction, level, sector, tier, entity, "
+        "summary, offer, ask, contact, link, visibility, status, owner_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'logged', ?, ?, ?)",
+        (
+            guild_id,
+            draft.partner,
+            partner_norm,
+            draft.direction,
+            draft.level,
+            draft.sector,
+            draft.tier,
+            draft.entity,
+            draft.summary,
+            draft.offer,
+            draft.ask,
+            draft.contact,
+            draft.link,
+            draft.visibility,
+            owner_id,
+            when,
+            when,
+        ),
+    )
+    lead_id = cur.lastrowid
+    assert lead_id is not None
+    alias_rows = _insert_aliases(conn, guild_id, lead_id, draft.aliases, suffixes)
+    event = insert_event(
+        conn,
+        guild_id=guild_id,
+        lead_id=lead_id,
+        partner=draft.partner,
+        actor_id=owner_id,
+        kind="created",
+        note=None,
+        at=now,
+    )
+    row = conn.execute(f"SELECT {LEAD_COLUMNS} FROM leads l WHERE l.id = ?", (lead_id,)).fetchone()
+    assert row is not None
+    flag_events = insert_flags(conn, row, flags, actor_id=None, now=now)
+    after = _names_version(conn, guild_id)
     # The lead as stored, from the row just read: its aliases and flags are the ones just written.
     lead = lead_from_row(row, draft.aliases, tuple(flags))
     added = (
@@ -190,19 +202,18 @@ async def insert_lead(
     return Inserted(lead, (event, *flag_events), NameChange(before, after, added))
 
 
-async def _names_version(conn: aiosqlite.Connection, guild_id: int) -> int:
-    async with conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)) as cur:
-        row = await cur.fetchone()
+def _names_version(conn: sqlite3.Connection, guild_id: int) -> int:
+    row = conn.execute("SELECT version FROM lead_name_state WHERE guild_id = ?", (guild_id,)).fetchone()
     return int(row[0]) if row else 0
 
 
-async def _insert_aliases(
-    conn: aiosqlite.Connection, guild_id: int, lead_id: int, aliases: Iterable[str], suffixes: tuple[str, ...]
+def _insert_aliases(
+    conn: sqlite3.Connection, guild_id: int, lead_id: int, aliases: Iterable[str], suffixes: tuple[str, ...]
 ) -> list[tuple[int, str, str]]:
     inserted = []
     for alias in aliases:
         norm = dedup.normalise_name(alias, suffixes)
-        cur = await conn.execute(
+        cur = conn.execute(
             "INSERT INTO lead_aliases (guild_id, lead_id, alias, alias_norm) VALUES (?, ?, ?, ?)",
             (guild_id, lead_id, alias, norm),
         )
@@ -261,52 +272,63 @@ async def edit_lead(
     if field not in EDITABLE:
         raise InvalidInput("lead.field_unknown", fields=", ".join(EDITABLE))
     new = _check_field(field, value, settings)
+    return await db.run_sync(_edit_lead, guild_id, lead_id, field, new, actor_id, now, settings)
+
+
+def _edit_lead(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    lead_id: int,
+    field: str,
+    new: object,
+    actor_id: int,
+    now: datetime,
+    settings: LeadsSettings,
+) -> Edited:
+    """The writes of :func:`edit_lead`, with the names version read before and after them."""
     suffixes = settings.legal_suffixes
     added: tuple[tuple[str, int, str, str], ...] = ()
     removed: tuple[str, ...] = ()
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        before = await _names_version(conn, guild_id)
-        if field == "aliases":
-            async with conn.execute(
-                "SELECT id, alias FROM lead_aliases WHERE lead_id = ? ORDER BY id", (lead_id,)
-            ) as cur:
-                old_aliases = list(await cur.fetchall())
-            if tuple(a[1] for a in old_aliases) == new:
-                raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
-            await conn.execute("DELETE FROM lead_aliases WHERE lead_id = ?", (lead_id,))
-            assert isinstance(new, tuple)
-            inserted = await _insert_aliases(conn, guild_id, lead_id, new, suffixes)
-            removed = tuple(f"a{alias_id}" for alias_id, _ in old_aliases)
-            added = tuple((f"a{alias_id}", lead_id, alias, norm) for alias_id, alias, norm in inserted)
-            texts: tuple[str | None, ...] = tuple(new)
+    row = lead_row(conn, guild_id, lead_id)
+    before = _names_version(conn, guild_id)
+    if field == "aliases":
+        old_aliases = conn.execute(
+            "SELECT id, alias FROM lead_aliases WHERE lead_id = ? ORDER BY id", (lead_id,)
+        ).fetchall()
+        if tuple(a[1] for a in old_aliases) == new:
+            raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
+        conn.execute("DELETE FROM lead_aliases WHERE lead_id = ?", (lead_id,))
+        assert isinstance(new, tuple)
+        inserted = _insert_aliases(conn, guild_id, lead_id, new, suffixes)
+        removed = tuple(f"a{alias_id}" for alias_id, _ in old_aliases)
+        added = tuple((f"a{alias_id}", lead_id, alias, norm) for alias_id, alias, norm in inserted)
+        texts: tuple[str | None, ...] = tuple(new)
+    else:
+        old = conn.execute(f"SELECT {field} FROM leads WHERE id = ?", (lead_id,)).fetchone()[0]
+        if old == new:
+            raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
+        if field == "partner":
+            assert isinstance(new, str)
+            norm = dedup.normalise_name(new, suffixes)
+            conn.execute("UPDATE leads SET partner = ?, partner_norm = ? WHERE id = ?", (new, norm, lead_id))
+            added = ((f"p{lead_id}", lead_id, new, norm),)
         else:
-            async with conn.execute(f"SELECT {field} FROM leads WHERE id = ?", (lead_id,)) as cur:
-                old = (await cur.fetchone())[0]  # type: ignore[index]
-            if old == new:
-                raise Conflict("lead.unchanged", ref=ref(lead_id), field=field)
-            if field == "partner":
-                assert isinstance(new, str)
-                norm = dedup.normalise_name(new, suffixes)
-                await conn.execute("UPDATE leads SET partner = ?, partner_norm = ? WHERE id = ?", (new, norm, lead_id))
-                added = ((f"p{lead_id}", lead_id, new, norm),)
-            else:
-                await conn.execute(f"UPDATE leads SET {field} = ? WHERE id = ?", (new, lead_id))
-            texts = (new,) if field in ("partner", "summary") and isinstance(new, str) else ()
-        after = await _names_version(conn, guild_id)
-        await touch(conn, lead_id, now)
-        row = await lead_row(conn, guild_id, lead_id)
-        event = await insert_event(
-            conn,
-            guild_id=guild_id,
-            lead_id=lead_id,
-            partner=row["partner"],
-            actor_id=actor_id,
-            kind="edit",
-            note=field,
-            at=now,
-        )
-        await insert_flags(conn, row, hard_line_flags(texts, settings.hard_lines), actor_id=None, now=now)
+            conn.execute(f"UPDATE leads SET {field} = ? WHERE id = ?", (new, lead_id))
+        texts = (new,) if field in ("partner", "summary") and isinstance(new, str) else ()
+    after = _names_version(conn, guild_id)
+    touch(conn, lead_id, now)
+    row = lead_row(conn, guild_id, lead_id)
+    event = insert_event(
+        conn,
+        guild_id=guild_id,
+        lead_id=lead_id,
+        partner=row["partner"],
+        actor_id=actor_id,
+        kind="edit",
+        note=field,
+        at=now,
+    )
+    insert_flags(conn, row, hard_line_flags(texts, settings.hard_lines), actor_id=None, now=now)
     return Edited(event, NameChange(before, after, added, removed))
 
 
@@ -317,20 +339,25 @@ async def assign_entity(
     value = check_length("entity", entity, ENTITY_MAX)
     if value is None:
         raise InvalidInput("lead.entity_empty")
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        await conn.execute("UPDATE leads SET entity = ? WHERE id = ?", (value, lead_id))
-        await touch(conn, lead_id, now)
-        return await insert_event(
-            conn,
-            guild_id=guild_id,
-            lead_id=lead_id,
-            partner=row["partner"],
-            actor_id=actor_id,
-            kind="assign",
-            note=value,
-            at=now,
-        )
+    return await db.run_sync(_assign_entity, guild_id, lead_id, value, actor_id, now)
+
+
+def _assign_entity(
+    conn: sqlite3.Connection, guild_id: int, lead_id: int, value: str, actor_id: int, now: datetime
+) -> LeadEvent:
+    row = lead_row(conn, guild_id, lead_id)
+    conn.execute("UPDATE leads SET entity = ? WHERE id = ?", (value, lead_id))
+    touch(conn, lead_id, now)
+    return insert_event(
+        conn,
+        guild_id=guild_id,
+        lead_id=lead_id,
+        partner=row["partner"],
+        actor_id=actor_id,
+        kind="assign",
+        note=value,
+        at=now,
+    )
 
 
 def duplicate_note(draft: LeadDraft, *, logger_id: int) -> str:

@@ -7,8 +7,6 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import aiosqlite
-
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.access import Access
@@ -136,10 +134,9 @@ async def _states(db: Database, guild_id: int, reviews: list[sqlite3.Row]) -> li
 _HIGH_FLAGS = "SELECT count(*), max(created_at) FROM lead_flags WHERE lead_id = ? AND severity = 'high'"
 
 
-async def _high_flags(conn: aiosqlite.Connection, lead_id: int) -> tuple[int, int]:
+def _high_flags(conn: sqlite3.Connection, lead_id: int) -> tuple[int, int]:
     """How many high flags the lead has open, and when the latest was raised (unix seconds, 0 if none)."""
-    async with conn.execute(_HIGH_FLAGS, (lead_id,)) as cur:
-        found = await cur.fetchone()
+    found = conn.execute(_HIGH_FLAGS, (lead_id,)).fetchone()
     return (int(found[0]), int(found[1] or 0)) if found else (0, 0)
 
 
@@ -182,22 +179,20 @@ class VoteResult:
         return next((e for e in self.events if e.kind == "status"), None)
 
 
-async def _open_review(conn: aiosqlite.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
-    async with conn.execute(
+def _open_review(conn: sqlite3.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
+    review: sqlite3.Row | None = conn.execute(
         f"SELECT {_REVIEW_COLUMNS} FROM lead_reviews WHERE guild_id = ? AND lead_id = ? AND closed_at IS NULL",
         (guild_id, lead_id),
-    ) as cur:
-        review = await cur.fetchone()
+    ).fetchone()
     if review is None:
         raise Conflict("review.closed", ref=ref(lead_id))
-    return review  # type: ignore[return-value]
+    return review
 
 
-async def _current_vote(conn: aiosqlite.Connection, review_id: int, reviewer_id: int) -> str | None:
-    async with conn.execute(
+def _current_vote(conn: sqlite3.Connection, review_id: int, reviewer_id: int) -> str | None:
+    row = conn.execute(
         "SELECT vote FROM review_votes WHERE review_id = ? AND reviewer_id = ?", (review_id, reviewer_id)
-    ) as cur:
-        row = await cur.fetchone()
+    ).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -205,11 +200,14 @@ async def check_can_vote(db: Database, guild_id: int, lead_id: int, *, reviewer_
     """Refuse early (before the veto modal opens) what :func:`cast_vote` would refuse anyway."""
     if access < Access.REVIEWER:
         raise NotAllowed("error.needs_role.reviewer")
-    async with db.transaction() as conn:
-        await lead_row(conn, guild_id, lead_id)
-        review = await _open_review(conn, guild_id, lead_id)
-        if await _current_vote(conn, review["id"], reviewer_id) == "recuse":
-            raise Conflict("review.already_recused", ref=ref(lead_id))
+    await db.call(_check_can_vote, guild_id, lead_id, reviewer_id)
+
+
+def _check_can_vote(conn: sqlite3.Connection, guild_id: int, lead_id: int, reviewer_id: int) -> None:
+    lead_row(conn, guild_id, lead_id)
+    review = _open_review(conn, guild_id, lead_id)
+    if _current_vote(conn, review["id"], reviewer_id) == "recuse":
+        raise Conflict("review.already_recused", ref=ref(lead_id))
 
 
 async def cast_vote(
@@ -233,71 +231,82 @@ async def cast_vote(
         raise InvalidInput("review.rationale_short", min=RATIONALE_MIN)
     if reason is not None and len(reason) > RATIONALE_MAX:
         raise InvalidInput("lead.text_too_long", field="rationale", max=RATIONALE_MAX, length=len(reason))
-    events: list[LeadEvent] = []
-    async with db.transaction() as conn:
-        row = await lead_row(conn, guild_id, lead_id)
-        if vote == "approve" and (reason is None or len(reason) < APPROVAL_REASON_MIN):
-            high, _ = await _high_flags(conn, lead_id)
-            if high:
-                # Whatever path the approval takes, open high flags are never approved over unremarked.
-                raise InvalidInput("review.approval_reason", min=APPROVAL_REASON_MIN, count=high)
-        review = await _open_review(conn, guild_id, lead_id)
-        previous = await _current_vote(conn, review["id"], reviewer_id)
-        if previous == "recuse":
-            raise Conflict("review.already_recused", ref=ref(lead_id))
-        if previous == vote and not (vote == "approve" and reason):
-            raise Conflict("review.already_approved", ref=ref(lead_id))
-        if vote == "veto":
-            # The veto is a status move like any other: same table, same history.
-            move = find_move(row["status"], "vetoed")
-            assert move is not None
-            events.append(await apply_move(conn, row, "vetoed", actor_id=reviewer_id, note=reason, now=now))
-        else:
-            await conn.execute(
-                "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
-                "SET vote = excluded.vote, rationale = excluded.rationale, at = excluded.at",
-                (review["id"], guild_id, reviewer_id, vote, reason, to_ts(now)),
-            )
-            await conn.execute("UPDATE lead_reviews SET version = version + 1 WHERE id = ?", (review["id"],))
-            events.append(
-                await insert_event(
-                    conn,
-                    guild_id=guild_id,
-                    lead_id=lead_id,
-                    partner=row["partner"],
-                    actor_id=reviewer_id,
-                    kind=vote,
-                    note=reason,
-                    at=now,
-                )
-            )
-            decided = await _decide(conn, row, review, now)
-            if decided is not None:
-                events.append(decided)
+    events = await db.run_sync(_cast_vote, guild_id, lead_id, vote, reviewer_id, reason, now)
     state = await review_state(db, guild_id, lead_id)
     assert state is not None
     return VoteResult(state, tuple(events))
 
 
-async def _decide(conn: aiosqlite.Connection, row: sqlite3.Row, review: sqlite3.Row, now: datetime) -> LeadEvent | None:
+def _cast_vote(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    lead_id: int,
+    vote: str,
+    reviewer_id: int,
+    reason: str | None,
+    now: datetime,
+) -> list[LeadEvent]:
+    events: list[LeadEvent] = []
+    row = lead_row(conn, guild_id, lead_id)
+    if vote == "approve" and (reason is None or len(reason) < APPROVAL_REASON_MIN):
+        high, _ = _high_flags(conn, lead_id)
+        if high:
+            # Whatever path the approval takes, open high flags are never approved over unremarked.
+            raise InvalidInput("review.approval_reason", min=APPROVAL_REASON_MIN, count=high)
+    review = _open_review(conn, guild_id, lead_id)
+    previous = _current_vote(conn, review["id"], reviewer_id)
+    if previous == "recuse":
+        raise Conflict("review.already_recused", ref=ref(lead_id))
+    if previous == vote and not (vote == "approve" and reason):
+        raise Conflict("review.already_approved", ref=ref(lead_id))
+    if vote == "veto":
+        # The veto is a status move like any other: same table, same history.
+        move = find_move(row["status"], "vetoed")
+        assert move is not None
+        events.append(apply_move(conn, row, "vetoed", actor_id=reviewer_id, note=reason, now=now))
+    else:
+        conn.execute(
+            "INSERT INTO review_votes (review_id, guild_id, reviewer_id, vote, rationale, at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (review_id, reviewer_id) DO UPDATE "
+            "SET vote = excluded.vote, rationale = excluded.rationale, at = excluded.at",
+            (review["id"], guild_id, reviewer_id, vote, reason, to_ts(now)),
+        )
+        conn.execute("UPDATE lead_reviews SET version = version + 1 WHERE id = ?", (review["id"],))
+        events.append(
+            insert_event(
+                conn,
+                guild_id=guild_id,
+                lead_id=lead_id,
+                partner=row["partner"],
+                actor_id=reviewer_id,
+                kind=vote,
+                note=reason,
+                at=now,
+            )
+        )
+        decided = _decide(conn, row, review, now)
+        if decided is not None:
+            events.append(decided)
+    return events
+
+
+def _decide(conn: sqlite3.Connection, row: sqlite3.Row, review: sqlite3.Row, now: datetime) -> LeadEvent | None:
     """Approve the lead if the review's terms are met now (the caller holds the transaction)."""
     if to_ts(now) < review["closes_at"]:
         return None
-    async with conn.execute(
+    votes = conn.execute(
         "SELECT vote, reviewer_id, rationale, at FROM review_votes WHERE review_id = ?",
         (review["id"],),
-    ) as cur:
-        votes = list(await cur.fetchall())
+    ).fetchall()
     if any(v[0] == "veto" for v in votes):
         return None
-    high, latest = await _high_flags(conn, row["id"])
+    high, latest = _high_flags(conn, row["id"])
     approvers = [v[1] for v in votes if _counts(v[0], v[2], v[3], latest if high else None)]
     if len(approvers) < review["quorum"]:
         return None
     # The review's terms decide, not whoever voted last: the move has no actor (the history and the
     # digest show it as the review's, or the system's).
-    return await apply_move(conn, row, "approved", actor_id=None, note=None, now=now)
+    return apply_move(conn, row, "approved", actor_id=None, note=None, now=now)
 
 
 async def close_due_reviews(db: Database, guild_id: int, now: datetime) -> list[LeadEvent]:
@@ -309,18 +318,22 @@ async def close_due_reviews(db: Database, guild_id: int, now: datetime) -> list[
     )
     events = []
     for (lead_id,) in due:
-        async with db.transaction() as conn:
-            row = await lead_row(conn, guild_id, lead_id)
-            try:
-                review = await _open_review(conn, guild_id, lead_id)
-            except Conflict:
-                continue
-            if row["status"] != "in_review":
-                continue
-            decided = await _decide(conn, row, review, now)
-            if decided is not None:
-                events.append(decided)
+        decided = await db.run_sync(_close_due, guild_id, lead_id, now)
+        if decided is not None:
+            events.append(decided)
     return events
+
+
+def _close_due(conn: sqlite3.Connection, guild_id: int, lead_id: int, now: datetime) -> LeadEvent | None:
+    """Approve the lead if its review is still open and its terms are met (one lead of close_due_reviews)."""
+    row = lead_row(conn, guild_id, lead_id)
+    try:
+        review = _open_review(conn, guild_id, lead_id)
+    except Conflict:
+        return None
+    if row["status"] != "in_review":
+        return None
+    return _decide(conn, row, review, now)
 
 
 # -- review cards ---------------------------------------------------------------------------------
@@ -360,17 +373,25 @@ async def review_card_job(db: Database, guild_id: int, lead_id: int) -> ReviewCa
 async def review_card_done(
     db: Database, guild_id: int, review_id: int, *, version: int, channel_id: int, message_id: int
 ) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE lead_reviews SET card_channel_id = ?, card_message_id = ?, "
-            "card_version = max(card_version, ?) WHERE +guild_id = ? AND id = ?",
-            (channel_id, message_id, version, guild_id, review_id),
-        )
+    await db.run_sync(_record_review_card, guild_id, review_id, version, channel_id, message_id)
+
+
+def _record_review_card(
+    conn: sqlite3.Connection, guild_id: int, review_id: int, version: int, channel_id: int, message_id: int
+) -> None:
+    conn.execute(
+        "UPDATE lead_reviews SET card_channel_id = ?, card_message_id = ?, "
+        "card_version = max(card_version, ?) WHERE +guild_id = ? AND id = ?",
+        (channel_id, message_id, version, guild_id, review_id),
+    )
 
 
 async def review_card_lost(db: Database, guild_id: int, review_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE lead_reviews SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
-            (guild_id, review_id),
-        )
+    await db.run_sync(_forget_review_card, guild_id, review_id)
+
+
+def _forget_review_card(conn: sqlite3.Connection, guild_id: int, review_id: int) -> None:
+    conn.execute(
+        "UPDATE lead_reviews SET card_message_id = NULL, card_version = 0 WHERE +guild_id = ? AND id = ?",
+        (guild_id, review_id),
+    )

@@ -8,23 +8,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.errors import InvalidInput, NotFound
 from bot.services.access import Access
 from bot.services.leads.model import SEVERITIES, Flag, LeadEvent, event_from_row, ref, to_ts
 
 
-async def lead_row(conn: aiosqlite.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
+def lead_row(conn: sqlite3.Connection, guild_id: int, lead_id: int) -> sqlite3.Row:
     """The lead's row, or NotFound ``lead.unknown`` (also for another guild's lead)."""
-    async with conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, guild_id, partner, status, owner_id, visibility FROM leads WHERE id = ? AND +guild_id = ?",
         (lead_id, guild_id),
-    ) as cur:
-        row = await cur.fetchone()
+    ).fetchone()
     if row is None:
         raise NotFound("lead.unknown", ref=ref(lead_id))
-    return row  # type: ignore[return-value]
+    return row
 
 
 def check_visible(row: Any, viewer_id: int | None, access: Access) -> None:
@@ -36,8 +33,8 @@ def check_visible(row: Any, viewer_id: int | None, access: Access) -> None:
     raise NotFound("lead.unknown", ref=ref(row["id"]))
 
 
-async def insert_event(
-    conn: aiosqlite.Connection,
+def insert_event(
+    conn: sqlite3.Connection,
     *,
     guild_id: int,
     lead_id: int,
@@ -50,7 +47,7 @@ async def insert_event(
     to_status: str | None = None,
 ) -> LeadEvent:
     when = to_ts(at)
-    cur = await conn.execute(
+    cur = conn.execute(
         "INSERT INTO lead_events (guild_id, lead_id, actor_id, kind, from_status, to_status, note, at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (guild_id, lead_id, actor_id, kind, from_status, to_status, note, when),
@@ -60,13 +57,13 @@ async def insert_event(
     return event_from_row((event_id, guild_id, lead_id, partner, actor_id, from_status, to_status, note, kind, when))
 
 
-async def touch(conn: aiosqlite.Connection, lead_id: int, now: datetime) -> None:
+def touch(conn: sqlite3.Connection, lead_id: int, now: datetime) -> None:
     """Mark the lead changed: newer updated_at, and its channel card due for a refresh."""
-    await conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
+    conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
 
 
-async def insert_flags(
-    conn: aiosqlite.Connection,
+def insert_flags(
+    conn: sqlite3.Connection,
     row: sqlite3.Row,
     flags: Iterable[Flag],
     *,
@@ -78,14 +75,14 @@ async def insert_flags(
     for flag in flags:
         if flag.severity not in SEVERITIES:
             raise InvalidInput("lead.flag_severity", allowed=", ".join(SEVERITIES))
-        cur = await conn.execute(
+        cur = conn.execute(
             "INSERT OR IGNORE INTO lead_flags (guild_id, lead_id, source, severity, message, created_at, raised_by) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row["guild_id"], row["id"], flag.source, flag.severity, flag.message, to_ts(now), flag.raised_by),
         )
         if cur.rowcount:
             events.append(
-                await insert_event(
+                insert_event(
                     conn,
                     guild_id=row["guild_id"],
                     lead_id=row["id"],

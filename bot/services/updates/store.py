@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -48,14 +49,18 @@ async def create_update(
     title, body = check_text(title, body)
     clean_link = check_link(link)
     clean_area = check_area(area, areas)
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO updates (guild_id, area, title, body, link, author_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, clean_area, title, body, clean_link, author_id, to_unix(now)),
-        )
-        update_id = cursor.lastrowid
-    return await get_update(db, guild_id, int(update_id or 0))
+    update_id = await db.run_sync(
+        _insert_update, (guild_id, clean_area, title, body, clean_link, author_id, to_unix(now))
+    )
+    return await get_update(db, guild_id, update_id)
+
+
+def _insert_update(conn: sqlite3.Connection, values: tuple[object, ...]) -> int:
+    cursor = conn.execute(
+        "INSERT INTO updates (guild_id, area, title, body, link, author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        values,
+    )
+    return int(cursor.lastrowid or 0)
 
 
 async def get_update(db: Database, guild_id: int, update_id: int) -> Update:
@@ -69,20 +74,28 @@ async def mark_posted(
     db: Database, guild_id: int, update_id: int, *, channel_id: int, message_id: int, now: datetime
 ) -> None:
     """Record the message that carries the update (once; a second call keeps the first message)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE updates SET channel_id = ?, message_id = ?, posted_at = ? "
-            "WHERE guild_id = ? AND id = ? AND message_id IS NULL",
-            (channel_id, message_id, to_unix(now), guild_id, update_id),
-        )
+    await db.run_sync(_set_posted, guild_id, update_id, channel_id, message_id, to_unix(now))
+
+
+def _set_posted(
+    conn: sqlite3.Connection, guild_id: int, update_id: int, channel_id: int, message_id: int, posted_at: int
+) -> None:
+    conn.execute(
+        "UPDATE updates SET channel_id = ?, message_id = ?, posted_at = ? "
+        "WHERE guild_id = ? AND id = ? AND message_id IS NULL",
+        (channel_id, message_id, posted_at, guild_id, update_id),
+    )
 
 
 async def mark_thread(db: Database, guild_id: int, update_id: int, *, thread_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE updates SET thread_id = ? WHERE guild_id = ? AND id = ? AND thread_id IS NULL",
-            (thread_id, guild_id, update_id),
-        )
+    await db.run_sync(_set_thread, guild_id, update_id, thread_id)
+
+
+def _set_thread(conn: sqlite3.Connection, guild_id: int, update_id: int, thread_id: int) -> None:
+    conn.execute(
+        "UPDATE updates SET thread_id = ? WHERE guild_id = ? AND id = ? AND thread_id IS NULL",
+        (thread_id, guild_id, update_id),
+    )
 
 
 async def unposted(db: Database, guild_id: int) -> list[Update]:

@@ -1,4 +1,4 @@
-"""Publishing the register of public leads and the decisions log on a MediaWiki wiki (DESIGN.md section 5):
+"""Publishing the register of public leads and the decisions log on a MediaWiki wiki (docs/design.md section 5):
 what is written (:mod:`.content`), the bot's part of a page (:mod:`.markers`), the wiki's API
 (:mod:`.client`), one run (:mod:`.publish`), and publishing for one guild as one object
 (:class:`WikiService`, :mod:`.service`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,43 +195,58 @@ async def _record_page(
     db: Database, guild_id: int, key: str, title: str, report: PageReport, block: str, now: datetime
 ) -> None:
     sha = markers.fingerprint(block)
-    async with db.transaction() as conn:
-        if report.outcome in ("hand_edited", "damaged"):
-            await conn.execute(
-                "INSERT INTO wiki_pages (guild_id, key, title, checked_at, problem) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, key) DO UPDATE SET checked_at = excluded.checked_at,"
-                " problem = excluded.problem, title = excluded.title,"
-                " written_sha = CASE WHEN wiki_pages.title = excluded.title THEN wiki_pages.written_sha END",
-                (guild_id, key, title, to_unix(now), report.outcome),
-            )
-        elif report.outcome == "unchanged":
-            await conn.execute(
-                "INSERT INTO wiki_pages (guild_id, key, title, written_sha, checked_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, key) DO UPDATE SET written_sha = excluded.written_sha,"
-                " title = excluded.title, checked_at = excluded.checked_at, problem = NULL",
-                (guild_id, key, title, sha, to_unix(now)),
-            )
-        else:
-            await conn.execute(
-                "INSERT INTO wiki_pages (guild_id, key, title, written_sha, written_at, checked_at, changes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, key) DO UPDATE SET written_sha = excluded.written_sha,"
-                " title = excluded.title, written_at = excluded.written_at, checked_at = excluded.checked_at,"
-                " changes = excluded.changes, problem = NULL",
-                (guild_id, key, title, sha, to_unix(now), to_unix(now), report.changes),
-            )
+    await db.run_sync(_write_page_state, guild_id, key, title, report.outcome, report.changes, sha, now)
+
+
+def _write_page_state(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    key: str,
+    title: str,
+    outcome: str,
+    changes: str,
+    sha: str,
+    now: datetime,
+) -> None:
+    if outcome in ("hand_edited", "damaged"):
+        conn.execute(
+            "INSERT INTO wiki_pages (guild_id, key, title, checked_at, problem) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, key) DO UPDATE SET checked_at = excluded.checked_at,"
+            " problem = excluded.problem, title = excluded.title,"
+            " written_sha = CASE WHEN wiki_pages.title = excluded.title THEN wiki_pages.written_sha END",
+            (guild_id, key, title, to_unix(now), outcome),
+        )
+    elif outcome == "unchanged":
+        conn.execute(
+            "INSERT INTO wiki_pages (guild_id, key, title, written_sha, checked_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, key) DO UPDATE SET written_sha = excluded.written_sha,"
+            " title = excluded.title, checked_at = excluded.checked_at, problem = NULL",
+            (guild_id, key, title, sha, to_unix(now)),
+        )
+    else:
+        conn.execute(
+            "INSERT INTO wiki_pages (guild_id, key, title, written_sha, written_at, checked_at, changes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, key) DO UPDATE SET written_sha = excluded.written_sha,"
+            " title = excluded.title, written_at = excluded.written_at, checked_at = excluded.checked_at,"
+            " changes = excluded.changes, problem = NULL",
+            (guild_id, key, title, sha, to_unix(now), to_unix(now), changes),
+        )
 
 
 async def _record_run(db: Database, guild_id: int, failure: str | None, now: datetime) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO wiki_runs (guild_id, last_run_at, failing_since, failure) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET last_run_at = excluded.last_run_at,"
-            " failing_since = CASE WHEN excluded.failure IS NULL THEN NULL"
-            " ELSE COALESCE(wiki_runs.failing_since, excluded.failing_since) END,"
-            " failure = excluded.failure",
-            (guild_id, to_unix(now), to_unix(now) if failure else None, failure),
-        )
+    await db.run_sync(_write_run_state, guild_id, failure, now)
+
+
+def _write_run_state(conn: sqlite3.Connection, guild_id: int, failure: str | None, now: datetime) -> None:
+    conn.execute(
+        "INSERT INTO wiki_runs (guild_id, last_run_at, failing_since, failure) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET last_run_at = excluded.last_run_at,"
+        " failing_since = CASE WHEN excluded.failure IS NULL THEN NULL"
+        " ELSE COALESCE(wiki_runs.failing_since, excluded.failing_since) END,"
+        " failure = excluded.failure",
+        (guild_id, to_unix(now), to_unix(now) if failure else None, failure),
+    )
 
 
 async def status(db: Database, guild_id: int) -> Status:
