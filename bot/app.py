@@ -151,7 +151,7 @@ class PartnerBot(commands.Bot):
     def access(self, user: discord.abc.User | discord.Member) -> Access:
         """What ``user`` may do, per the role matrix of docs/design.md."""
         if isinstance(user, discord.Member) and user.guild.id == self.settings.guild_id:
-            return access_of((r.id for r in user.roles), self.settings)
+            return access_of([r.id for r in user.roles], self.settings)
         return Access.NONE
 
     async def reviewer_count(self) -> int | None:
@@ -176,7 +176,7 @@ class PartnerBot(commands.Bot):
         """Access of a user from the guild's member cache, without asking Discord; None when not cached."""
         guild = self.home_guild()
         member = guild.get_member(user_id) if guild is not None else None
-        return access_of((r.id for r in member.roles), self.settings) if member is not None else None
+        return access_of([r.id for r in member.roles], self.settings) if member is not None else None
 
     async def fetch_access(self, user_id: int) -> Access:
         """Access of a user seen outside the guild (in a DM): asks Discord for their membership."""
@@ -186,10 +186,10 @@ class PartnerBot(commands.Bot):
                 member = guild.get_member(user_id) or await guild.fetch_member(user_id)
             else:
                 raw = await self.http.get_member(self.settings.guild_id, user_id)
-                return access_of((int(r) for r in raw.get("roles", [])), self.settings)
+                return access_of([int(r) for r in raw.get("roles", [])], self.settings)
         except discord.NotFound:
             return Access.NONE
-        return access_of((r.id for r in member.roles), self.settings)
+        return access_of([r.id for r in member.roles], self.settings)
 
     def guild_locale(self) -> str:
         """Language for posts to channels: the configured ``locale``, else the guild's, else English."""

@@ -63,7 +63,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.__main__ import run_bot
+    from bot.run import run_bot
 
     settings = _settings_or_exit(Path(args.config))
     if settings is None:

@@ -18,7 +18,7 @@ import aiohttp
 import yaml
 from aiohttp import web
 
-from bot.__main__ import DISCORD_URL_ENV, unreachable
+from bot.run import DISCORD_URL_ENV, unreachable
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "stand-in-token"

@@ -23,7 +23,7 @@ from bot.services.leads.model import (
     ref,
     to_ts,
 )
-from bot.services.leads.steps import check_visible, insert_event, insert_flags, lead_row, touch
+from bot.services.leads.steps import check_visible, insert_flags, lead_row, record_event, touch
 
 DEFAULT_QUORUM = 2
 DEFAULT_MIN_HOURS = 72.0
@@ -196,11 +196,9 @@ def apply_move(
                     "SET vote = 'veto', rationale = excluded.rationale, at = excluded.at",
                     (review[0], guild_id, actor_id, note, when),
                 )
-    return insert_event(
+    return record_event(
         conn,
-        guild_id=guild_id,
-        lead_id=lead_id,
-        partner=row["partner"],
+        row,
         actor_id=actor_id,
         kind="status",
         note=note,
@@ -266,11 +264,9 @@ def _add_note(
         (guild_id, lead_id, actor_id, note, to_ts(now)),
     )
     touch(conn, lead_id, now)
-    return insert_event(
+    return record_event(
         conn,
-        guild_id=guild_id,
-        lead_id=lead_id,
-        partner=row["partner"],
+        row,
         actor_id=actor_id,
         kind="note",
         note=note,
@@ -333,11 +329,9 @@ def _set_flags_from(
         if kept is None:
             conn.execute("DELETE FROM lead_flags WHERE id = ?", (old["id"],))
             events.append(
-                insert_event(
+                record_event(
                     conn,
-                    guild_id=guild_id,
-                    lead_id=lead_id,
-                    partner=row["partner"],
+                    row,
                     actor_id=actor_id,
                     kind="unflag",
                     note=f"{old['severity']}: {old['message']}",

@@ -41,7 +41,7 @@ from bot.services.leads.model import (
     to_ts,
 )
 from bot.services.leads.names import NameChange, Names
-from bot.services.leads.steps import insert_event, insert_flags, lead_row, touch
+from bot.services.leads.steps import insert_event, insert_flags, lead_row, record_event, touch
 
 #: A value that empties an optional field in `/lead edit`.
 CLEAR = "-"
@@ -318,11 +318,9 @@ def _edit_lead(
     after = _names_version(conn, guild_id)
     touch(conn, lead_id, now)
     row = lead_row(conn, guild_id, lead_id)
-    event = insert_event(
+    event = record_event(
         conn,
-        guild_id=guild_id,
-        lead_id=lead_id,
-        partner=row["partner"],
+        row,
         actor_id=actor_id,
         kind="edit",
         note=field,
@@ -348,11 +346,9 @@ def _assign_entity(
     row = lead_row(conn, guild_id, lead_id)
     conn.execute("UPDATE leads SET entity = ? WHERE id = ?", (value, lead_id))
     touch(conn, lead_id, now)
-    return insert_event(
+    return record_event(
         conn,
-        guild_id=guild_id,
-        lead_id=lead_id,
-        partner=row["partner"],
+        row,
         actor_id=actor_id,
         kind="assign",
         note=value,

@@ -13,7 +13,7 @@ from bot.services.access import Access
 from bot.services.leads.model import RATIONALE_MIN, Lead, LeadEvent, clean_text, from_ts, ref, to_ts
 from bot.services.leads.pipeline import apply_move, find_move
 from bot.services.leads.queries import leads_in_order
-from bot.services.leads.steps import insert_event, lead_row
+from bot.services.leads.steps import lead_row, record_event
 
 VOTES = ("approve", "veto", "recuse")
 RATIONALE_MAX = 1000
@@ -273,11 +273,9 @@ def _cast_vote(
         )
         conn.execute("UPDATE lead_reviews SET version = version + 1 WHERE id = ?", (review["id"],))
         events.append(
-            insert_event(
+            record_event(
                 conn,
-                guild_id=guild_id,
-                lead_id=lead_id,
-                partner=row["partner"],
+                row,
                 actor_id=reviewer_id,
                 kind=vote,
                 note=reason,

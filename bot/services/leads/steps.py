@@ -57,6 +57,24 @@ def insert_event(
     return event_from_row((event_id, guild_id, lead_id, partner, actor_id, from_status, to_status, note, kind, when))
 
 
+def record_event(
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    *,
+    actor_id: int | None,
+    kind: str,
+    note: str | None,
+    at: datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> LeadEvent:
+    """:func:`insert_event` for the lead of ``row`` (a :func:`lead_row`: its id, guild and partner)."""
+    return insert_event(
+        conn, guild_id=row["guild_id"], lead_id=row["id"], partner=row["partner"], actor_id=actor_id, kind=kind,
+        note=note, at=at, from_status=from_status, to_status=to_status,
+    )  # fmt: skip
+
+
 def touch(conn: sqlite3.Connection, lead_id: int, now: datetime) -> None:
     """Mark the lead changed: newer updated_at, and its channel card due for a refresh."""
     conn.execute("UPDATE leads SET updated_at = ?, version = version + 1 WHERE id = ?", (to_ts(now), lead_id))
@@ -82,11 +100,9 @@ def insert_flags(
         )
         if cur.rowcount:
             events.append(
-                insert_event(
+                record_event(
                     conn,
-                    guild_id=row["guild_id"],
-                    lead_id=row["id"],
-                    partner=row["partner"],
+                    row,
                     actor_id=actor_id,
                     kind="flag",
                     note=f"{flag.severity}: {flag.message}",
