@@ -4,7 +4,7 @@ stored item, all through bot/sim. Target (issue 6): at least 1,000 submissions a
 The throughput is measured the way it arises, with members submitting at the same time: in bursts of
 ``members`` members, every one's DM arrives at once, then every one presses *Send anonymously* at once.
 Each submission is stored with ``synchronous=FULL`` (one fsync per COMMIT) before the member is told
-"saved"; writers that arrive while a commit is under way share the next one (group commit, bot/db.py),
+"saved"; writers that arrive while a commit is under way share the next one (group commit, bot/db),
 so a burst costs a few fsyncs instead of one per member. One member after another, each waiting for
 their own fsync, is measured too (``dm_one_at_a_time_per_second``): that is the latency a member feels.
 
@@ -31,7 +31,7 @@ TARGET_PER_SECOND = 1000
 
 
 def _store(sim: Sim) -> Database:
-    """The feedback store: submissions are committed there (bot/db.py)."""
+    """The feedback store: submissions are committed there (bot/db)."""
     assert sim.db.feedback is not None
     return sim.db.feedback
 

@@ -19,10 +19,10 @@ from bot.db import (
     LATEST_VERSION,
     Database,
     DatabaseTooNew,
-    _migrations,
     feedback_path,
     open_database,
 )
+from bot.db._migrate import _migrations
 from bot.services import feedback
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,6 +19,7 @@ from discord import app_commands
 from bot import config
 from bot.db import Database
 from bot.services import questionnaires
+from bot.services.feedback_drafts import TOPICS
 from bot.services.leads import export, export_formats, model, pipeline, register, seed
 from bot.sim import Sim
 
@@ -33,6 +34,7 @@ OPTION_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "visibility": model.VISIBILITIES,
     "field": model.EDITABLE,
     "format": model.FORMATS,
+    "topic": TOPICS,
 }
 #: Every vocabulary, by name, for the source scans.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
@@ -43,6 +45,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 #: Where each vocabulary is written (relative to the repository).
 DEFINED_IN = {
     **dict.fromkeys(OPTION_VOCABULARIES, "bot/services/leads/model.py"),
+    "topic": "bot/services/feedback_drafts.py",
     "severity": "bot/services/questionnaires/model.py",
     "sector": "bot/config.py",
 }

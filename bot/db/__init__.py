@@ -50,7 +50,6 @@ from bot.db._migrate import (
     LATEST_VERSION,
     MAIN_MIGRATIONS,
     DatabaseTooNew,
-    _migrations,
     _move_feedback_out,
     migrate,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "Params",
     "Row",
     "WriteStats",
-    "_migrations",
     "feedback_path",
     "migrate",
     "on_db_thread",

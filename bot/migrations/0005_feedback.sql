@@ -2,7 +2,7 @@
 -- its author even for someone holding this file, so the schema has no column that could carry an author: no member,
 -- channel, message or interaction id, and no time of day (dates only). Item ids are random, never
 -- AUTOINCREMENT, so their order says nothing about when items arrived. Retraction codes are kept only
--- as a salted SHA-256. Deleted rows are zeroed by PRAGMA secure_delete (set in bot/db.py).
+-- as a salted SHA-256. Deleted rows are zeroed by PRAGMA secure_delete (set in bot/db).
 
 -- A release: the items that were waiting when at least feedback.min_batch had arrived.
 CREATE TABLE feedback_batches (

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from enum import IntEnum
 
 from bot.config import Settings
-from bot.errors import NotAllowed
 
 
 class Access(IntEnum):
@@ -30,9 +29,3 @@ def access_of(role_ids: Iterable[int], settings: Settings, *, in_guild: bool = T
     if settings.roles.members is None or settings.roles.members in roles:
         return Access.MEMBER
     return Access.NONE
-
-
-def require(have: Access, needed: Access) -> None:
-    """Raise :class:`NotAllowed` naming the role needed when ``have`` falls short."""
-    if have < needed:
-        raise NotAllowed(f"error.needs_role.{needed.name.lower()}")

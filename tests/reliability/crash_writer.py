@@ -1,7 +1,7 @@
 """Child process for the crash-durability test: writes leads, checklist answers and feedback in a loop
 through the real services, printing one line after each commit. The parent kills it with SIGKILL.
 
-With a third argument N, it instead submits feedback N at a time (group-committed, bot/db.py), printing
+With a third argument N, it instead submits feedback N at a time (group-committed, bot/db), printing
 each item as soon as its own ``await`` returns."""
 
 from __future__ import annotations

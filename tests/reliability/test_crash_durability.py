@@ -65,7 +65,7 @@ def test_reported_commits_survive_sigkill(tmp_path: Path) -> None:
 
 
 def test_group_committed_writes_survive_sigkill(tmp_path: Path) -> None:
-    """Twenty writers at a time share commits (bot/db.py's group commit); every one told "saved" before
+    """Twenty writers at a time share commits (bot/db's group commit); every one told "saved" before
     the kill is in the database afterwards."""
     rng = random.Random(2027)
     db_path = tmp_path / "crash-at-once.db"

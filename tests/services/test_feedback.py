@@ -214,7 +214,7 @@ async def test_a_retraction_finds_its_item_after_a_release_moved_it(db: Database
 
 
 async def test_submissions_at_once_share_commits(db: Database) -> None:
-    """Members submitting at the same moment are group-committed (bot/db.py): fewer commits than
+    """Members submitting at the same moment are group-committed (bot/db): fewer commits than
     submissions, every item stored, and each rewritten in id order once per commit."""
     before = store(db).stats.commits
     done = await asyncio.gather(*(add(db, f"note {n}") for n in range(30)))

@@ -195,7 +195,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="The w
         text = next_text(
             due=due,
             start=start,
-            timezone=self.bot.settings.digest.timezone,
+            timezone=self.digest.settings.timezone,
             locale=interaction.locale,
             pending=pending,
             channel_id=self.bot.settings.channels.digest,

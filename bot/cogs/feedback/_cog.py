@@ -7,7 +7,6 @@ database or a log line. The only per-member state is the feedback service's, in 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 
@@ -19,6 +18,7 @@ from bot.app import PartnerBot
 from bot.background import BackgroundLoop
 from bot.cogs.feedback import _logging
 from bot.cogs.feedback._dm import handle_dm, retract_reply
+from bot.cogs.feedback._members import access_before_form, refuse_non_member, require_member
 from bot.cogs.feedback._views import (
     PERSISTENT_ITEMS,
     GiveModal,
@@ -28,54 +28,19 @@ from bot.cogs.feedback._views import (
     review_pages,
     sent_message,
 )
-from bot.errors import NotAllowed, NotFound, PartnerBotError
+from bot.errors import NotFound, PartnerBotError
 from bot.i18n import t, tn
 from bot.services.access import Access
 from bot.services.feedback.service import FeedbackService
+from bot.services.feedback_drafts import TOPICS
 from bot.ui.permissions import asked_in_dms, requires
 from bot.ui.respond import SEND_ERRORS, failure, respond
 
 log = logging.getLogger(__name__)
 
-TOPIC_CHOICES = [
-    app_commands.Choice(name="General", value="general"),
-    app_commands.Choice(name="The working group's process", value="process"),
-    app_commands.Choice(name="A partnership", value="partnership"),
-    app_commands.Choice(name="Other", value="other"),
-]
-#: How long `/feedback give` in a DM waits for Discord to say whether the member belongs to the server
-#: before it opens the form anyway (and checks when the form comes back).
-FORM_CHECK_SECONDS = 1.5
-
-
-def not_member(bot: PartnerBot, locale: object) -> NotAllowed:
-    """The refusal of feedback from someone who is not a member of the server (named)."""
-    guild = bot.home_guild()
-    server = guild.name if guild is not None else t(locale, "feedback.server_fallback")
-    return NotAllowed("feedback.not_member", server=server)
-
-
-def refuse_non_member(interaction: discord.Interaction, level: Access) -> NotAllowed:
-    """`/feedback give`'s refusal: it names the server rather than a role."""
-    bot: PartnerBot = interaction.client  # type: ignore[assignment]
-    return not_member(bot, interaction.locale)
-
-
-async def access_before_form(interaction: discord.Interaction) -> Access | None:
-    """The member's access, if it can be known in time. The form has to be the first response, within
-    Discord's 3 seconds; in a DM, Discord is asked for the membership for at most
-    :data:`FORM_CHECK_SECONDS` (a rate limit can make it wait longer). None: not known yet, so it is
-    checked when the form comes back."""
-    bot: PartnerBot = interaction.client  # type: ignore[assignment]
-    if interaction.guild is not None:
-        return bot.access(interaction.user)
-    known = bot.cached_access(interaction.user.id)
-    if known is not None:
-        return known
-    try:
-        return await asyncio.wait_for(bot.fetch_access(interaction.user.id), FORM_CHECK_SECONDS)
-    except (TimeoutError, *SEND_ERRORS):
-        return None
+#: How each topic (the service's ``TOPICS``, in its order) is offered; the catalogs translate the names.
+TOPIC_NAMES = dict(zip(TOPICS, ("General", "The working group's process", "A partnership", "Other"), strict=True))
+TOPIC_CHOICES = [app_commands.Choice(name=TOPIC_NAMES[topic], value=topic) for topic in TOPICS]
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -88,7 +53,7 @@ class FeedbackCog(
     def __init__(self, bot: PartnerBot, feedback: FeedbackService) -> None:
         self.bot = bot
         self.feedback = feedback
-        self.settings = bot.settings.feedback
+        self.settings = feedback.settings
         self.loop = BackgroundLoop(self, "feedback")
         super().__init__()
 
@@ -107,11 +72,6 @@ class FeedbackCog(
         await self.feedback.tidy()
 
     # -- shared steps -------------------------------------------------------------------------------
-    def require_member(self, access: Access, locale: object) -> None:
-        """For what no command check covers: a DM, and a form sent before the membership was known."""
-        if access < Access.MEMBER:
-            raise not_member(self.bot, locale)
-
     def notice(self, interaction: discord.Interaction) -> str | None:
         """In the server, once: "I could not answer your DM" for a member whose DMs were closed."""
         if interaction.guild is None or not self.feedback.take_dm_closed(interaction.user.id):
@@ -128,7 +88,7 @@ class FeedbackCog(
         if message.guild is not None or message.author.bot or not isinstance(message.channel, discord.DMChannel):
             return
         try:
-            await handle_dm(message, self.feedback, self.bot, self.require_member)
+            await handle_dm(message, self.feedback, self.bot)
         except SEND_ERRORS as error:
             log.warning("could not handle a feedback DM (%s)", failure(error))
         except Exception:
@@ -192,7 +152,7 @@ class FeedbackCog(
         await interaction.response.send_modal(GiveModal(interaction.locale, self.settings.max_length, done))
 
     async def _given(self, topic: str, interaction: discord.Interaction, text: str) -> None:
-        self.require_member(await asked_in_dms(interaction), interaction.locale)
+        require_member(self.bot, await asked_in_dms(interaction), interaction.locale)
         result = await self.feedback.submit(interaction.user.id, topic, text)
         content, embed = sent_message(interaction.locale, result, self.settings, show_text=True)
         await respond(interaction, self._with_notice(interaction, content), embed=embed)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 import discord
 
 from bot.app import PartnerBot
+from bot.cogs.feedback._members import require_member
 from bot.cogs.feedback._views import preview_embed, preview_view
 from bot.errors import InvalidInput, PartnerBotError
 from bot.i18n import t
-from bot.services.access import Access
 from bot.services.feedback import looks_like_code
 from bot.services.feedback.service import FeedbackService
 from bot.ui.guard import UNSTORABLE, has_lone_surrogate
@@ -62,10 +61,9 @@ async def handle_dm(
     message: discord.Message,
     feedback: FeedbackService,
     bot: PartnerBot,
-    require_member: Callable[[Access, object], None],
 ) -> None:
-    """Answer one DM: a preview with topic and Send/Cancel, or a plain explanation of why not.
-    ``require_member`` refuses an author who is not a member of the server."""
+    """Answer one DM: a preview with topic and Send/Cancel, or a plain explanation of why not (an author
+    who is not a member of the server is refused)."""
     user_id = message.author.id
     locale = bot.user_locale(user_id)
     raw = message.content or ""
@@ -83,7 +81,7 @@ async def handle_dm(
             log.warning("could not check the membership of a feedback DM's author: %s", type(error).__name__)
             await send(feedback, message.channel, user_id, content=t(locale, "feedback.member_check_failed"))
             return
-        require_member(access, locale)
+        require_member(bot, access, locale)
         token, draft = feedback.new_draft(user_id, raw, attachments=bool(message.attachments))
     except PartnerBotError as error:
         await send(feedback, message.channel, user_id, content=t(locale, error.key, **error.params))

@@ -14,6 +14,7 @@ import discord
 from bot.cogs.leads._embeds import lead_card, review_embed
 from bot.cogs.leads._views import review_view
 from bot.services.checklists.service import ChecklistService
+from bot.services.leads import Lead
 from bot.services.leads.service import LeadsService, ReviewService
 from bot.ui.respond import NO_PINGS, SEND_ERRORS, failure
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from bot.app import PartnerBot
 
 log = logging.getLogger(__name__)
+
+#: A lead's version when it has just been logged (migration 0002: bumped by every change).
+FIRST_VERSION = 1
 
 
 class Cards:
@@ -41,8 +45,9 @@ class Cards:
             log.warning("leads channel unavailable (%s); cards wait for the next tick", failure(error))
             return None
 
-    async def lead(self, lead_id: int) -> None:
-        """Post or refresh the lead's card if it is due."""
+    async def lead(self, lead_id: int, *, new: Lead | None = None) -> None:
+        """Post or refresh the lead's card if it is due. ``new``: the lead just logged, as it was written;
+        its card is drawn from it while nothing has changed it since (version 1), without loading it."""
         async with self._locks[("lead", lead_id)]:
             job = await self._leads.card_job(lead_id)
             if job is None:
@@ -50,7 +55,8 @@ class Cards:
             channel = await self._channel()
             if channel is None:
                 return
-            lead = await self._leads.get(lead_id)
+            fresh = new is not None and new.id == lead_id and job.version == FIRST_VERSION
+            lead = new if fresh and new is not None else await self._leads.get(lead_id)
             embed = lead_card(lead, self.bot.guild_locale())
             try:
                 if job.message_id is not None and isinstance(channel, discord.TextChannel | discord.Thread):

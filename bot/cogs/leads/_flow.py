@@ -104,7 +104,7 @@ class LeadFlow:
         lead = result.lead
         text = t(loc, "lead.added", ref=lead.ref, partner=truncate(lead.partner, 100))
         await self._answer(interaction, text, embed=lead_card(lead, str(loc), contact=True))
-        await self.cards.lead(lead.id)
+        await self.cards.lead(lead.id, new=lead)
 
     async def add_as_note(
         self, interaction: discord.Interaction, draft: leads.LeadDraft, duplicate: leads.Duplicate

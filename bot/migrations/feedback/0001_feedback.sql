@@ -1,6 +1,6 @@
 -- 0001: the feedback store. Anonymous feedback lives in a database file of its own, apart from the
 -- leads, reviews and digests, so that nothing in either file's bytes shows which other writes an item
--- sat between (see bot/db.py). An item must stay unlinkable to its author even for someone holding this
+-- sat between (see bot/db). An item must stay unlinkable to its author even for someone holding this
 -- file: no column could carry an author (no member, channel, message or interaction id), there is no
 -- time of day (dates only), item ids are random 63-bit values (rowid order says nothing about arrival),
 -- and the waiting items are written back in id order at every commit, so that where a row sits inside

@@ -1,1 +1,1 @@
-"""Migrations of the feedback store, a database file of its own (see bot/db.py)."""
+"""Migrations of the feedback store, a database file of its own (see bot/db)."""

@@ -155,7 +155,7 @@ class DigestService(GuildService[DigestSettings]):
         """Read ``period`` from every feature (reviews and *needs attention* as they are now)."""
         start, end = period.start, period.end
         events = await self.leads.events_between(start, end)
-        attention = await self.leads.needs_attention()
+        attention = await self.leads.needs_attention(now)
         return await assemble(
             self.db, self.guild_id, start, end, now=now, events=events, attention=attention,
             new_leads=await self.leads.created_between(start, end),

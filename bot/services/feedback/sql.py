@@ -103,7 +103,7 @@ def rewrite_released(conn: sqlite3.Connection) -> None:
     ``secure_delete`` zeroes a deleted row and every freed page, but when SQLite earlier moved a row
     between pages (a page split or rebalance), the old copy can linger in the unused space of a page
     that is still in use. Emptying the table frees (and so zeroes) all its pages; the items are then
-    written back. (The waiting items are rewritten at every commit anyway: bot/db.py.)
+    written back. (The waiting items are rewritten at every commit anyway: bot/db.)
     """
     columns = f"{ITEM_COLUMNS}, batch, position"
     rows = conn.execute(f"SELECT {columns} FROM feedback_released ORDER BY id").fetchall()

@@ -36,7 +36,7 @@ _SALT_BYTES = 16
 
 
 def _store(db: Database) -> Database:
-    """The feedback store: a database file of its own (see bot/db.py for why)."""
+    """The feedback store: a database file of its own (see bot/db for why)."""
     if db.feedback is None:
         raise RuntimeError("this database was opened without its feedback store (use bot.db.open_database)")
     return db.feedback

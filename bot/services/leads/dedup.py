@@ -15,10 +15,7 @@ hundred candidates are scored (``name_score``: rapidfuzz on the words, and conta
 something added, which scripts written without spaces need). The cost is O(log n) plus a constant, so
 100k leads check as fast as 1k.
 
-Building: a thousand rows per hand-over to the database thread, entries made and sorted on a worker thread
-a chunk at a time and the sorted chunks merged there, so that the warm-up at start (or a rebuild after the
-legal suffixes changed) never holds the database thread or the event loop for more than a few milliseconds:
-`/lead show` and the rest are served while it runs. Only the duplicate check waits for it.
+Building the index from the database and keeping it current is :mod:`bot.services.leads.names`'.
 """
 
 from __future__ import annotations

@@ -1,13 +1,20 @@
 """A guild's name index kept current: :class:`Names`, owned by the leads service, built from the database
 in chunks (without holding the database thread), renormalised when the rules change, and brought up to
 date after each of the service's writes (:class:`NameChange`). The index itself and how names are
-normalised and compared are :mod:`bot.services.leads.dedup`'s."""
+normalised and compared are :mod:`bot.services.leads.dedup`'s.
+
+Building: a thousand rows per hand-over to the database thread, entries made and sorted on a worker thread
+a chunk at a time and the sorted chunks merged there, so that the warm-up at start (or a rebuild after the
+legal suffixes changed) never holds the database thread or the event loop for more than a few milliseconds:
+`/lead show` and the rest are served while it runs. Only the duplicate check waits for it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +61,29 @@ class Names:
         self.suffixes = tuple(legal_suffixes)
         self.index: NameIndex | None = None
         self._building = asyncio.Lock()
+        #: Writes of names under way (see :meth:`writing`), and whether there are none.
+        self._writes = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     @property
     def building(self) -> bool:
         """Whether the index is being built (the warm-up after a start): a duplicate check waits for it."""
         return self._building.locked()
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Around a write that changes names and its :meth:`apply`. A lookup arriving meanwhile waits for
+        both (a few milliseconds) instead of finding the database a version ahead of the index and
+        rebuilding it from scratch."""
+        self._writes += 1
+        self._settled.clear()
+        try:
+            yield
+        finally:
+            self._writes -= 1
+            if not self._writes:
+                self._settled.set()
 
     def normal(self, name: str) -> str:
         return normalise_name(name, self.suffixes)
@@ -69,6 +94,7 @@ class Names:
         db, guild_id = self.db, self.guild_id
         fingerprint = rules_fingerprint(self.suffixes)
         async with self._building:
+            await self._settled.wait()
             cached = self.index
             if (
                 cached is not None
@@ -101,7 +127,7 @@ class Names:
         """Bring the index up to date with a write that just committed, when it was current just before
         it; otherwise (another write came between) it is dropped, and the next use rebuilds it."""
         index = self.index
-        if index is None:
+        if index is None or index.version == change.after:  # none yet, or built after the commit
             return
         if index.version != change.before:
             self.index = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.db import Database
 from bot.errors import NotFound
@@ -32,15 +32,9 @@ T = TypeVar("T")
 _CHUNK = 500
 
 
-async def on_db_thread(db: Database, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(connection, *args)`` on the database's own thread: several reads for one hand-over
-    instead of three per query (what makes `/lead show` cost about as much as a no-op command)."""
-    return await db.call(fn, *args)
-
-
 async def load_leads(db: Database, guild_id: int, ids: Sequence[int]) -> dict[int, Lead]:
     """The leads with these ids (of this guild), with aliases and flags."""
-    return await on_db_thread(db, _load_sync, guild_id, list(ids))
+    return await db.call(_load_sync, guild_id, list(ids))
 
 
 def _load_sync(conn: sqlite3.Connection, guild_id: int, ids: list[int]) -> dict[int, Lead]:
@@ -119,7 +113,7 @@ async def lead_detail(
         cache.move_to_end(key)
         detail = hit[1]
     else:
-        found, marker = await on_db_thread(db, _detail_sync, guild_id, lead_id, wg)
+        found, marker = await db.call(_detail_sync, guild_id, lead_id, wg)
         if found is None:
             raise NotFound("lead.unknown", ref=ref(lead_id))
         lead, notes, events = found

@@ -49,17 +49,18 @@ CLEAR = "-"
 
 def hard_line_flags(texts: Iterable[str | None], hard_lines: Iterable[HardLine]) -> list[Flag]:
     """A flag for each configured hard line that one of ``texts`` matches (case and Latin accents
-    ignored)."""
+    ignored); two lines with the same name and message make one flag, as the database keeps one."""
     forms: list[str] = []
     for text in texts:
         if text:
             plain = unicodedata.normalize("NFKC", text)
             forms.extend((plain, dedup.fold_latin(plain)))
-    flags = []
+    flags: dict[tuple[str, str], Flag] = {}
     for line in hard_lines:
         if any(re.search(pattern, form, re.IGNORECASE) for pattern in line.patterns for form in forms):
-            flags.append(Flag(f"hard_line:{line.name}", "high", line.message))
-    return flags
+            flag = Flag(f"hard_line:{line.name}", "high", line.message)
+            flags.setdefault((flag.source, flag.message), flag)
+    return list(flags.values())
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,11 @@ class LeadsService(GuildService[LeadsSettings]):
             if duplicates:
                 visible = [d for d in duplicates if owner_access is None or d.visible_to(owner_id, owner_access)]
                 return register.AddResult(None, tuple(visible), hidden=len(duplicates) - len(visible))
-        inserted = await register.insert_lead(
-            self.db, self.guild_id, draft, owner_id=owner_id, now=self.clock(), settings=self.settings
-        )
-        self.names.apply(inserted.names)
+        async with self.names.writing():
+            inserted = await register.insert_lead(
+                self.db, self.guild_id, draft, owner_id=owner_id, now=self.clock(), settings=self.settings
+            )
+            self.names.apply(inserted.names)
         return register.AddResult(inserted.lead, (), inserted.events)
 
     async def duplicates(self, partner: str) -> list[register.Duplicate]:
@@ -96,10 +97,18 @@ class LeadsService(GuildService[LeadsSettings]):
 
     async def edit(self, lead_id: int, field: str, value: str, *, actor_id: int) -> LeadEvent:
         """Change one field of a lead (``-`` empties an optional one)."""
-        edited = await register.edit_lead(
-            self.db, self.guild_id, lead_id, field, value, actor_id=actor_id, now=self.clock(), settings=self.settings
-        )
-        self.names.apply(edited.names)
+        async with self.names.writing():
+            edited = await register.edit_lead(
+                self.db,
+                self.guild_id,
+                lead_id,
+                field,
+                value,
+                actor_id=actor_id,
+                now=self.clock(),
+                settings=self.settings,
+            )
+            self.names.apply(edited.names)
         return edited.event
 
     async def assign(self, lead_id: int, entity: str, *, actor_id: int) -> LeadEvent:
@@ -173,8 +182,10 @@ class LeadsService(GuildService[LeadsSettings]):
     async def created_between(self, start: datetime, end: datetime) -> list[Lead]:
         return await feeds.created_between(self.db, self.guild_id, start, end)
 
-    async def needs_attention(self) -> tuple[list[Lead], list[Lead]]:
-        return await feeds.needs_attention(self.db, self.guild_id, self.clock(), self.settings.stale_days)
+    async def needs_attention(self, at: datetime | None = None) -> tuple[list[Lead], list[Lead]]:
+        """(leads waiting too long, stale leads) as of ``at`` (now when not given)."""
+        when = self.clock() if at is None else at
+        return await feeds.needs_attention(self.db, self.guild_id, when, self.settings.stale_days)
 
     # -- the channel cards ------------------------------------------------------------------------
     async def pending_cards(self) -> list[cards.CardJob]:
@@ -220,9 +231,6 @@ async def log_lead(
 
 class ReviewService(GuildService[ReviewSettings]):
     """The review of leads in ``in_review`` for one guild: votes, closing due reviews, review cards."""
-
-    def __init__(self, db: Database, guild_id: int, settings: ReviewSettings, clock: Clock) -> None:
-        super().__init__(db, guild_id, settings, clock)
 
     async def configure(self) -> None:
         """Store the configured quorum and minimum hours (reviews opened from now on use them)."""
