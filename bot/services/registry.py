@@ -36,16 +36,21 @@ def build_services(db: Database, settings: Settings, clock: Clock) -> Services:
     guild_id = settings.guild_id
     leads = LeadsService(db, guild_id, settings.leads, clock)
     feedback = FeedbackService(db, guild_id, settings.feedback, clock)
+    outbox = Outbox(db, guild_id, clock)
+    checklists = ChecklistService(
+        db, guild_id, settings.checklists, clock, leads, outbox, questionnaire_folder=settings.questionnaires
+    )
+    updates = UpdatesService(db, guild_id, settings.updates, clock, outbox)
     return Services(
         leads=leads,
         review=ReviewService(db, guild_id, settings.review, clock),
-        checklists=ChecklistService(
-            db, guild_id, settings.checklists, clock, leads, questionnaire_folder=settings.questionnaires
-        ),
-        updates=UpdatesService(db, guild_id, settings.updates, clock),
+        checklists=checklists,
+        updates=updates,
         feedback=feedback,
-        digest=DigestService(db, guild_id, settings.digest, clock, leads, feedback, wiki=settings.wiki is not None),
-        outbox=Outbox(db, guild_id, clock),
+        digest=DigestService(
+            db, guild_id, settings.digest, clock, leads, feedback, checklists, updates, wiki=settings.wiki is not None
+        ),
+        outbox=outbox,
         wiki=(
             WikiService(db, guild_id, settings.wiki, clock, fallback_locale=settings.locale)
             if settings.wiki is not None

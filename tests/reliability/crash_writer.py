@@ -16,7 +16,7 @@ from bot.config import FeedbackSettings, LeadsSettings
 from bot.db import open_database
 from bot.services import checklists, feedback, leads
 from bot.services.access import Access
-from bot.services.leads.service import log_lead
+from bot.services.leads.service import LeadsService, log_lead
 from bot.services.questionnaires import Question, load_questionnaires
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +40,7 @@ async def main(path: str, seed: int) -> None:
     questionnaire = load_questionnaires(REPO / "data" / "questionnaires")["partnership-assessment"]
     lead_settings, fb = LeadsSettings(), FeedbackSettings()
     now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    lead_service = LeadsService(db, GUILD, lead_settings, lambda: now)
     n = 0
     while True:
         n += 1
@@ -51,8 +52,9 @@ async def main(path: str, seed: int) -> None:
         assert added.lead is not None
         print(f"lead {added.lead.id}", flush=True)
         started = await checklists.start_run(
-            db, GUILD, added.lead.id, questionnaire, actor_id=5, actor_access=Access.WORKING_GROUP, now=now
-        )
+            db, GUILD, added.lead.id, questionnaire, leads=lead_service, actor_id=5, actor_access=Access.WORKING_GROUP,
+            now=now,
+        )  # fmt: skip
         question = questionnaire.questions[0]
         await checklists.answer(db, GUILD, started.run.id, question.id, _value(question), actor_id=5, now=now)
         print(f"answer {started.run.id} {question.id}", flush=True)

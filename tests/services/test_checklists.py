@@ -14,7 +14,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services import checklists, leads
 from bot.services.access import Access
 from bot.services.leads.queries import lead_detail
-from bot.services.leads.service import log_lead
+from bot.services.leads.service import LeadsService, log_lead
 from bot.services.questionnaires import Questionnaire
 
 GUILD = 1
@@ -79,10 +79,15 @@ async def new_lead(db: Database, partner: str = "Europeana", guild_id: int = GUI
     return result.lead
 
 
+def lead_service(db: Database, guild_id: int = GUILD) -> LeadsService:
+    return LeadsService(db, guild_id, LeadsSettings(), lambda: NOW)
+
+
 async def start(db: Database, lead: leads.Lead, questionnaire: Questionnaire | None = None) -> checklists.StartOutcome:
     return await checklists.start_run(
-        db, GUILD, lead.id, questionnaire or mini(), actor_id=ALICE, actor_access=Access.WORKING_GROUP, now=NOW
-    )
+        db, GUILD, lead.id, questionnaire or mini(), leads=lead_service(db), actor_id=ALICE,
+        actor_access=Access.WORKING_GROUP, now=NOW,
+    )  # fmt: skip
 
 
 async def dump(db: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], str]:
@@ -137,13 +142,16 @@ async def test_start_for_a_missing_lead_changes_nothing(db: Database) -> None:
     await new_lead(db)
     before = await dump(db)
     with pytest.raises(NotFound) as raised:
-        await checklists.start_run(db, GUILD, 999, mini(), actor_id=ALICE, actor_access=Access.WORKING_GROUP, now=NOW)
+        await checklists.start_run(
+            db, GUILD, 999, mini(), leads=lead_service(db), actor_id=ALICE, actor_access=Access.WORKING_GROUP, now=NOW
+        )
     assert raised.value.key == "lead.unknown"
     with pytest.raises(NotFound):  # another guild's lead is no lead at all
         lead = await new_lead(db, "Other", guild_id=2)
         await checklists.start_run(
-            db, GUILD, lead.id, mini(), actor_id=ALICE, actor_access=Access.WORKING_GROUP, now=NOW
-        )
+            db, GUILD, lead.id, mini(), leads=lead_service(db), actor_id=ALICE, actor_access=Access.WORKING_GROUP,
+            now=NOW,
+        )  # fmt: skip
     runs, answers, _ = await dump(db)
     assert (runs, answers) == before[:2]
 
@@ -272,7 +280,7 @@ async def test_completed_run_syncs_to_the_lead_once(db: Database) -> None:
     lead = await new_lead(db)
     run_id = (await start(db, lead)).run.id
     run = (await answer_all(db, run_id)).run
-    event = await checklists.sync_lead(db, run, on_complete="in_review", locale="en", now=NOW)
+    event = await checklists.sync_lead(db, run, leads=lead_service(db), on_complete="in_review", locale="en", now=NOW)
     assert event is not None and (event.from_status, event.to_status) == ("assessing", "in_review")
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.status == "in_review"
@@ -291,7 +299,10 @@ async def test_completed_run_syncs_to_the_lead_once(db: Database) -> None:
     assert "High: User data shared" in notes[0] and "Medium: Brand risk" in notes[0]
     run = await checklists.get_run(db, GUILD, run_id)
     assert run.lead_sync == checklists.SYNC_DONE
-    assert await checklists.sync_lead(db, run, on_complete="in_review", locale="en", now=NOW) is None
+    assert (
+        await checklists.sync_lead(db, run, leads=lead_service(db), on_complete="in_review", locale="en", now=NOW)
+        is None
+    )
     detail = await lead_detail(db, GUILD, lead.id, viewer_id=ALICE, viewer_access=Access.WORKING_GROUP)
     assert len(detail.notes) == 1
 
@@ -300,7 +311,7 @@ async def test_on_complete_none_leaves_the_status(db: Database) -> None:
     lead = await new_lead(db)
     run_id = (await start(db, lead)).run.id
     run = (await answer_all(db, run_id, risk=1, data="no")).run
-    assert await checklists.sync_lead(db, run, on_complete="none", locale="es", now=NOW) is None
+    assert await checklists.sync_lead(db, run, leads=lead_service(db), on_complete="none", locale="es", now=NOW) is None
     after = await leads.get_lead(db, GUILD, lead.id)
     assert after.status == "assessing"
     assert [f.message for f in after.flags] == ["Exclusivity (pregunta 4)"]
@@ -365,7 +376,9 @@ async def test_completed_between_feeds_the_digest(db: Database) -> None:
     lead = await new_lead(db)
     run_id = (await start(db, lead)).run.id
     await answer_all(db, run_id)
-    found = await checklists.completed_between(db, GUILD, NOW - timedelta(days=1), NOW + timedelta(seconds=1))
+    found = await checklists.completed_between(
+        db, GUILD, NOW - timedelta(days=1), NOW + timedelta(seconds=1), leads=lead_service(db)
+    )
     assert len(found) == 1
     item = found[0]
     assert (item.run_id, item.lead_id, item.partner, item.questionnaire_title, item.completed_at) == (
@@ -376,8 +389,14 @@ async def test_completed_between_feeds_the_digest(db: Database) -> None:
         NOW,
     )
     assert item.flags == [("high", "User data shared"), ("high", "Exclusivity"), ("medium", "Brand risk")]
-    assert await checklists.completed_between(db, GUILD, NOW + timedelta(seconds=1), NOW + timedelta(days=1)) == []
-    assert await checklists.completed_between(db, 2, NOW - timedelta(days=1), NOW + timedelta(days=1)) == []
+    later = await checklists.completed_between(
+        db, GUILD, NOW + timedelta(seconds=1), NOW + timedelta(days=1), leads=lead_service(db)
+    )
+    assert later == []
+    other = await checklists.completed_between(
+        db, 2, NOW - timedelta(days=1), NOW + timedelta(days=1), leads=lead_service(db, 2)
+    )
+    assert other == []
 
 
 def test_parse_run_id() -> None:

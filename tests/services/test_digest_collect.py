@@ -10,7 +10,7 @@ from bot.services import checklists, digest, feedback, leads, updates
 from bot.services.access import Access
 from bot.services.leads.pipeline import add_flags
 from bot.services.leads.review import cast_vote
-from bot.services.leads.service import log_lead
+from bot.services.leads.service import LeadsService, log_lead
 from bot.services.questionnaires import Question, QuestionFlag, Questionnaire
 
 GUILD = 3
@@ -77,8 +77,9 @@ async def test_collect_reads_each_feature_for_the_period(db: Database) -> None:
         ),
     )
     started = await checklists.start_run(
-        db, GUILD, library.id, questionnaire, actor_id=WG, actor_access=Access.WORKING_GROUP, now=at(9)
-    )
+        db, GUILD, library.id, questionnaire, leads=LeadsService(db, GUILD, LeadsSettings(), lambda: at(9)),
+        actor_id=WG, actor_access=Access.WORKING_GROUP, now=at(9),
+    )  # fmt: skip
     await checklists.answer(db, GUILD, started.run.id, "data", "yes", actor_id=WG, now=at(10))
     update = await updates.create_update(
         db, GUILD, title="Legal check done", body="b", link=None, area=None, areas=(), author_id=WG, now=at(11)

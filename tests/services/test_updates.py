@@ -130,7 +130,9 @@ async def test_text_in_any_script_round_trips(db: Database) -> None:
 # -- the service: the guild, the clock and the areas bound in ----------------------------------------
 async def test_the_service_stores_posts_and_retries_threads_as_of_its_clock(db: Database) -> None:
     clock = [NOW]
-    service = updates.UpdatesService(db, GUILD, UpdateSettings(areas=AREAS), lambda: clock[0])
+    service = updates.UpdatesService(
+        db, GUILD, UpdateSettings(areas=AREAS), lambda: clock[0], outbox.Outbox(db, GUILD, lambda: clock[0])
+    )
     assert service.check_area("Technical") == "technical" and service.check_area(" ") is None
     update = await service.create(title="t", body="b", link=None, area="legal", author_id=42)
     assert update.guild_id == GUILD and update.created_at == NOW
@@ -147,7 +149,9 @@ async def test_the_service_stores_posts_and_retries_threads_as_of_its_clock(db: 
 
 
 async def test_the_service_says_a_failure_is_new_once_until_the_post_goes_through(db: Database) -> None:
-    service = updates.UpdatesService(db, GUILD, UpdateSettings(areas=AREAS), lambda: NOW)
+    service = updates.UpdatesService(
+        db, GUILD, UpdateSettings(areas=AREAS), lambda: NOW, outbox.Outbox(db, GUILD, lambda: NOW)
+    )
     update = await _create(db)
     assert service.first_failure(update.id, "post") and not service.first_failure(update.id, "post")
     assert service.first_failure(update.id, "thread") and not service.first_failure(update.id, "thread")

@@ -11,7 +11,6 @@ from typing import Any
 from bot.db import Database
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import t, term
-from bot.services import leads
 from bot.services.access import Access
 from bot.services.checklists.model import (
     ChecklistRun,
@@ -23,6 +22,8 @@ from bot.services.checklists.model import (
     validate_value,
 )
 from bot.services.checklists.store import get_run, load_runs, runs_for_lead
+from bot.services.leads.model import CLOSED_STATUSES
+from bot.services.leads.service import LeadsService
 from bot.services.questionnaires import Questionnaire, snapshot
 
 log = logging.getLogger(__name__)
@@ -43,15 +44,17 @@ async def start_run(
     lead_id: int,
     questionnaire: Questionnaire,
     *,
+    leads: LeadsService,
     actor_id: int,
     actor_access: Access,
     now: datetime,
     locale: str = "en",
 ) -> StartOutcome:
     """Open a run (or find the one already open for this lead and questionnaire) and move a
-    ``logged`` lead to ``assessing``. The thread is attached afterwards with :func:`set_thread`."""
-    lead = await leads.get_lead(db, guild_id, lead_id)
-    if lead.status in leads.CLOSED_STATUSES:
+    ``logged`` lead to ``assessing`` through ``leads`` (the guild's leads service), both at ``now``.
+    The thread is attached afterwards with :func:`set_thread`."""
+    lead = await leads.get(lead_id)
+    if lead.status in CLOSED_STATUSES:
         # A completed, vetoed, declined or withdrawn lead has nothing left to decide.
         raise Conflict("checklist.lead_closed", ref=lead.ref, status=term(locale, "status", lead.status))
     existing = await _open_run(db, guild_id, lead_id, questionnaire.id)
@@ -81,15 +84,13 @@ async def start_run(
     event = None
     if lead.status == "logged":
         try:
-            event = await leads.transition(
-                db,
-                guild_id,
+            event = await leads.move(
                 lead_id,
                 "assessing",
                 actor_id=actor_id,
                 actor_access=actor_access,
                 note=t(locale, "checklist.note.started", title=questionnaire.title),
-                now=now,
+                at=now,
             )
         except Conflict:
             log.info("lead %s left logged before its checklist could move it", lead_id)

@@ -7,8 +7,8 @@ with every problem named). Cogs call its methods (``checklists.answer(run_id, qu
 actor_id=...)``) and never pass the database, the guild or the time themselves.
 
 The modules it calls each do one step: ``runs`` changes a run, ``store`` reads runs and records what has
-reached Discord, ``completion`` carries a run onto its lead. The lead's flags go through the
-:class:`LeadsService`.
+reached Discord, ``completion`` carries a run onto its lead. Everything done to or read from a lead goes
+through the :class:`LeadsService` it is built with, and posts are forgotten through its :class:`Outbox`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import ChecklistSettings
 from bot.db import Database
-from bot.services import outbox
 from bot.services.access import Access
 from bot.services.base import GuildService
 from bot.services.checklists import completion, runs, store
-from bot.services.checklists.completion import ReviewReadiness, lead_flags
-from bot.services.checklists.model import FLAG_SOURCE, ChecklistRun, CompletedRun, StartOutcome, Step
+from bot.services.checklists.completion import ReviewReadiness
+from bot.services.checklists.model import ChecklistRun, CompletedRun, StartOutcome, Step
 from bot.services.leads.model import LeadEvent
 from bot.services.leads.service import LeadsService
+from bot.services.outbox import Outbox
 from bot.services.questionnaires import Questionnaire, find_questionnaire, load_questionnaires
 
 
@@ -41,11 +41,13 @@ class ChecklistService(GuildService[ChecklistSettings]):
         settings: ChecklistSettings,
         clock: Clock,
         leads: LeadsService,
+        outbox: Outbox,
         *,
         questionnaire_folder: Path,
     ) -> None:
         super().__init__(db, guild_id, settings, clock)
         self.leads = leads
+        self.outbox = outbox
         self.questionnaire_folder = questionnaire_folder
         #: The questionnaires runs are started from, by id (empty until :meth:`load_questionnaires`).
         self.questionnaires: dict[str, Questionnaire] = {}
@@ -66,8 +68,8 @@ class ChecklistService(GuildService[ChecklistSettings]):
         """Open a run (or find the one already open for this lead and questionnaire); a ``logged`` lead
         moves to ``assessing``. The thread is attached afterwards with :meth:`set_thread`."""
         return await runs.start_run(
-            self.db, self.guild_id, lead_id, questionnaire, actor_id=actor_id, actor_access=actor_access,
-            now=self.clock(), locale=locale,
+            self.db, self.guild_id, lead_id, questionnaire, leads=self.leads, actor_id=actor_id,
+            actor_access=actor_access, now=self.clock(), locale=locale,
         )  # fmt: skip
 
     async def answer(self, run_id: int, question_id: str, value: Any, *, actor_id: int) -> Step:
@@ -109,11 +111,11 @@ class ChecklistService(GuildService[ChecklistSettings]):
 
     async def completed_between(self, start: datetime, end: datetime) -> list[CompletedRun]:
         """Runs completed in [start, end), oldest first, with their flags (for the digest)."""
-        return await completion.completed_between(self.db, self.guild_id, start, end)
+        return await completion.completed_between(self.db, self.guild_id, start, end, leads=self.leads)
 
     async def review_readiness(self, lead_id: int) -> ReviewReadiness:
         """The lead's open high flags and latest run, for the review card and the mover's warnings."""
-        return await completion.review_readiness(self.db, self.guild_id, lead_id)
+        return await completion.review_readiness(self.db, self.guild_id, lead_id, leads=self.leads)
 
     # -- what has reached Discord -----------------------------------------------------------------
     async def set_thread(self, run_id: int, thread_id: int | None) -> None:
@@ -123,13 +125,13 @@ class ChecklistService(GuildService[ChecklistSettings]):
     async def question_posted(self, run_id: int, position: int, message_id: int, *, key: str) -> None:
         """The question at ``position`` is in the thread as ``message_id``, posted as the attempt ``key``."""
         await store.mark_posted(self.db, self.guild_id, run_id, position, message_id)
-        await outbox.done(self.db, self.guild_id, key)
+        await self.outbox.done(key)
 
     async def summary_posted(self, run_id: int, message_id: int, *, keys: list[str]) -> None:
         """The summary is in the thread, starting at ``message_id``, posted as the attempts ``keys``."""
         await store.mark_summary_posted(self.db, self.guild_id, run_id, message_id)
         for key in keys:
-            await outbox.done(self.db, self.guild_id, key)
+            await self.outbox.done(key)
 
     async def closed_posted(self, run_id: int) -> None:
         """The cancelled run's thread has been told and archived."""
@@ -139,12 +141,11 @@ class ChecklistService(GuildService[ChecklistSettings]):
     async def sync_flags(self, run: ChecklistRun, *, locale: str) -> list[LeadEvent]:
         """Put on the lead the flags the run's answers raise right now, and take off those a changed answer
         no longer raises (a cancelled run's all come off)."""
-        raised = [] if run.status == "cancelled" else lead_flags(run, locale)
-        return await self.leads.set_flags_from(run.lead_id, f"{FLAG_SOURCE}:{run.id}:", raised, actor_id=None)
+        return await completion.sync_flags(run, leads=self.leads, locale=locale)
 
     async def sync_lead(self, run: ChecklistRun, *, locale: str) -> LeadEvent | None:
         """Carry a completed run onto its lead (note, flags, then the configured move); returns the move's
         event, for the caller to dispatch as ``lead_event``."""
         return await completion.sync_lead(
-            self.db, run, on_complete=self.settings.on_complete, locale=locale, now=self.clock()
+            self.db, run, leads=self.leads, on_complete=self.settings.on_complete, locale=locale, now=self.clock()
         )

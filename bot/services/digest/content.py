@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.config import LeadsSettings
 from bot.db import Database
 from bot.services import checklists, feedback, leads, updates
+from bot.services.checklists import CompletedRun
 from bot.services.feedback import FeedbackDigest
+from bot.services.leads.service import LeadsService
+from bot.services.updates import Update
 from bot.services.wiki.publish import WikiTrouble, trouble
 
 
@@ -69,12 +73,18 @@ async def collect(
     wiki: bool = False,
 ) -> DigestContent:
     """Read the period ``[start, end)`` from every feature (reviews and *needs attention* as of ``now``;
-    with ``wiki``, a wiki is configured, so what keeps its pages from being updated, if anything)."""
+    with ``wiki``, a wiki is configured, so what keeps its pages from being updated, if anything).
+
+    :meth:`DigestService._collect` without a running bot (scripts, benchmarks, tests): the checklists read
+    the partners' names through a leads service built for the call."""
     events = await leads.events_between(db, guild_id, start, end)
     attention = await leads.needs_attention(db, guild_id, now, stale_days)
+    lookup = LeadsService(db, guild_id, LeadsSettings(), lambda: now)
     return await assemble(
         db, guild_id, start, end, now=now, events=events, attention=attention,
         new_leads=await leads.created_between(db, guild_id, start, end),
+        checklists=await checklists.completed_between(db, guild_id, start, end, leads=lookup),
+        updates=await updates.posted_between(db, guild_id, start, end),
         feedback=await feedback.digest_info(db, guild_id, start, end), reviewers=reviewers, wiki=wiki,
     )  # fmt: skip
 
@@ -89,13 +99,15 @@ async def assemble(
     events: list[leads.LeadEvent],
     attention: tuple[list[leads.Lead], list[leads.Lead]],
     new_leads: list[leads.Lead],
+    checklists: list[CompletedRun],
+    updates: list[Update],
     feedback: FeedbackDigest,
     reviewers: int | None,
     wiki: bool,
 ) -> DigestContent:
-    """The digest of ``[start, end)`` from what the leads and feedback services read for it (the lead
-    ``events`` of the period, the leads ``attention`` flagged and stale, the ``new_leads``), with the
-    reviews, checklists, updates and wiki read here."""
+    """The digest of ``[start, end)`` from what the feature services read for it (the lead ``events`` of
+    the period, the leads ``attention`` flagged and stale, the ``new_leads``, the ``checklists`` completed
+    and the ``updates`` posted, the ``feedback``), with the reviews and wiki read here."""
     flagged, stale = attention
     return DigestContent(
         start=start,
@@ -104,8 +116,8 @@ async def assemble(
         new_leads=new_leads,
         moves=[e for e in events if is_move(e) or is_reasoned_approval(e)],
         reviews=await leads.open_reviews(db, guild_id),
-        checklists=await checklists.completed_between(db, guild_id, start, end),
-        updates=await updates.posted_between(db, guild_id, start, end),
+        checklists=checklists,
+        updates=updates,
         feedback=feedback,
         flagged=flagged,
         stale=stale,

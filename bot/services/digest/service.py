@@ -1,6 +1,6 @@
 """The digest of one guild as one object: :class:`DigestService`, built once by the composition root
 (:mod:`bot.compose`) with the database, the clock, the guild, its digest settings and the services it
-reads (leads, feedback) bound in.
+reads (leads, feedback, checklists, updates) bound in.
 
 A digest pass reads the clock once: the period it plans and the time its run is recorded come from
 that one reading (the leads service judges *needs attention* by its own). What only Discord knows comes
@@ -25,12 +25,14 @@ from bot.errors import Conflict
 from bot.services import digest as steps
 from bot.services import schedule
 from bot.services.base import GuildService
+from bot.services.checklists.service import ChecklistService
 from bot.services.digest.content import DigestContent, assemble
 from bot.services.digest.periods import Period, Plan
 from bot.services.digest.render import RenderedDigest
 from bot.services.digest.runs import DigestRun
 from bot.services.feedback.service import FeedbackService
 from bot.services.leads.service import LeadsService
+from bot.services.updates.service import UpdatesService
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,16 @@ class DigestService(GuildService[DigestSettings]):
         clock: Clock,
         leads: LeadsService,
         feedback: FeedbackService,
+        checklists: ChecklistService,
+        updates: UpdatesService,
         *,
         wiki: bool = False,
     ) -> None:
         super().__init__(db, guild_id, settings, clock)
         self.leads = leads
         self.feedback = feedback
+        self.checklists = checklists
+        self.updates = updates
         #: Whether a wiki is configured: the digest then says what keeps its pages from being updated.
         self.wiki = wiki
 
@@ -159,6 +165,8 @@ class DigestService(GuildService[DigestSettings]):
         return await assemble(
             self.db, self.guild_id, start, end, now=now, events=events, attention=attention,
             new_leads=await self.leads.created_between(start, end),
+            checklists=await self.checklists.completed_between(start, end),
+            updates=await self.updates.posted_between(start, end),
             feedback=await self.feedback.digest_info(start, end), reviewers=reviewers, wiki=self.wiki,
         )  # fmt: skip
 

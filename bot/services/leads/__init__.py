@@ -3,8 +3,8 @@
 Other features and cogs use the register through its service objects, built once by :mod:`bot.compose`:
 :class:`LeadsService` (log, read, move, annotate, edit, export) and :class:`ReviewService` (votes, due
 reviews, review cards). This package front also names the record types and vocabularies they pass around
-(``leads.Lead``, ``leads.STATUSES``...) and the few inner steps other services still call as functions
-(``leads.get_lead``, ``leads.transition``, ``leads.events_between``...).
+(``leads.Lead``, ``leads.STATUSES``...) and the few inner steps scripts and tests without a running bot
+still call as functions (``leads.get_lead``, ``leads.events_between``, ``leads.open_reviews``...).
 
 Every other step is an inner one: import it from the module that defines it (``from
 bot.services.leads.queries import list_leads``); ``log_lead`` and ``find_duplicates``, for scripts and

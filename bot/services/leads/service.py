@@ -116,24 +116,37 @@ class LeadsService(GuildService[LeadsSettings]):
             self.db, self.guild_id, lead_id, entity, actor_id=actor_id, now=self.clock()
         )
 
-    async def note(self, lead_id: int, text: str, *, actor_id: int | None) -> LeadEvent:
-        return await pipeline.add_note(self.db, self.guild_id, lead_id, text, actor_id=actor_id, now=self.clock())
+    async def note(self, lead_id: int, text: str, *, actor_id: int | None, at: datetime | None = None) -> LeadEvent:
+        """Add a note to the lead's history, written at ``at`` (now when not given)."""
+        when = self.clock() if at is None else at
+        return await pipeline.add_note(self.db, self.guild_id, lead_id, text, actor_id=actor_id, now=when)
 
     async def move(
-        self, lead_id: int, to_status: str, *, actor_id: int | None, actor_access: Access, note: str | None
+        self,
+        lead_id: int,
+        to_status: str,
+        *,
+        actor_id: int | None,
+        actor_access: Access,
+        note: str | None,
+        at: datetime | None = None,
     ) -> LeadEvent:
-        """Move a lead along the pipeline (the moves of ``pipeline.TRANSITIONS`` only)."""
+        """Move a lead along the pipeline (the moves of ``pipeline.TRANSITIONS`` only), at ``at`` (now when
+        not given)."""
+        when = self.clock() if at is None else at
         return await pipeline.transition(
             self.db, self.guild_id, lead_id, to_status, actor_id=actor_id, actor_access=actor_access,
-            note=note, now=self.clock(),
+            note=note, now=when,
         )  # fmt: skip
 
     async def set_flags_from(
-        self, lead_id: int, prefix: str, flags: Iterable[Flag], *, actor_id: int | None
+        self, lead_id: int, prefix: str, flags: Iterable[Flag], *, actor_id: int | None, at: datetime | None = None
     ) -> list[LeadEvent]:
-        """Make the lead's flags whose source starts with ``prefix`` exactly ``flags`` (a checklist's)."""
+        """Make the lead's flags whose source starts with ``prefix`` exactly ``flags`` (a checklist's), at
+        ``at`` (now when not given)."""
+        when = self.clock() if at is None else at
         return await pipeline.set_flags_from(
-            self.db, self.guild_id, lead_id, prefix, flags, actor_id=actor_id, now=self.clock()
+            self.db, self.guild_id, lead_id, prefix, flags, actor_id=actor_id, now=when
         )
 
     # -- reading ----------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.config import UpdateSettings
 from bot.db import Database
-from bot.services import outbox
 from bot.services.base import GuildService
+from bot.services.outbox import Outbox
 from bot.services.updates import store
 from bot.services.updates.model import Update, check_area
 
@@ -26,8 +26,10 @@ THREAD_RETRY = timedelta(days=7)
 class UpdatesService(GuildService[UpdateSettings]):
     """Store, read and keep track of the posting of the working group's updates in one guild."""
 
-    def __init__(self, db: Database, guild_id: int, settings: UpdateSettings, clock: Clock) -> None:
+    def __init__(self, db: Database, guild_id: int, settings: UpdateSettings, clock: Clock, outbox: Outbox) -> None:
         super().__init__(db, guild_id, settings, clock)
+        #: Where the attempt to post an update is forgotten once the post is recorded.
+        self.outbox = outbox
         #: One post at a time: hold it from reading whether an update is posted until it is recorded.
         self.posting = asyncio.Lock()
         #: Failures already logged: an update's id for its post, minus the id for its thread.
@@ -65,7 +67,7 @@ class UpdatesService(GuildService[UpdateSettings]):
         await store.mark_posted(
             self.db, self.guild_id, update_id, channel_id=channel_id, message_id=message_id, now=self.clock()
         )
-        await outbox.done(self.db, self.guild_id, self.post_key(update_id))
+        await self.outbox.done(self.post_key(update_id))
 
     async def mark_thread(self, update_id: int, *, thread_id: int) -> None:
         await store.mark_thread(self.db, self.guild_id, update_id, thread_id=thread_id)
