@@ -185,3 +185,25 @@ async def test_a_button_checks_its_level_at_the_press(sim: Sim) -> None:
         assert_clear_refusal(refused, t("en", "error.needs_role.working_group"))
         assert changed_tables(before, await dump(sim.db)) == []
         problems.check()
+
+
+async def test_edit_what_you_typed_checks_membership_at_the_press(
+    sim_factory: Callable[..., Awaitable[Sim]],
+) -> None:
+    """The button that reopens a refused `/lead add` form needs what `/lead add` needs: pressed by someone
+    who has stopped being a member since, it is refused privately, and no form opens."""
+    sim = await sim_factory(config={"roles": {"members": "members"}})
+    sim.add_member("member", roles=("members",))
+    with watch() as problems:
+        refused = await sim.slash(
+            "lead add", user="member", partner="Europeana", level="global", direction="external",
+            summary="Open access to cultural heritage", link="europeana.eu",
+        )  # fmt: skip
+        assert refused.reply is not None and "Edit what you typed" in refused.reply.buttons, refused
+        sim.member("member").role_ids.clear()  # no longer a member
+        before = await dump(sim.db)
+        pressed = await sim.click(refused.reply, "Edit what you typed", user="member")
+        assert pressed.modal is None
+        assert_clear_refusal(pressed, t("en", "error.needs_role.member"))
+        assert changed_tables(before, await dump(sim.db)) == []
+        problems.check()

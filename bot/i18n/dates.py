@@ -12,13 +12,11 @@ are in the same language.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, format_timedelta
-from babel.numbers import format_decimal
 
 from bot.i18n import SOURCE, language_of
 
@@ -47,13 +45,6 @@ def _babel_locale(value: str) -> Locale:
 
 def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def format_day(day: date | datetime, locale: object) -> str:
-    """A day with its weekday, short: ``Mon, Jan 5, 2026``, ``lun, 5 ene 2026``, ``lun. 5 janv. 2026``."""
-    if isinstance(day, datetime):
-        day = _utc(day).date()
-    return format_skeleton("yMMMEd", day, locale=babel_locale(locale))
 
 
 def format_when(when: datetime, locale: object, *, zone: bool = True) -> str:
@@ -89,8 +80,3 @@ def format_relative(when: datetime, now: datetime, locale: object) -> str:
         return _NOW.get(language_of(locale), _NOW[SOURCE])
     # threshold=1: a unit is used once there is at least one whole of it (23 hours stay hours).
     return format_timedelta(delta, threshold=1, add_direction=True, locale=babel_locale(locale))
-
-
-def format_number(value: int | float | Decimal, locale: object) -> str:
-    """A number with the locale's separators: ``1,234.5``, ``1.234,5``, ``1 234,5``."""
-    return format_decimal(value, locale=babel_locale(locale))

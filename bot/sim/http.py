@@ -14,7 +14,6 @@ Faults a test injects (:class:`bot.sim.faults.Fault`) happen here, on the wire: 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -180,12 +179,3 @@ class SimHttp(HTTPClient):
 
     async def close(self) -> None:
         return None
-
-
-def read_files(files: Sequence[discord.File] | None) -> list[tuple[str, bytes]]:
-    """The name and bytes of each file (for callers outside discord.py's request path)."""
-    found = []
-    for file in files or []:
-        file.fp.seek(0)
-        found.append((file.filename or "file", file.fp.read()))
-    return found

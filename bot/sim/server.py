@@ -10,7 +10,6 @@ created, a member's message) are fed to the bot's own ``ConnectionState`` parser
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -291,9 +290,3 @@ class SimServer(GuildPayloads):
         parser: Callable[[JsonDict], None] | None = getattr(self.state, f"parse_{event}", None)
         if parser is not None:
             parser(data)
-
-
-def parse_payload(body: Any) -> Any:
-    if isinstance(body, bytes | str):
-        return json.loads(body)
-    return body

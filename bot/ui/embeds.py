@@ -113,28 +113,6 @@ def make_embed(
     return embed
 
 
-def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split ``text`` into pieces of at most ``limit`` characters, at line breaks where possible."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces or [""]
-
-
 def pack_entries(entries: Sequence[str], *, limit: int = DESCRIPTION_LIMIT, separator: str = "\n") -> list[str]:
     """Group whole entries into blocks of at most ``limit`` characters, never cutting an entry in half
     (an entry longer than ``limit`` on its own is truncated)."""
@@ -193,10 +171,6 @@ def _cut(text: str, limit: int) -> str:
     if cut != text:
         cut = cut[:-1].rstrip("\\") + "…"
     return cut
-
-
-def embed_size(embed: discord.Embed) -> int:
-    return len(embed)
 
 
 def group_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
